@@ -1,0 +1,114 @@
+import { BudgetsClient } from "@aws-sdk/client-budgets";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { AssumeRoleError } from "../errors";
+import type { AnyClientPlugin } from "./middleware";
+import { type RetryPolicy, withRetry } from "./retry";
+
+/** The AWS clients Quartermaster talks to, built once per process (cold start). */
+export interface AwsClients {
+  organizations: OrganizationsClient;
+  ssoAdmin: SSOAdminClient;
+  identityStore: IdentitystoreClient;
+  budgets: BudgetsClient;
+  sfn: SFNClient;
+  sts: STSClient;
+  eventBridge: EventBridgeClient;
+  dynamo: DynamoDBDocumentClient;
+  /** CloudFormation in a member account and region, through the member role. */
+  memberCloudFormation(accountId: string, region: string): Promise<CloudFormationClient>;
+}
+
+export interface ClientOptions {
+  /** Home region: Organizations, Identity Center, Budgets and the project's own resources. */
+  region: string;
+  /** Role to assume for management APIs when not running in the management account. */
+  managementRoleArn?: string;
+  /** Role name assumed in member accounts (OrganizationAccountAccessRole by default). */
+  memberRoleName: string;
+  /** Extra SDK plugins: the call counter everywhere, fault injection in local mode and tests. */
+  plugins?: AnyClientPlugin[];
+  retryPolicy: RetryPolicy;
+}
+
+/** Session name that identifies Quartermaster in member accounts' CloudTrail. */
+export const MEMBER_SESSION_NAME = "quartermaster";
+
+function withPlugins<C extends { middlewareStack: { use(p: AnyClientPlugin): void } }>(client: C, plugins: AnyClientPlugin[]): C {
+  for (const plugin of plugins) client.middlewareStack.use(plugin);
+  return client;
+}
+
+/**
+ * Builds every client with one retry owner: the SDK's own retries are off
+ * (maxAttempts 1) because `withRetry` applies Quartermaster's classifier and full jitter.
+ */
+export function createAwsClients(options: ClientOptions): AwsClients {
+  const plugins = options.plugins ?? [];
+  const base = { region: options.region, maxAttempts: 1 };
+  const sts = withPlugins(new STSClient(base), plugins);
+  const managementCredentials: AwsCredentialIdentityProvider | undefined = options.managementRoleArn
+    ? assumedRoleProvider(sts, options.managementRoleArn, options.retryPolicy)
+    : undefined;
+  const mgmt = managementCredentials ? { ...base, credentials: managementCredentials } : base;
+  const memberCache = new Map<string, AwsCredentialIdentityProvider>();
+
+  return {
+    organizations: withPlugins(new OrganizationsClient(mgmt), plugins),
+    ssoAdmin: withPlugins(new SSOAdminClient(mgmt), plugins),
+    identityStore: withPlugins(new IdentitystoreClient(mgmt), plugins),
+    budgets: withPlugins(new BudgetsClient(mgmt), plugins),
+    sfn: withPlugins(new SFNClient(base), plugins),
+    sts,
+    eventBridge: withPlugins(new EventBridgeClient(base), plugins),
+    dynamo: DynamoDBDocumentClient.from(withPlugins(new DynamoDBClient({ region: options.region }), plugins), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    async memberCloudFormation(accountId, region) {
+      let credentials = memberCache.get(accountId);
+      if (!credentials) {
+        const roleArn = `arn:aws:iam::${accountId}:role/${options.memberRoleName}`;
+        credentials = assumedRoleProvider(sts, roleArn, options.retryPolicy);
+        memberCache.set(accountId, credentials);
+      }
+      // Fail here, with the account in the message, rather than on the first CloudFormation call.
+      await credentials();
+      return withPlugins(new CloudFormationClient({ region, maxAttempts: 1, credentials }), plugins);
+    },
+  };
+}
+
+/** A cached credential provider for a role, refreshed five minutes before expiry. */
+export function assumedRoleProvider(sts: STSClient, roleArn: string, policy: RetryPolicy): AwsCredentialIdentityProvider {
+  let cached: AwsCredentialIdentity | undefined;
+  return async () => {
+    const expiry = cached?.expiration?.getTime() ?? 0;
+    if (cached && expiry - Date.now() > 5 * 60_000) return cached;
+    try {
+      const out = await withRetry(
+        "sts:AssumeRole",
+        () => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: MEMBER_SESSION_NAME })),
+        policy,
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
+      cached = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
+      return cached;
+    } catch (error) {
+      throw new AssumeRoleError(`Could not assume ${roleArn}`, { cause: error });
+    }
+  };
+}

@@ -1,0 +1,19 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { AwsClients } from "./aws/clients";
+import type { RetryPolicy } from "./aws/retry";
+import type { Config } from "./config/config";
+import type { EventPublisher } from "./events/publisher";
+import type { RequestStore } from "./store/request-store";
+import type { WorkflowRunner } from "./vending/workflow-runner";
+
+/** Everything a core function needs, passed in: real clients in Lambda, fakes in unit tests. */
+export interface CoreContext {
+  clients: AwsClients;
+  config: Config;
+  store: RequestStore;
+  logger: Logger;
+  clock: () => Date;
+  retry: RetryPolicy;
+  workflows: WorkflowRunner;
+  events: EventPublisher;
+}

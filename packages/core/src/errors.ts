@@ -1,0 +1,126 @@
+/** A field-level problem found while validating input. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** Base class for every error Quartermaster raises on purpose. */
+export class QuartermasterError extends Error {
+  /** Stable, machine-readable code shown to API clients. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "QuartermasterError";
+    this.code = code;
+  }
+}
+
+/** The request body is not JSON, or its fields break the contract. */
+export class ValidationError extends QuartermasterError {
+  readonly details: FieldIssue[];
+
+  constructor(message: string, details: FieldIssue[], options?: { cause?: unknown }) {
+    super("VALIDATION_FAILED", message, options);
+    this.name = "ValidationError";
+    this.details = details;
+  }
+}
+
+export class MalformedRequestError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("MALFORMED_REQUEST", message, options);
+    this.name = "MalformedRequestError";
+  }
+}
+
+export class UnsupportedMediaTypeError extends QuartermasterError {
+  constructor(message: string) {
+    super("UNSUPPORTED_MEDIA_TYPE", message);
+    this.name = "UnsupportedMediaTypeError";
+  }
+}
+
+export class PayloadTooLargeError extends QuartermasterError {
+  constructor(message: string) {
+    super("PAYLOAD_TOO_LARGE", message);
+    this.name = "PayloadTooLargeError";
+  }
+}
+
+export class NotFoundError extends QuartermasterError {
+  constructor(message: string) {
+    super("NOT_FOUND", message);
+    this.name = "NotFoundError";
+  }
+}
+
+/** The request clashes with existing state (email in use, request running). */
+export class ConflictError extends QuartermasterError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "ConflictError";
+  }
+}
+
+/** Configuration is missing or invalid; raised at synth or cold start. */
+export class ConfigError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CONFIG_INVALID", message, options);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * An AWS error worth retrying (throttling, conflicts, internal failures).
+ * The name is matched by the state machine's Retry policy.
+ */
+export class TransientAwsError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("AWS_TRANSIENT", message, options);
+    this.name = "TransientAwsError";
+  }
+}
+
+/** An AWS error that retrying will not fix (access denied, limits, validation). */
+export class TerminalAwsError extends QuartermasterError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "TerminalAwsError";
+  }
+}
+
+/** CreateAccount ended FAILED; `code` carries the AWS FailureReason. */
+export class AccountCreationFailedError extends QuartermasterError {
+  constructor(reason: string, message: string) {
+    super(reason, message);
+    this.name = "AccountCreationFailedError";
+  }
+}
+
+/** An awaited asynchronous AWS operation did not finish before its deadline. */
+export class DeadlineExceededError extends QuartermasterError {
+  constructor(message: string) {
+    super("DEADLINE_EXCEEDED", message);
+    this.name = "DeadlineExceededError";
+  }
+}
+
+/** An Identity Center account assignment ended FAILED. */
+export class AssignmentFailedError extends QuartermasterError {
+  constructor(message: string) {
+    super("ASSIGNMENT_FAILED", message);
+    this.name = "AssignmentFailedError";
+  }
+}
+
+/** Assuming the member-account role failed. */
+export class AssumeRoleError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ASSUME_ROLE_FAILED", message, options);
+    this.name = "AssumeRoleError";
+  }
+}
+
+/** Names of errors the workflow treats as transient and retries with backoff. */
+export const RETRYABLE_ERROR_NAMES = ["TransientAwsError"] as const;

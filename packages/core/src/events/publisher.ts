@@ -1,0 +1,40 @@
+import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { withRetry, type RetryPolicy } from "../aws/retry";
+import { TransientAwsError } from "../errors";
+
+/** Source of every Quartermaster domain event. */
+export const EVENT_SOURCE = "quartermaster";
+
+/** Publishes domain events (DESIGN rule 6: notifications hang off these, never off provisioning). */
+export interface EventPublisher {
+  publish(detailType: string, detail: object): Promise<void>;
+}
+
+/** Puts events on the project's EventBridge bus. */
+export class EventBridgePublisher implements EventPublisher {
+  constructor(private readonly options: { client: EventBridgeClient; busName: string; retry: RetryPolicy }) {}
+
+  async publish(detailType: string, detail: object): Promise<void> {
+    const out = await withRetry(
+      "events:PutEvents",
+      () =>
+        this.options.client.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: this.options.busName,
+                Source: EVENT_SOURCE,
+                DetailType: detailType,
+                Detail: JSON.stringify(detail),
+              },
+            ],
+          }),
+        ),
+      this.options.retry,
+    );
+    if ((out.FailedEntryCount ?? 0) > 0) {
+      const entry = out.Entries?.find((e) => e.ErrorCode);
+      throw new TransientAwsError(`events:PutEvents rejected ${detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { ValidationError } from "../errors";
+import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "../vending/record";
+import type { CreateResult, ListOptions, Page, RequestStore } from "./request-store";
+
+const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
+const emailKey = (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "EMAIL" });
+const KEY_FIELDS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+
+function toRecord(item: Record<string, unknown> | undefined): VendRequestRecord | undefined {
+  if (!item) return undefined;
+  const copy = { ...item };
+  for (const k of KEY_FIELDS) delete copy[k];
+  return copy as unknown as VendRequestRecord;
+}
+
+function encodeToken(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
+}
+
+function decodeToken(token: string | undefined): Record<string, unknown> | undefined {
+  if (!token) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (key && typeof key === "object" && !Array.isArray(key)) return key;
+  } catch (error) {
+    throw new ValidationError("Invalid pagination token", [{ path: "next", message: "is not a token from a previous page" }], {
+      cause: error,
+    });
+  }
+  throw new ValidationError("Invalid pagination token", [{ path: "next", message: "is not a token from a previous page" }]);
+}
+
+/** RequestStore on one DynamoDB table (see TABLE_KEYS). */
+export class DynamoRequestStore implements RequestStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async create(record: VendRequestRecord): Promise<CreateResult> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...requestKey(record.requestId),
+                  gsi1pk: "REQUEST",
+                  gsi1sk: `${record.createdAt}#${record.requestId}`,
+                  gsi2pk: `REQUEST#${record.status}`,
+                  gsi2sk: `${record.createdAt}#${record.requestId}`,
+                  ...record,
+                },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...emailKey(record.request.email), requestId: record.requestId },
+                ConditionExpression: "attribute_not_exists(pk)",
+              },
+            },
+          ],
+        }),
+      );
+      return { created: true, record };
+    } catch (error) {
+      if ((error as Error).name !== "TransactionCanceledException") throw error;
+      const existing = (await this.get(record.requestId)) ?? (await this.getByEmail(record.request.email));
+      // The conflicting write may have been removed in between; surface the original failure then.
+      if (!existing) throw error;
+      return { created: false, existing };
+    }
+  }
+
+  async get(requestId: string): Promise<VendRequestRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: requestKey(requestId), ConsistentRead: true }),
+    );
+    return toRecord(out.Item);
+  }
+
+  async getByEmail(email: string): Promise<VendRequestRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: emailKey(email), ConsistentRead: true }));
+    const requestId = out.Item?.requestId;
+    return typeof requestId === "string" ? this.get(requestId) : undefined;
+  }
+
+  async list(options: ListOptions): Promise<Page<VendRequestRecord>> {
+    const byStatus = options.status !== undefined;
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byStatus ? "byStatus" : "byCreated",
+        KeyConditionExpression: byStatus ? "gsi2pk = :pk" : "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": byStatus ? `REQUEST#${options.status}` : "REQUEST" },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        ExclusiveStartKey: decodeToken(options.next),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((i) => toRecord(i) as VendRequestRecord),
+      next: encodeToken(out.LastEvaluatedKey),
+    };
+  }
+
+  private async update(
+    requestId: string,
+    expression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(requestId),
+        UpdateExpression: expression,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  private statusFields(status: RequestStatus) {
+    return { ":status": status, ":gsi2pk": `REQUEST#${status}` };
+  }
+
+  async addAttempt(requestId: string, attempt: ExecutionAttempt, at: string) {
+    await this.update(
+      requestId,
+      "SET attempts = list_append(if_not_exists(attempts, :empty), :attempt), executionArn = :arn, updatedAt = :at",
+      {},
+      { ":empty": [], ":attempt": [attempt], ":arn": attempt.executionArn, ":at": at },
+    );
+  }
+
+  async reset(requestId: string, at: string) {
+    await this.update(
+      requestId,
+      "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at REMOVE #error",
+      { "#status": "status", "#error": "error" },
+      { ":at": at, ...this.statusFields("PENDING") },
+    );
+  }
+
+  async putStep(requestId: string, step: StepRecord, at: string) {
+    await this.update(
+      requestId,
+      "SET steps.#step = :step, updatedAt = :at",
+      { "#step": step.name },
+      { ":step": step, ":at": at },
+    );
+  }
+
+  async setStatus(requestId: string, status: RequestStatus, at: string) {
+    await this.update(
+      requestId,
+      "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at",
+      { "#status": "status" },
+      { ":at": at, ...this.statusFields(status) },
+    );
+  }
+
+  async setAccountId(requestId: string, accountId: string, at: string) {
+    await this.update(requestId, "SET accountId = :id, updatedAt = :at", {}, { ":id": accountId, ":at": at });
+  }
+
+  async complete(requestId: string, result: { accountId: string; ouId: string }, at: string) {
+    await this.update(
+      requestId,
+      "SET #status = :status, gsi2pk = :gsi2pk, accountId = :account, ouId = :ou, updatedAt = :at REMOVE #error",
+      { "#status": "status", "#error": "error" },
+      { ":account": result.accountId, ":ou": result.ouId, ":at": at, ...this.statusFields("SUCCEEDED") },
+    );
+  }
+
+  async fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string) {
+    const names: Record<string, string> = { "#status": "status", "#error": "error" };
+    const values: Record<string, unknown> = { ":error": error, ":at": at, ...this.statusFields("FAILED") };
+    let expression = "SET #status = :status, gsi2pk = :gsi2pk, #error = :error, updatedAt = :at";
+    if (step) {
+      expression += ", steps.#step = :step";
+      names["#step"] = step.name;
+      values[":step"] = step;
+    }
+    await this.update(requestId, expression, names, values);
+  }
+}

@@ -1,0 +1,39 @@
+import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord, VendStep } from "../vending/record";
+
+export interface ListOptions {
+  status?: RequestStatus;
+  limit: number;
+  next?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+export type CreateResult = { created: true; record: VendRequestRecord } | { created: false; existing: VendRequestRecord };
+
+/** Persistence of vend requests. */
+export interface RequestStore {
+  /**
+   * Records a new request and reserves its email, atomically. When the id or the email
+   * is already taken, returns the request that holds it instead.
+   */
+  create(record: VendRequestRecord): Promise<CreateResult>;
+  get(requestId: string): Promise<VendRequestRecord | undefined>;
+  /** The request that reserved this email, if any. */
+  getByEmail(email: string): Promise<VendRequestRecord | undefined>;
+  /** Newest first; `next` is an opaque token. */
+  list(options: ListOptions): Promise<Page<VendRequestRecord>>;
+  /** Appends an execution attempt and makes it the current execution. */
+  addAttempt(requestId: string, attempt: ExecutionAttempt, at: string): Promise<void>;
+  /** Back to PENDING with the error cleared, before a retry starts. */
+  reset(requestId: string, at: string): Promise<void>;
+  putStep(requestId: string, step: StepRecord, at: string): Promise<void>;
+  setStatus(requestId: string, status: RequestStatus, at: string): Promise<void>;
+  complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
+  fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
+  setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
+}
+
+export type { VendStep };

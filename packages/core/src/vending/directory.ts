@@ -1,0 +1,143 @@
+import { ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import {
+  type Account,
+  DescribeOrganizationalUnitCommand,
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListRootsCommand,
+} from "@aws-sdk/client-organizations";
+import { DescribePermissionSetCommand, ListInstancesCommand, ListPermissionSetsCommand } from "@aws-sdk/client-sso-admin";
+import { awsErrorName } from "../aws/classify";
+import { collectPages } from "../aws/paginate";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { TerminalAwsError } from "../errors";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry">;
+
+const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+
+export interface ResolvedOu {
+  id: string;
+  path: string;
+}
+
+export interface IdentityCenter {
+  instanceArn: string;
+  identityStoreId: string;
+}
+
+/** The organisation's root id. */
+export async function rootId(ctx: Ctx): Promise<string> {
+  const out = await withRetry("organizations:ListRoots", () => ctx.clients.organizations.send(new ListRootsCommand({})), ctx.retry);
+  const id = out.Roots?.[0]?.Id;
+  if (!id) throw new TerminalAwsError("NO_ORGANIZATION", "The organisation has no root: is AWS Organizations enabled?");
+  return id;
+}
+
+/** Child OUs of a parent, every page read. */
+export async function childOus(ctx: Ctx, parentId: string) {
+  return collectPages(async (token) => {
+    const out = await withRetry(
+      "organizations:ListOrganizationalUnitsForParent",
+      () => ctx.clients.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token })),
+      ctx.retry,
+    );
+    return { items: out.OrganizationalUnits ?? [], next: out.NextToken };
+  });
+}
+
+/** Resolves an OU path (`Workloads/Development`) or id; undefined when it does not exist. */
+export async function resolveOu(ctx: Ctx, ref: string): Promise<ResolvedOu | undefined> {
+  if (OU_ID.test(ref)) {
+    try {
+      const out = await withRetry(
+        "organizations:DescribeOrganizationalUnit",
+        () => ctx.clients.organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: ref })),
+        ctx.retry,
+      );
+      return out.OrganizationalUnit?.Id ? { id: out.OrganizationalUnit.Id, path: out.OrganizationalUnit.Name ?? ref } : undefined;
+    } catch (error) {
+      if (awsErrorName((error as Error).cause) === "OrganizationalUnitNotFoundException") return undefined;
+      throw error;
+    }
+  }
+  let parent = await rootId(ctx);
+  for (const segment of ref.split("/")) {
+    const match = (await childOus(ctx, parent)).find((ou) => ou.Name === segment);
+    if (!match?.Id) return undefined;
+    parent = match.Id;
+  }
+  return { id: parent, path: ref };
+}
+
+/** Every account in the organisation, every page read. */
+export async function listAccounts(ctx: Ctx): Promise<Account[]> {
+  return collectPages(async (token) => {
+    const out = await withRetry(
+      "organizations:ListAccounts",
+      () => ctx.clients.organizations.send(new ListAccountsCommand({ NextToken: token })),
+      ctx.retry,
+    );
+    return { items: out.Accounts ?? [], next: out.NextToken };
+  });
+}
+
+/** The account in the organisation that uses this email, if any (emails compare case-insensitively). */
+export async function findAccountByEmail(ctx: Ctx, email: string): Promise<Account | undefined> {
+  const wanted = email.toLowerCase();
+  return (await listAccounts(ctx)).find((a) => a.Email?.toLowerCase() === wanted);
+}
+
+/** The Identity Center instance: from configuration, else the first from ListInstances. */
+export async function identityCenter(ctx: Ctx): Promise<IdentityCenter> {
+  const configured = ctx.config.identityCenter;
+  if (configured.instanceArn && configured.identityStoreId) {
+    return { instanceArn: configured.instanceArn, identityStoreId: configured.identityStoreId };
+  }
+  const out = await withRetry("sso:ListInstances", () => ctx.clients.ssoAdmin.send(new ListInstancesCommand({})), ctx.retry);
+  const instance =
+    out.Instances?.find((i) => !configured.instanceArn || i.InstanceArn === configured.instanceArn) ?? undefined;
+  if (!instance?.InstanceArn || !instance.IdentityStoreId) {
+    throw new TerminalAwsError("NO_IDENTITY_CENTER", "No IAM Identity Center instance was found in the home region");
+  }
+  return { instanceArn: instance.InstanceArn, identityStoreId: instance.IdentityStoreId };
+}
+
+/** The group id for a display name, or undefined. */
+export async function findGroupId(ctx: Ctx, ic: IdentityCenter, displayName: string): Promise<string | undefined> {
+  const out = await withRetry(
+    "identitystore:ListGroups",
+    () =>
+      ctx.clients.identityStore.send(
+        new ListGroupsCommand({
+          IdentityStoreId: ic.identityStoreId,
+          Filters: [{ AttributePath: "DisplayName", AttributeValue: displayName }],
+        }),
+      ),
+    ctx.retry,
+  );
+  return out.Groups?.find((g) => g.DisplayName === displayName)?.GroupId;
+}
+
+/** Permission set name -> ARN for the whole instance. */
+export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promise<Map<string, string>> {
+  const arns = await collectPages(async (token) => {
+    const out = await withRetry(
+      "sso:ListPermissionSets",
+      () => ctx.clients.ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token })),
+      ctx.retry,
+    );
+    return { items: out.PermissionSets ?? [], next: out.NextToken };
+  });
+  const byName = new Map<string, string>();
+  for (const arn of arns) {
+    const out = await withRetry(
+      "sso:DescribePermissionSet",
+      () => ctx.clients.ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: ic.instanceArn, PermissionSetArn: arn })),
+      ctx.retry,
+    );
+    if (out.PermissionSet?.Name) byName.set(out.PermissionSet.Name, arn);
+  }
+  return byName;
+}

@@ -1,0 +1,126 @@
+import {
+  CreateAccountAssignmentCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  ListAccountAssignmentsCommand,
+} from "@aws-sdk/client-sso-admin";
+import { collectPages } from "../aws/paginate";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { AssignmentFailedError, DeadlineExceededError } from "../errors";
+import { nextPollSeconds, pastDeadline } from "./poll";
+import { accountIdOf, type GrantProgress, type GrantResult, type VendState } from "./state";
+import { stepStarted, stepSucceeded } from "./track-step";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
+
+/** Identity Center allows 10 outstanding assignment requests per instance; stay within it. */
+export const MAX_OUTSTANDING_ASSIGNMENTS = 10;
+
+async function existingGroupIds(ctx: Ctx, instanceArn: string, accountId: string, permissionSetArn: string) {
+  const assignments = await collectPages(async (token) => {
+    const out = await withRetry(
+      "sso:ListAccountAssignments",
+      () =>
+        ctx.clients.ssoAdmin.send(
+          new ListAccountAssignmentsCommand({
+            InstanceArn: instanceArn,
+            AccountId: accountId,
+            PermissionSetArn: permissionSetArn,
+            NextToken: token,
+          }),
+        ),
+      ctx.retry,
+    );
+    return { items: out.AccountAssignments ?? [], next: out.NextToken };
+  });
+  return new Set(assignments.filter((a) => a.PrincipalType === "GROUP").map((a) => a.PrincipalId));
+}
+
+/**
+ * Step `grant`: creates the missing group x permission-set assignments, at most
+ * MAX_OUTSTANDING_ASSIGNMENTS at a time; existing ones are skipped.
+ */
+export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResult> {
+  const accountId = accountIdOf(state);
+  const { instanceArn, access } = state.resolved;
+  const startedAt = state.grant?.startedAt ?? ctx.clock().toISOString();
+  if (!state.grant) await stepStarted(ctx, state.requestId, "grant");
+  const pending: string[] = [];
+  let created = 0;
+  let skipped = 0;
+  const bySet = new Map<string, string[]>();
+  for (const grant of access) {
+    for (const ps of grant.permissionSets) bySet.set(ps.arn, [...(bySet.get(ps.arn) ?? []), grant.groupId]);
+  }
+  for (const [permissionSetArn, groupIds] of bySet) {
+    const existing = await existingGroupIds(ctx, instanceArn, accountId, permissionSetArn);
+    for (const groupId of new Set(groupIds)) {
+      if (existing.has(groupId)) {
+        skipped++;
+        continue;
+      }
+      if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS) return { pending, more: true, created, skipped, startedAt };
+      const out = await withRetry(
+        "sso:CreateAccountAssignment",
+        () =>
+          ctx.clients.ssoAdmin.send(
+            new CreateAccountAssignmentCommand({
+              InstanceArn: instanceArn,
+              TargetId: accountId,
+              TargetType: "AWS_ACCOUNT",
+              PermissionSetArn: permissionSetArn,
+              PrincipalType: "GROUP",
+              PrincipalId: groupId,
+            }),
+          ),
+        ctx.retry,
+      );
+      const status = out.AccountAssignmentCreationStatus;
+      if (status?.Status === "FAILED") {
+        throw new AssignmentFailedError(`Assignment of ${permissionSetArn} to group ${groupId} failed: ${status.FailureReason}`);
+      }
+      if (status?.RequestId && status.Status !== "SUCCEEDED") pending.push(status.RequestId);
+      created++;
+    }
+  }
+  return { pending, more: false, created, skipped, startedAt };
+}
+
+/** Step `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
+export async function checkGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
+  const now = ctx.clock();
+  const previous = state.grants;
+  const attempt = previous && !previous.done ? previous.attempt + 1 : 0;
+  const since = previous && !previous.done ? previous.since : now.toISOString();
+  const pending = state.grant?.pending ?? [];
+  const more = state.grant?.more ?? false;
+  let inProgress = 0;
+  for (const requestId of pending) {
+    const out = await withRetry(
+      "sso:DescribeAccountAssignmentCreationStatus",
+      () =>
+        ctx.clients.ssoAdmin.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn: state.resolved.instanceArn,
+            AccountAssignmentCreationRequestId: requestId,
+          }),
+        ),
+      ctx.retry,
+    );
+    const status = out.AccountAssignmentCreationStatus;
+    if (status?.Status === "FAILED") {
+      throw new AssignmentFailedError(
+        `Assignment of ${status.PermissionSetArn} to ${status.PrincipalType} ${status.PrincipalId} failed: ${status.FailureReason ?? "no reason given"}`,
+      );
+    }
+    if (status?.Status !== "SUCCEEDED") inProgress++;
+  }
+  if (inProgress === 0) {
+    if (!more) await stepSucceeded(ctx, state.requestId, "grant", state.grant?.startedAt ?? since);
+    return { done: true, more, attempt, since, waitSeconds: 0 };
+  }
+  if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
+    throw new DeadlineExceededError(`${inProgress} account assignment(s) did not finish in time`);
+  }
+  return { done: false, more, attempt, since, waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random) };
+}

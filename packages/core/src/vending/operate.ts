@@ -1,0 +1,98 @@
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import type { Page } from "../store/request-store";
+import { REQUEST_STATUSES, type StepRecord, VEND_STEPS, type VendRequestRecord } from "./record";
+import { startExecution } from "./submit";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
+
+/** The request as the API serves it (the contract in API.md). */
+export interface RequestView {
+  requestId: string;
+  status: VendRequestRecord["status"];
+  request: VendRequestRecord["request"];
+  accountId?: string;
+  ouId?: string;
+  ouPath: string;
+  steps: StepRecord[];
+  error?: { code: string; message: string; step?: string };
+  executionArn?: string;
+  attempts: VendRequestRecord["attempts"];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function presentRequest(record: VendRequestRecord): RequestView {
+  return {
+    requestId: record.requestId,
+    status: record.status,
+    request: record.request,
+    accountId: record.accountId,
+    ouId: record.ouId ?? record.resolved.ouId,
+    ouPath: record.resolved.ouPath,
+    steps: VEND_STEPS.flatMap((name) => {
+      const step = record.steps[name];
+      return step ? [step] : [];
+    }),
+    error: record.error,
+    executionArn: record.executionArn,
+    attempts: record.attempts ?? [],
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** `GET /accounts/requests/{id}`. */
+export async function getRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<RequestView> {
+  const record = await ctx.store.get(requestId);
+  if (!record) throw new NotFoundError(`No request ${requestId}`);
+  return presentRequest(record);
+}
+
+export const ListQuerySchema = z.strictObject({
+  status: z.enum(REQUEST_STATUSES as [string, ...string[]]).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  next: z.string().min(1).max(2048).optional(),
+});
+
+/** `GET /accounts/requests`: newest first, filtered by status, paginated. */
+export async function listRequests(ctx: Pick<Ctx, "store">, query: Record<string, string | undefined>): Promise<Page<RequestView>> {
+  const parsed = ListQuerySchema.safeParse(query);
+  if (!parsed.success) {
+    throw new ValidationError(
+      "Invalid query",
+      parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(query)", message: i.message })),
+    );
+  }
+  const page = await ctx.store.list({
+    status: parsed.data.status as VendRequestRecord["status"] | undefined,
+    limit: parsed.data.limit,
+    next: parsed.data.next,
+  });
+  return { items: page.items.map(presentRequest), next: page.next };
+}
+
+/**
+ * `POST /accounts/requests/{id}/retry`: redrives the failed execution when Step Functions
+ * allows it, else starts a new one with the same input (the steps converge).
+ */
+export async function retryRequest(ctx: Ctx, requestId: string): Promise<RequestView> {
+  const record = await ctx.store.get(requestId);
+  if (!record) throw new NotFoundError(`No request ${requestId}`);
+  if (record.status === "SUCCEEDED") throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} has already succeeded`);
+  const execution = record.executionArn ? await ctx.workflows.describe(record.executionArn) : undefined;
+  if (record.status === "RUNNING" || execution?.status === "RUNNING") {
+    throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} is still running`);
+  }
+  const at = ctx.clock().toISOString();
+  await ctx.store.reset(requestId, at);
+  if (record.executionArn && execution?.redrivable) {
+    await ctx.workflows.redrive(record.executionArn);
+    await ctx.store.addAttempt(requestId, { kind: "redrive", executionArn: record.executionArn, at }, at);
+    ctx.logger.info("Redrove execution", { requestId, executionArn: record.executionArn });
+  } else {
+    await startExecution(ctx, record, record.executionArn ? "restart" : "start");
+  }
+  return getRequest(ctx, requestId);
+}

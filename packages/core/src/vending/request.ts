@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { ValidationError, type FieldIssue } from "../errors";
+
+// Printable ASCII without brackets or quotes: the name becomes a granted profile
+// name (`assume <name>/<PermissionSet>`), where those characters break parsing.
+const ACCOUNT_NAME = /^[\x20-\x7E]+$/;
+const NAME_FORBIDDEN = /[[\]{}()<>"'`]/;
+// AWS Organizations' CreateAccount email rules, plus a dotted domain.
+const EMAIL = /^[^\s"'()<>[\]:;,\\|%&@]+@[^\s"'()<>[\]:;,\\|%&@]+\.[^\s"'()<>[\]:;,\\|%&@.]+$/;
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+export const EmailSchema = z
+  .string()
+  .min(6, "must be 6-64 characters")
+  .max(64, "must be 6-64 characters")
+  .regex(EMAIL, "must be one address with a dotted domain, without whitespace or \"'()<>[]:;,\\|%&");
+
+export const AccountNameSchema = z
+  .string()
+  .min(1, "must be 1-50 characters")
+  .max(50, "must be 1-50 characters")
+  .regex(ACCOUNT_NAME, "must be printable ASCII")
+  .refine((v) => !NAME_FORBIDDEN.test(v), "must not contain brackets or quotes")
+  .refine((v) => v.trim() === v, "must not start or end with a space");
+
+export const OuRefSchema = z
+  .string()
+  .min(1, "must be an OU path such as Workloads/Development or an OU id")
+  .max(1024)
+  .refine((v) => !v.startsWith("/") && !v.endsWith("/") && !v.includes("//"), "must be an OU path such as Workloads/Development or an OU id");
+
+export const AccessGrantSchema = z.strictObject({
+  group: z.string().min(1).max(1024),
+  permissionSets: z.array(z.string().min(1).max(32)).min(1, "must name at least one permission set").max(20),
+});
+
+export const BudgetRequestSchema = z.strictObject({
+  monthlyLimitUsd: z.number().positive("must be greater than 0").max(1_000_000_000),
+  thresholds: z
+    .array(z.number().min(1, "must be 1-1000").max(1000, "must be 1-1000"))
+    .min(1)
+    .max(10)
+    .optional(),
+  emails: z.array(EmailSchema).max(10, "at most 10 addresses").optional(),
+});
+
+export const TagsSchema = z
+  .record(
+    z
+      .string()
+      .min(1, "tag keys must be 1-128 characters")
+      .max(128, "tag keys must be 1-128 characters")
+      .regex(TAG_CHARS, "tag keys may use letters, numbers, spaces and _.:/=+-@")
+      .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys must not start with aws:"),
+    z.string().max(256, "tag values must be at most 256 characters").regex(TAG_CHARS, "tag values may use letters, numbers, spaces and _.:/=+-@"),
+  )
+  .refine((tags) => Object.keys(tags).length <= 40, "at most 40 tags");
+
+/** The body of `POST /accounts`. */
+export const VendRequestSchema = z.strictObject({
+  name: AccountNameSchema,
+  email: EmailSchema,
+  ou: OuRefSchema,
+  access: z.array(AccessGrantSchema).max(20).optional(),
+  budget: BudgetRequestSchema.optional(),
+  tags: TagsSchema.optional(),
+});
+
+export type VendRequest = z.infer<typeof VendRequestSchema>;
+
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ -");
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Lists every `__proto__`/`constructor`/`prototype` key anywhere in a parsed JSON value. */
+export function findForbiddenKeys(value: unknown, path: string[] = []): FieldIssue[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => findForbiddenKeys(v, [...path, String(i)]));
+  if (value === null || typeof value !== "object") return [];
+  return Object.keys(value).flatMap((key) => {
+    const here = [...path, key];
+    const own = FORBIDDEN_KEYS.has(key) ? [{ path: here.join("."), message: `key "${key}" is not allowed` }] : [];
+    return [...own, ...findForbiddenKeys((value as Record<string, unknown>)[key], here)];
+  });
+}
+
+/** Converts zod issues into the API's field-level details. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(body)",
+    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+  }));
+}
+
+/** Validates a parsed body against the contract, listing every failing field. */
+export function parseVendRequest(body: unknown): VendRequest {
+  const forbidden = findForbiddenKeys(body);
+  const result = VendRequestSchema.safeParse(body);
+  const issues = [...forbidden, ...(result.success ? [] : toFieldIssues(result.error))];
+  if (issues.length > 0 || !result.success) {
+    throw new ValidationError("The request is invalid", issues);
+  }
+  return { ...result.data, email: result.data.email.toLowerCase() };
+}

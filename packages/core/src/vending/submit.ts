@@ -1,0 +1,144 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { CoreContext } from "../context";
+import { ConflictError, type FieldIssue, ValidationError } from "../errors";
+import { findAccountByEmail, findGroupId, identityCenter, permissionSetsByName, resolveOu } from "./directory";
+import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "./record";
+import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
+import type { VendInput } from "./state";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
+
+export interface SubmitOptions {
+  body: unknown;
+  idempotencyKey?: string;
+  requester?: string;
+}
+
+export interface SubmitResult {
+  record: VendRequestRecord;
+  /** False when an identical earlier request was returned instead. */
+  created: boolean;
+}
+
+/** Canonical JSON: object keys sorted, so equal payloads hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function payloadHash(request: VendRequest): string {
+  return createHash("sha256").update(canonicalJson(request)).digest("hex");
+}
+
+/** A time-ordered, URL- and execution-name-safe request id. */
+export function newRequestId(now: Date): string {
+  return `req-${now.getTime().toString(36)}-${randomBytes(6).toString("hex")}`;
+}
+
+/** Resolves the OU, groups and permission sets, listing every reference that does not exist. */
+export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise<ResolvedRequest> {
+  const issues: FieldIssue[] = [];
+  const ou = await resolveOu(ctx, request.ou);
+  if (!ou) issues.push({ path: "ou", message: `OU "${request.ou}" does not exist in the organisation` });
+  const ic = await identityCenter(ctx);
+  const access: ResolvedGrant[] = [];
+  if (request.access?.length) {
+    const sets = await permissionSetsByName(ctx, ic);
+    for (const [i, grant] of request.access.entries()) {
+      const groupId = await findGroupId(ctx, ic, grant.group);
+      if (!groupId) issues.push({ path: `access.${i}.group`, message: `group "${grant.group}" does not exist in Identity Center` });
+      const permissionSets = grant.permissionSets.map((name, j) => {
+        const arn = sets.get(name);
+        if (!arn) issues.push({ path: `access.${i}.permissionSets.${j}`, message: `permission set "${name}" does not exist` });
+        return { name, arn: arn ?? "" };
+      });
+      access.push({ group: grant.group, groupId: groupId ?? "", permissionSets });
+    }
+  }
+  if (issues.length > 0 || !ou) throw new ValidationError("The request names things that do not exist", issues);
+  return { ouId: ou.id, ouPath: ou.path, instanceArn: ic.instanceArn, access };
+}
+
+/** The workflow input for a recorded request. */
+export function vendInput(record: VendRequestRecord): VendInput {
+  return { requestId: record.requestId, request: record.request, resolved: record.resolved };
+}
+
+function sameRequestOrConflict(existing: VendRequestRecord, hash: string, why: string): SubmitResult {
+  if (existing.payloadHash !== hash) {
+    throw new ConflictError("CONFLICT", `${why} (request ${existing.requestId}) with a different payload`);
+  }
+  return { record: existing, created: false };
+}
+
+/** Starts the workflow of a recorded request that has none yet (a crash between record and start). */
+async function ensureStarted(ctx: Ctx, result: SubmitResult): Promise<SubmitResult> {
+  if (result.record.executionArn) return result;
+  return { ...result, record: await startExecution(ctx, result.record, "start") };
+}
+
+/** Starts an execution named after the request (plus the attempt for restarts) and records it. */
+export async function startExecution(
+  ctx: Ctx,
+  record: VendRequestRecord,
+  kind: "start" | "restart",
+): Promise<VendRequestRecord> {
+  const name = kind === "start" ? record.requestId : `${record.requestId}-${record.attempts.length + 1}`;
+  const { executionArn } = await ctx.workflows.start("vend-account", name, vendInput(record));
+  const at = ctx.clock().toISOString();
+  await ctx.store.addAttempt(record.requestId, { kind, executionArn, at }, at);
+  ctx.logger.info("Started vend-account execution", { requestId: record.requestId, executionArn });
+  return (await ctx.store.get(record.requestId)) ?? { ...record, executionArn };
+}
+
+/**
+ * `POST /accounts`: validates, resolves, records, then starts the workflow. The same
+ * request twice returns the first; the same email or key with another payload is a conflict.
+ */
+export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promise<SubmitResult> {
+  if (options.idempotencyKey !== undefined && !IdempotencyKeySchema.safeParse(options.idempotencyKey).success) {
+    throw new ValidationError("Invalid Idempotency-Key header", [
+      { path: "Idempotency-Key", message: "must be 1-64 of A-Z a-z 0-9 _ -" },
+    ]);
+  }
+  const request = parseVendRequest(options.body);
+  const hash = payloadHash(request);
+
+  if (options.idempotencyKey) {
+    const byKey = await ctx.store.get(options.idempotencyKey);
+    if (byKey) return ensureStarted(ctx, sameRequestOrConflict(byKey, hash, "The Idempotency-Key was already used"));
+  }
+  const byEmail = await ctx.store.getByEmail(request.email);
+  if (byEmail) return ensureStarted(ctx, sameRequestOrConflict(byEmail, hash, "The email is already used by a request"));
+
+  const resolved = await resolveReferences(ctx, request);
+  const account = await findAccountByEmail(ctx, request.email);
+  if (account) {
+    throw new ConflictError("CONFLICT", `The email is already used by account ${account.Id} in the organisation`);
+  }
+
+  const now = ctx.clock().toISOString();
+  const record: VendRequestRecord = {
+    requestId: options.idempotencyKey ?? newRequestId(ctx.clock()),
+    status: "PENDING",
+    request,
+    resolved,
+    payloadHash: hash,
+    steps: {},
+    attempts: [],
+    requester: options.requester,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const created = await ctx.store.create(record);
+  if (!created.created) {
+    return ensureStarted(ctx, sameRequestOrConflict(created.existing, hash, "A concurrent request holds this key or email"));
+  }
+  return { record: await startExecution(ctx, record, "start"), created: true };
+}

@@ -1,0 +1,33 @@
+import { ListTagsForResourceCommand, TagResourceCommand } from "@aws-sdk/client-organizations";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { REQUEST_TAG } from "./create-account";
+import { accountIdOf, type VendState } from "./state";
+import { tracked } from "./track-step";
+
+type Ctx = Pick<CoreContext, "clients" | "retry" | "store" | "clock">;
+
+/** Step `tag`: applies the request's tags and the request-id tag; only missing or changed tags are written. */
+export async function tagAccount(ctx: Ctx, state: VendState): Promise<{ tagged: number }> {
+  const accountId = accountIdOf(state);
+  return tracked(ctx, state.requestId, "tag", async () => {
+    const wanted: Record<string, string> = { ...(state.request.tags ?? {}), [REQUEST_TAG]: state.requestId };
+    const current = await withRetry(
+      "organizations:ListTagsForResource",
+      () => ctx.clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: accountId })),
+      ctx.retry,
+    );
+    const have = new Map((current.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const missing = Object.entries(wanted).filter(([k, v]) => have.get(k) !== v);
+    if (missing.length === 0) return { tagged: 0 };
+    await withRetry(
+      "organizations:TagResource",
+      () =>
+        ctx.clients.organizations.send(
+          new TagResourceCommand({ ResourceId: accountId, Tags: missing.map(([Key, Value]) => ({ Key, Value })) }),
+        ),
+      ctx.retry,
+    );
+    return { tagged: missing.length };
+  });
+}

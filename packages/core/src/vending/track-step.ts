@@ -1,0 +1,25 @@
+import type { CoreContext } from "../context";
+import type { VendStep } from "./record";
+
+type Ctx = Pick<CoreContext, "store" | "clock">;
+
+/** Marks a step RUNNING in the request record. */
+export async function stepStarted(ctx: Ctx, requestId: string, name: VendStep): Promise<void> {
+  const at = ctx.clock().toISOString();
+  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: at }, at);
+}
+
+/** Marks a step SUCCEEDED, keeping the time it started. */
+export async function stepSucceeded(ctx: Ctx, requestId: string, name: VendStep, startedAt: string): Promise<void> {
+  const at = ctx.clock().toISOString();
+  await ctx.store.putStep(requestId, { name, status: "SUCCEEDED", startedAt, endedAt: at }, at);
+}
+
+/** Runs a one-shot step between RUNNING and SUCCEEDED records; failures are recorded by the workflow's Catch. */
+export async function tracked<T>(ctx: Ctx, requestId: string, name: VendStep, run: () => Promise<T>): Promise<T> {
+  const startedAt = ctx.clock().toISOString();
+  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt }, startedAt);
+  const result = await run();
+  await stepSucceeded(ctx, requestId, name, startedAt);
+  return result;
+}

@@ -1,0 +1,85 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  RedriveExecutionCommand,
+  type SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { withRetry, type RetryPolicy } from "../aws/retry";
+
+export type WorkflowName = "vend-account" | "sandbox-cleanup";
+
+export interface ExecutionInfo {
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
+  redrivable: boolean;
+}
+
+/** Starts and redrives workflow executions: Step Functions when deployed, the ASL interpreter locally. */
+export interface WorkflowRunner {
+  /** Starts an execution named `name`; starting the same name twice returns the same ARN. */
+  start(workflow: WorkflowName, name: string, input: object): Promise<{ executionArn: string }>;
+  describe(executionArn: string): Promise<ExecutionInfo | undefined>;
+  redrive(executionArn: string): Promise<void>;
+}
+
+/** The execution ARN Step Functions gives an execution of a state machine. */
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+}
+
+export class SfnWorkflowRunner implements WorkflowRunner {
+  constructor(
+    private readonly options: {
+      client: SFNClient;
+      stateMachines: Partial<Record<WorkflowName, string>>;
+      retry: RetryPolicy;
+    },
+  ) {}
+
+  private arnOf(workflow: WorkflowName): string {
+    const arn = this.options.stateMachines[workflow];
+    if (!arn) throw new Error(`No state machine ARN is configured for ${workflow}`);
+    return arn;
+  }
+
+  async start(workflow: WorkflowName, name: string, input: object) {
+    const stateMachineArn = this.arnOf(workflow);
+    try {
+      const out = await withRetry(
+        "states:StartExecution",
+        () =>
+          this.options.client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })),
+        this.options.retry,
+      );
+      return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name) };
+    } catch (error) {
+      // Same name and input: Step Functions treats StartExecution as idempotent, a different input raises this.
+      if ((error as Error).cause instanceof ExecutionAlreadyExists) {
+        return { executionArn: executionArnFor(stateMachineArn, name) };
+      }
+      throw error;
+    }
+  }
+
+  async describe(executionArn: string): Promise<ExecutionInfo | undefined> {
+    try {
+      const out = await withRetry(
+        "states:DescribeExecution",
+        () => this.options.client.send(new DescribeExecutionCommand({ executionArn })),
+        this.options.retry,
+      );
+      return { status: out.status ?? "RUNNING", redrivable: out.redriveStatus === "REDRIVABLE" };
+    } catch (error) {
+      if ((error as Error).cause && ((error as Error).cause as Error).name === "ExecutionDoesNotExist") return undefined;
+      throw error;
+    }
+  }
+
+  async redrive(executionArn: string): Promise<void> {
+    await withRetry(
+      "states:RedriveExecution",
+      () => this.options.client.send(new RedriveExecutionCommand({ executionArn })),
+      this.options.retry,
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { CoreContext } from "@quartermaster/core/context";
+import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
+import { submitVendRequest } from "@quartermaster/core/vending/submit";
+import { errorResponse, header, json, parseJsonBody } from "./http";
+import { withBase } from "./middleware";
+import { type ContextSource, lambdaContext } from "./runtime";
+
+type Route = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
+
+function requesterOf(event: APIGatewayProxyEventV2): string | undefined {
+  // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
+  const ctx = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+  return ctx.authorizer?.iam?.userArn;
+}
+
+function pathParam(event: APIGatewayProxyEventV2, name: string): string {
+  return decodeURIComponent(event.pathParameters?.[name] ?? "");
+}
+
+/** Route key (as API Gateway names it) -> handler. Every route of API.md is here. */
+export const ROUTES: Record<string, Route> = {
+  "GET /health": async () => json(200, { ok: true }),
+  "POST /accounts": async (ctx, event) => {
+    const { record } = await submitVendRequest(ctx, {
+      body: parseJsonBody(event),
+      idempotencyKey: header(event, "idempotency-key"),
+      requester: requesterOf(event),
+    });
+    const self = requestLink(record.requestId);
+    return json(
+      202,
+      { requestId: record.requestId, status: record.status, executionArn: record.executionArn, links: { self } },
+      { location: self },
+    );
+  },
+  "GET /accounts/requests": async (ctx, event) => json(200, await listRequests(ctx, event.queryStringParameters ?? {})),
+  "GET /accounts/requests/{requestId}": async (ctx, event) => json(200, await getRequest(ctx, pathParam(event, "requestId"))),
+  "POST /accounts/requests/{requestId}/retry": async (ctx, event) => {
+    const view = await retryRequest(ctx, pathParam(event, "requestId"));
+    return json(202, view, { location: requestLink(view.requestId) });
+  },
+};
+
+/** Dispatches an API Gateway (HTTP API, payload v2) event; errors become the API's error shape here only. */
+export function makeApiHandler(source: ContextSource, routes: Record<string, Route> = ROUTES) {
+  return withBase<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(source, async (event) => {
+    const ctx = source();
+    const route = routes[event.routeKey];
+    if (!route) return json(404, { error: { code: "NOT_FOUND", message: `No route ${event.routeKey}` } });
+    try {
+      return await route(ctx, event);
+    } catch (error) {
+      const response = errorResponse(error);
+      const log = response.statusCode && response.statusCode >= 500 ? ctx.logger.error : ctx.logger.warn;
+      log.call(ctx.logger, "Request failed", { route: event.routeKey, status: response.statusCode, error });
+      return response;
+    }
+  });
+}
+
+export const handler = makeApiHandler(lambdaContext);

@@ -1,0 +1,66 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import {
+  ConflictError,
+  MalformedRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  QuartermasterError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "@quartermaster/core/errors";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The single table that maps domain errors to HTTP status codes. */
+const STATUS_BY_ERROR: [new (...args: never[]) => QuartermasterError, number][] = [
+  [MalformedRequestError, 400],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
+  [ValidationError, 422],
+];
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Maps an error to the API's error shape; unknown errors are 500 and keep their details out of the response. */
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof QuartermasterError) {
+    const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 502;
+    const details = error instanceof ValidationError ? error.details : undefined;
+    return json(status, { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } });
+  }
+  return json(500, { error: { code: "INTERNAL", message: "Internal error; see the logs for the request id" } });
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+export { header };
+
+/** Reads a JSON body: 415 unless application/json, 413 over 64 KB, 400 when malformed. */
+export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): unknown {
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  if (raw === "" && options.optional) return {};
+  const type = header(event, "content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type.trim())) {
+    throw new UnsupportedMediaTypeError("The body must be application/json");
+  }
+  if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(`The body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}

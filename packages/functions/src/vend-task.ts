@@ -1,0 +1,69 @@
+import type { CoreContext } from "@quartermaster/core/context";
+import { checkAccountCreation, createAccount } from "@quartermaster/core/vending/create-account";
+import type { VendTask } from "@quartermaster/core/vending/definition";
+import { recordFailure, recordSuccess } from "@quartermaster/core/vending/finish";
+import { checkGrants, grantAccess } from "@quartermaster/core/vending/grant-access";
+import { placeAccount } from "@quartermaster/core/vending/place-account";
+import type { VendState } from "@quartermaster/core/vending/state";
+import { tagAccount } from "@quartermaster/core/vending/tag-account";
+import { withBase } from "./middleware";
+import { type ContextSource, lambdaContext } from "./runtime";
+
+/** The payload every vend-account Task state sends (see `lambdaTask` in core). */
+export interface VendTaskEvent {
+  executionArn: string;
+  state: VendState;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled task ${String(value)}`);
+}
+
+/** Runs one vend-account task against core. */
+export async function runVendTask(ctx: CoreContext, task: VendTask, event: VendTaskEvent): Promise<unknown> {
+  const { state } = event;
+  switch (task) {
+    case "createAccount":
+      return createAccount(ctx, state);
+    case "checkAccountCreation":
+      return checkAccountCreation(ctx, state);
+    case "placeAccount":
+      return placeAccount(ctx, state);
+    case "grantAccess":
+      return grantAccess(ctx, state);
+    case "checkGrants":
+      return checkGrants(ctx, state);
+    case "tagAccount":
+      return tagAccount(ctx, state);
+    case "recordSuccess":
+      return recordSuccess(ctx, state);
+    case "recordFailure":
+      return recordFailure(ctx, state, event.executionArn);
+    default:
+      return assertNever(task);
+  }
+}
+
+/** A Lambda handler for one task, with request id, execution ARN and account id as log keys. */
+export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
+  return withBase<VendTaskEvent, unknown>(source, async (event) => {
+    const ctx = source();
+    const accountId = event.state.creation?.accountId ?? event.state.create?.accountId;
+    ctx.logger.appendKeys({ requestId: event.state.requestId, executionArn: event.executionArn, accountId, task });
+    try {
+      return await runVendTask(ctx, task, event);
+    } catch (error) {
+      ctx.logger.warn("Task failed", { error });
+      throw error;
+    }
+  });
+}
+
+export const createAccountHandler = makeVendTaskHandler("createAccount", lambdaContext);
+export const checkAccountCreationHandler = makeVendTaskHandler("checkAccountCreation", lambdaContext);
+export const placeAccountHandler = makeVendTaskHandler("placeAccount", lambdaContext);
+export const grantAccessHandler = makeVendTaskHandler("grantAccess", lambdaContext);
+export const checkGrantsHandler = makeVendTaskHandler("checkGrants", lambdaContext);
+export const tagAccountHandler = makeVendTaskHandler("tagAccount", lambdaContext);
+export const recordSuccessHandler = makeVendTaskHandler("recordSuccess", lambdaContext);
+export const recordFailureHandler = makeVendTaskHandler("recordFailure", lambdaContext);
