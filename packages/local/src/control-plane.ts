@@ -1,0 +1,77 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
+import { CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
+import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
+import type { Config } from "@quartermaster/core/config/config";
+import type { CoreContext } from "@quartermaster/core/context";
+import { createCoreContext } from "@quartermaster/core/runtime";
+import { VEND_TASK_STATES, VEND_WAIT_STATES, vendAccountDefinition, VEND_TASKS, type VendTask } from "@quartermaster/core/vending/definition";
+import { makeApiHandler } from "@quartermaster/functions/api";
+import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
+import { LocalEventBus } from "./local-events";
+import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
+
+export interface LocalControlPlaneOptions {
+  config: Config;
+  tableName: string;
+  /** QM_FAULTS specification; applies to the control plane's calls, never the seed. */
+  faults?: string;
+  /** Milliseconds each Wait state lasts locally. */
+  waitMs?: number;
+  retryIntervalMs?: number;
+  retry?: RetryPolicy;
+  logger?: Logger;
+}
+
+/** Placeholder function ARNs: the local runner maps Task states to handlers by state name. */
+export function localTaskArns<T extends string>(tasks: readonly T[], region: string): Record<T, string> {
+  return Object.fromEntries(
+    tasks.map((t) => [t, `arn:aws:lambda:${region}:000000000000:function:qm-local-${t}`]),
+  ) as Record<T, string>;
+}
+
+/** The whole control plane in one process: real handlers and definitions, in-process runner and bus. */
+export function createLocalControlPlane(options: LocalControlPlaneOptions) {
+  const logger = options.logger ?? new Logger({ serviceName: "quartermaster", logLevel: "WARN" });
+  const counter = new CallCounter();
+  const faults = new FaultInjector(parseFaults(options.faults));
+  const events = new LocalEventBus(logger);
+  let ctx: CoreContext | undefined;
+  const source = () => {
+    if (!ctx) throw new Error("The local control plane is not initialised");
+    return ctx;
+  };
+  const region = options.config.homeRegion;
+  const vendTasks = Object.fromEntries(
+    Object.entries(VEND_TASK_STATES).map(([state, task]) => [
+      state,
+      makeVendTaskHandler(task as VendTask, source) as unknown as LocalTaskHandler,
+    ]),
+  );
+  const waitMs = options.waitMs ?? 200;
+  const runner = new LocalWorkflowRunner({
+    region,
+    logger,
+    retryIntervalMs: options.retryIntervalMs ?? 50,
+    workflows: {
+      "vend-account": {
+        definition: vendAccountDefinition(localTaskArns(VEND_TASKS, region)),
+        tasks: vendTasks,
+        waits: Object.fromEntries(VEND_WAIT_STATES.map((s) => [s, waitMs])),
+      },
+    },
+  });
+  ctx = createCoreContext({
+    config: options.config,
+    tableName: options.tableName,
+    eventBusName: "local",
+    plugins: [callCounterPlugin(counter), faultPlugin(faults)],
+    logger,
+    retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },
+    workflows: runner,
+    events,
+  });
+  return { ctx, runner, events, counter, faults, apiHandler: makeApiHandler(source), logger };
+}
+
+export type LocalControlPlane = ReturnType<typeof createLocalControlPlane>;

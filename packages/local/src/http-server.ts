@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Requests larger than this are refused before reaching the handler (which enforces the 64 KB contract). */
+const READ_LIMIT_BYTES = 1024 * 1024;
+
+interface CompiledRoute {
+  routeKey: string;
+  method: string;
+  pattern: RegExp;
+  params: string[];
+}
+
+function compile(routeKey: string): CompiledRoute {
+  const [method, path] = routeKey.split(" ") as [string, string];
+  const params: string[] = [];
+  const segments = path.split("/").map((segment) => {
+    const param = /^\{(\w+)\}$/.exec(segment);
+    if (!param) return segment.replace(/[.*+?^$()|[\]\\]/g, "\\$&");
+    params.push(param[1] as string);
+    return "([^/]+)";
+  });
+  return { routeKey, method, pattern: new RegExp(`^${segments.join("/")}$`), params };
+}
+
+/** Matches a method and path against API Gateway route keys (`GET /accounts/requests/{requestId}`). */
+export function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (m) return { routeKey: route.routeKey, pathParameters: Object.fromEntries(route.params.map((p, i) => [p, m[i + 1] ?? ""])) };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > READ_LIMIT_BYTES) return { body: "", tooLarge: true };
+    chunks.push(chunk as Buffer);
+  }
+  return { body: Buffer.concat(chunks).toString("utf8"), tooLarge: false };
+}
+
+function localContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "qm-local-api",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:qm-local-api",
+    memoryLimitInMB: "512",
+    awsRequestId: randomUUID(),
+    logGroupName: "/aws/lambda/qm-local-api",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Serves API Gateway HTTP API routes through a Lambda handler, as payload format 2.0 events. */
+export function createApiServer(handler: ApiHandler, routeKeys: string[]): Server {
+  const routes = routeKeys.map(compile);
+  return createServer(async (req, res) => {
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(body);
+    };
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const match = matchRoute(routes, req.method ?? "GET", url.pathname);
+      if (!match) {
+        send(404, JSON.stringify({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${url.pathname}` } }));
+        return;
+      }
+      const { body, tooLarge } = await readBody(req);
+      if (tooLarge) {
+        send(413, JSON.stringify({ error: { code: "PAYLOAD_TOO_LARGE", message: "The body must be at most 65536 bytes" } }));
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k.toLowerCase()] = v;
+      const query = Object.fromEntries(url.searchParams.entries());
+      const event = {
+        version: "2.0",
+        routeKey: match.routeKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ""),
+        headers,
+        queryStringParameters: Object.keys(query).length ? query : undefined,
+        pathParameters: Object.keys(match.pathParameters).length ? match.pathParameters : undefined,
+        body: body === "" ? undefined : body,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: "local",
+          apiId: "local",
+          domainName: url.host,
+          domainPrefix: "local",
+          http: { method: req.method ?? "GET", path: url.pathname, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+          requestId: randomUUID(),
+          routeKey: match.routeKey,
+          stage: "$default",
+          time: new Date().toISOString(),
+          timeEpoch: Date.now(),
+        },
+      } as APIGatewayProxyEventV2;
+      const result = await handler(event, localContext());
+      const outHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
+      send(result.statusCode ?? 200, result.body ?? "", outHeaders);
+    } catch (error) {
+      send(500, JSON.stringify({ error: { code: "INTERNAL", message: (error as Error).message } }));
+    }
+  });
+}
+
+/** Listens on loopback and returns the base URL. */
+export function listen(server: Server, port: number, host = "127.0.0.1"): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      const actual = typeof address === "object" && address ? address.port : port;
+      resolve(`http://${host}:${actual}`);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+import { parseConfigJson } from "@quartermaster/core/config/config";
+import { ROUTES } from "@quartermaster/functions/api";
+import { createLocalControlPlane } from "./control-plane";
+import { assertPortFree, startEmulator } from "./emulator";
+import { createApiServer, listen } from "./http-server";
+import { seedReferenceOrg } from "./seed";
+
+const LOCAL_TABLE = "quartermaster-local";
+
+/** `npm start`: emulator, seed, API and in-process workflows, until SIGINT or SIGTERM. */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
+  await assertPortFree(port);
+
+  const region = process.env.AWS_REGION ?? "us-east-1";
+  const emulator = await startEmulator();
+  // Local mode never talks to real AWS: the SDK reads these, production code has no emulator branch.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    server.closeAllConnections();
+    await emulator.stop();
+    process.exit(code);
+  };
+  const server = createApiServer(async (event, context) => plane.apiHandler(event, context), Object.keys(ROUTES));
+  process.once("SIGINT", () => void stop(0));
+  process.once("SIGTERM", () => void stop(0));
+
+  let plane: ReturnType<typeof createLocalControlPlane>;
+  try {
+    const config = parseConfigJson(
+      process.env.QM_CONFIG ??
+        JSON.stringify({ homeRegion: region, cleanup: { regions: [region === "eu-west-1" ? "us-east-1" : region, "eu-west-1"] } }),
+    );
+    await seedReferenceOrg({ region, tableName: LOCAL_TABLE });
+    plane = createLocalControlPlane({
+      config,
+      tableName: LOCAL_TABLE,
+      faults: process.env.QM_FAULTS,
+      waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
+    });
+    const url = await listen(server, port);
+    process.stdout.write(`ready api=${url} aws=${emulator.url}\n`);
+  } catch (error) {
+    process.stderr.write(`quartermaster: could not start: ${(error as Error).message}\n`);
+    await emulator.stop();
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`quartermaster: ${(error as Error).message}\n`);
+  process.exit(1);
+});

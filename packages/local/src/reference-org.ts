@@ -1,0 +1,34 @@
+/** The reference organisation of DESIGN.md, used by local mode, the demo and the tests. */
+export const REFERENCE_ORG = {
+  ous: ["Workloads/Development", "Workloads/QA", "Workloads/Production", "Shared/Security", "Sandbox", "Marketplace"],
+  groups: ["Admin", "Developers"],
+  permissionSets: [
+    { name: "AdministratorAccess", sessionDuration: "PT4H" },
+    { name: "ReadOnlyAccess", sessionDuration: "PT1H" },
+  ],
+  sandboxAccounts: [
+    { name: "Workshops", email: "aws+workshops@example.com", ou: "Sandbox" },
+    { name: "Experiments", email: "aws+experiments@example.com", ou: "Sandbox" },
+  ],
+  /** Stacks seeded in each sandbox account's home region; the protected one must survive clean-up. */
+  sandboxStacks: [
+    { name: "demo-app", protect: false },
+    { name: "demo-data", protect: false },
+    { name: "demo-guardrails", protect: true },
+  ],
+} as const;
+
+/** A tiny template moto can create: one SNS topic. */
+export function topicTemplate(options: { exportName?: string; importName?: string } = {}): string {
+  const resources: Record<string, unknown> = {
+    Topic: {
+      Type: "AWS::SNS::Topic",
+      Properties: options.importName ? { DisplayName: { "Fn::ImportValue": options.importName } } : {},
+    },
+  };
+  const template: Record<string, unknown> = { AWSTemplateFormatVersion: "2010-09-09", Resources: resources };
+  if (options.exportName) {
+    template.Outputs = { TopicArn: { Value: { Ref: "Topic" }, Export: { Name: options.exportName } } };
+  }
+  return JSON.stringify(template);
+}

@@ -1,0 +1,204 @@
+import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import { CreateGroupCommand, IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import {
+  AlreadyInOrganizationException,
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  DescribeCreateAccountStatusCommand,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
+import {
+  CreatePermissionSetCommand,
+  DescribePermissionSetCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { TABLE_KEYS } from "@quartermaster/core/store/table";
+import { REFERENCE_ORG, topicTemplate } from "./reference-org";
+
+export interface SeedResult {
+  managementAccountId: string;
+  instanceArn: string;
+  identityStoreId: string;
+  ous: Record<string, string>;
+  sandboxAccounts: Record<string, string>;
+}
+
+/** Creates the DynamoDB table with the key layout the store expects, if it is missing. */
+export async function ensureTable(region: string, tableName: string): Promise<void> {
+  const dynamo = new DynamoDBClient({ region });
+  const attrs = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
+  for (const index of TABLE_KEYS.indexes) {
+    attrs.add(index.partitionKey);
+    attrs.add(index.sortKey);
+  }
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [...attrs].map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: "HASH" },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: "RANGE" },
+        ],
+        GlobalSecondaryIndexes: TABLE_KEYS.indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: "HASH" },
+            { AttributeName: index.sortKey, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        })),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+}
+
+/** Creates an OU path under the root, reusing what exists; returns the leaf id. */
+export async function ensureOuPath(org: OrganizationsClient, rootId: string, path: string): Promise<string> {
+  let parent = rootId;
+  for (const name of path.split("/")) {
+    const children = await org.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent }));
+    const found = children.OrganizationalUnits?.find((ou) => ou.Name === name)?.Id;
+    parent =
+      found ??
+      ((await org.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name }))).OrganizationalUnit
+        ?.Id as string);
+  }
+  return parent;
+}
+
+/** Finds an account by name or creates it, then moves it into the OU. */
+export async function ensureAccount(
+  org: OrganizationsClient,
+  rootId: string,
+  account: { name: string; email: string },
+  ouId: string,
+): Promise<string> {
+  const accounts = await org.send(new ListAccountsCommand({}));
+  let id = accounts.Accounts?.find((a) => a.Email === account.email)?.Id;
+  if (!id) {
+    const created = await org.send(new CreateAccountCommand({ AccountName: account.name, Email: account.email }));
+    const status = await org.send(
+      new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
+    );
+    id = status.CreateAccountStatus?.AccountId as string;
+  }
+  const parents = await org.send(new ListParentsCommand({ ChildId: id }));
+  const current = parents.Parents?.[0]?.Id ?? rootId;
+  if (current !== ouId) {
+    await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: current, DestinationParentId: ouId }));
+  }
+  return id;
+}
+
+/** A CloudFormation client inside a member account (moto maps assumed-role credentials to the account). */
+export async function memberCloudFormation(region: string, accountId: string): Promise<CloudFormationClient> {
+  const sts = new STSClient({ region });
+  const out = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: "seed" }),
+  );
+  const c = out.Credentials;
+  return new CloudFormationClient({
+    region,
+    credentials: { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken },
+  });
+}
+
+/** Creates a stack unless one with that name already exists (and is not deleted). */
+export async function ensureStack(
+  cfn: CloudFormationClient,
+  stack: { name: string; template: string; tags?: Record<string, string>; terminationProtection?: boolean },
+): Promise<void> {
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack.name }));
+    if (out.Stacks?.some((s) => s.StackStatus !== "DELETE_COMPLETE")) return;
+  } catch (error) {
+    if ((error as Error).name !== "ValidationError") throw error;
+  }
+  await cfn.send(
+    new CreateStackCommand({
+      StackName: stack.name,
+      TemplateBody: stack.template,
+      EnableTerminationProtection: stack.terminationProtection,
+      Tags: Object.entries(stack.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+}
+
+/** Seeds the reference organisation idempotently: running it twice changes nothing. */
+export async function seedReferenceOrg(options: { region: string; tableName: string }): Promise<SeedResult> {
+  const { region } = options;
+  const org = new OrganizationsClient({ region });
+  const sso = new SSOAdminClient({ region });
+  const ids = new IdentitystoreClient({ region });
+
+  try {
+    await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+  } catch (error) {
+    if (!(error instanceof AlreadyInOrganizationException)) throw error;
+  }
+  const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
+  const ous: Record<string, string> = {};
+  for (const path of REFERENCE_ORG.ous) {
+    ous[path] = await ensureOuPath(org, rootId, path);
+    const top = path.split("/")[0] as string;
+    ous[top] ??= await ensureOuPath(org, rootId, top);
+  }
+
+  const instance = (await sso.send(new ListInstancesCommand({}))).Instances?.[0];
+  const instanceArn = instance?.InstanceArn as string;
+  const identityStoreId = instance?.IdentityStoreId as string;
+  for (const group of REFERENCE_ORG.groups) {
+    const found = await ids.send(
+      new ListGroupsCommand({ IdentityStoreId: identityStoreId, Filters: [{ AttributePath: "DisplayName", AttributeValue: group }] }),
+    );
+    if (!found.Groups?.some((g) => g.DisplayName === group)) {
+      await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: group }));
+    }
+  }
+  const existingSets = new Set<string>();
+  for (const arn of (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn }))).PermissionSets ?? []) {
+    const ps = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
+    if (ps.PermissionSet?.Name) existingSets.add(ps.PermissionSet.Name);
+  }
+  for (const ps of REFERENCE_ORG.permissionSets) {
+    if (!existingSets.has(ps.name)) {
+      await sso.send(
+        new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: ps.name, SessionDuration: ps.sessionDuration }),
+      );
+    }
+  }
+
+  const sandboxAccounts: Record<string, string> = {};
+  for (const account of REFERENCE_ORG.sandboxAccounts) {
+    const id = await ensureAccount(org, rootId, account, ous[account.ou] as string);
+    sandboxAccounts[account.name] = id;
+    const cfn = await memberCloudFormation(region, id);
+    for (const stack of REFERENCE_ORG.sandboxStacks) {
+      await ensureStack(cfn, {
+        name: stack.name,
+        template: topicTemplate(),
+        tags: stack.protect ? { "quartermaster:protect": "true" } : { owner: "workshop" },
+      });
+    }
+  }
+
+  await ensureTable(region, options.tableName);
+  const organization = await org.send(new DescribeOrganizationCommand({}));
+  const managementAccountId = organization.Organization?.MasterAccountId as string;
+  return { managementAccountId, instanceArn, identityStoreId, ous, sandboxAccounts };
+}
