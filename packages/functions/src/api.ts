@@ -54,7 +54,7 @@ export function makeApiHandler(source: ContextSource, routes: Record<string, Rou
       return await route(ctx, event);
     } catch (error) {
       const response = errorResponse(error);
-      const log = response.statusCode && response.statusCode >= 500 ? ctx.logger.error : ctx.logger.warn;
+      const log = response.statusCode && response.statusCode >= 500 ? ctx.logger.error : ctx.logger.info;
       log.call(ctx.logger, "Request failed", { route: event.routeKey, status: response.statusCode, error });
       return response;
     }

@@ -7,6 +7,9 @@ import { seedReferenceOrg } from "./seed";
 
 const LOCAL_TABLE = "quartermaster-local";
 
+// The SDK warns on Node 20 in every process; local mode runs on whatever Node the machine has.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** `npm start`: emulator, seed, API and in-process workflows, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);

@@ -1,0 +1,146 @@
+import {
+  CreateAccountCommand,
+  DescribeCreateAccountStatusCommand,
+  ListAccountsCommand,
+  ListCreateAccountStatusCommand,
+  OrganizationsClient,
+  TooManyRequestsException,
+} from "@aws-sdk/client-organizations";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { unitContext, vendState } from "../../../../test/support/unit-context";
+import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
+import { checkAccountCreation, createAccount, REQUEST_TAG } from "./create-account";
+
+const org = mockClient(OrganizationsClient);
+
+beforeEach(() => {
+  org.reset();
+});
+
+describe("createAccount", () => {
+  it("calls CreateAccount with the name, email and tags when no account uses the email", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: "999999999999", Email: "someone@example.com" }] });
+    org.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [] });
+    org.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: "car-1", State: "IN_PROGRESS" } });
+
+    const result = await createAccount(ctx, state);
+
+    expect(result).toEqual({ createRequestId: "car-1", adopted: false });
+    const input = org.commandCalls(CreateAccountCommand)[0]?.args[0].input;
+    expect(input?.AccountName).toBe("payments-dev");
+    expect(input?.Email).toBe("aws+payments-dev@example.com");
+    expect(input?.Tags).toContainEqual({ Key: REQUEST_TAG, Value: state.requestId });
+    expect(input?.Tags).toContainEqual({ Key: "team", Value: "payments" });
+    expect((await store.get(state.requestId))?.status).toBe("RUNNING");
+  });
+
+  it("adopts the account that already uses the email instead of creating a second one", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com" }] });
+
+    const result = await createAccount(ctx, state);
+
+    expect(result).toEqual({ accountId: "123412341234", adopted: true });
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+  });
+
+  it("joins a creation of the same account that is already in progress", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [] });
+    org
+      .on(ListCreateAccountStatusCommand)
+      .resolves({ CreateAccountStatuses: [{ Id: "car-7", AccountName: "payments-dev", State: "IN_PROGRESS" }] });
+
+    expect(await createAccount(ctx, state)).toEqual({ createRequestId: "car-7", adopted: false });
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+  });
+
+  it("retries CreateAccount on throttling with growing jittered delays, then succeeds", async () => {
+    const { ctx, store, retry } = unitContext();
+    const state = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [] });
+    org.on(ListCreateAccountStatusCommand).resolves({});
+    const throttled = new TooManyRequestsException({ message: "slow down", $metadata: {} });
+    org
+      .on(CreateAccountCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ CreateAccountStatus: { Id: "car-2" } });
+
+    const result = await createAccount(ctx, state);
+
+    expect(result.createRequestId).toBe("car-2");
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(3);
+    expect(retry.delays).toEqual([50, 100]);
+  });
+});
+
+describe("checkAccountCreation", () => {
+  it("reports IN_PROGRESS with a bounded wait, then SUCCEEDED with the account id", async () => {
+    const { ctx, store } = unitContext({ creation: { pollMinSeconds: 10, pollMaxSeconds: 60, deadlineMinutes: 30 } });
+    const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolvesOnce({ CreateAccountStatus: { Id: "car-1", State: "IN_PROGRESS" } })
+      .resolves({ CreateAccountStatus: { Id: "car-1", State: "SUCCEEDED", AccountId: "210987654321" } });
+
+    const first = await checkAccountCreation(ctx, state);
+    const second = await checkAccountCreation(ctx, { ...state, creation: first });
+
+    expect(first.done).toBe(false);
+    expect(first.waitSeconds).toBeGreaterThanOrEqual(1);
+    expect(first.waitSeconds).toBeLessThanOrEqual(60);
+    expect(second).toMatchObject({ done: true, accountId: "210987654321", attempt: 1 });
+    expect(org.commandCalls(DescribeCreateAccountStatusCommand)[0]?.args[0].input).toEqual({
+      CreateAccountRequestId: "car-1",
+    });
+    const record = await store.get(state.requestId);
+    expect(record?.accountId).toBe("210987654321");
+    expect(record?.steps.awaitCreation?.status).toBe("SUCCEEDED");
+  });
+
+  it.each([
+    ["EMAIL_ALREADY_EXISTS", /already used by another AWS account/],
+    ["ACCOUNT_LIMIT_EXCEEDED", /account quota/],
+    ["SOMETHING_NEW_FROM_AWS", /SOMETHING_NEW_FROM_AWS/],
+  ])("fails with the AWS reason when creation ends FAILED with %s", async (reason, message) => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolvesOnce({ CreateAccountStatus: { State: "IN_PROGRESS" } })
+      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: reason } });
+    const first = await checkAccountCreation(ctx, state);
+
+    const failure = checkAccountCreation(ctx, { ...state, creation: first });
+
+    await expect(failure).rejects.toBeInstanceOf(AccountCreationFailedError);
+    await expect(failure).rejects.toMatchObject({ code: reason, message });
+  });
+
+  it("fails with DeadlineExceededError once the deadline has passed while still IN_PROGRESS", async () => {
+    const { ctx, store, clock } = unitContext({ creation: { deadlineMinutes: 30, pollMinSeconds: 10, pollMaxSeconds: 60 } });
+    const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
+    org.on(DescribeCreateAccountStatusCommand).resolves({ CreateAccountStatus: { State: "IN_PROGRESS" } });
+    const first = await checkAccountCreation(ctx, state);
+    clock.now = new Date(clock.now.getTime() + 29 * 60_000);
+    const second = await checkAccountCreation(ctx, { ...state, creation: first });
+    clock.now = new Date(clock.now.getTime() + 2 * 60_000);
+
+    await expect(checkAccountCreation(ctx, { ...state, creation: second })).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(second.done).toBe(false);
+  });
+
+  it("finishes at once for an adopted account without calling AWS", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, { create: { accountId: "123412341234", adopted: true } });
+
+    expect(await checkAccountCreation(ctx, state)).toMatchObject({ done: true, accountId: "123412341234" });
+    expect(org.calls()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,47 @@
+import validator from "asl-validator";
+import { describe, expect, it } from "vitest";
+import { localTaskArns } from "../../../local/src/control-plane";
+import { VEND_TASK_STATES, VEND_TASKS, VEND_WAIT_STATES, vendAccountDefinition } from "./definition";
+
+const definition = vendAccountDefinition(localTaskArns(VEND_TASKS, "us-east-1"));
+
+describe("vendAccountDefinition", () => {
+  it("is valid Amazon States Language", () => {
+    const result = validator(definition, { checkPaths: true, checkArn: true });
+
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it("maps every Task state to a task and every task to one Task state", () => {
+    const taskStates = Object.entries(definition.States).filter(([, s]) => s.Type === "Task").map(([name]) => name);
+
+    expect(taskStates.sort()).toEqual(Object.keys(VEND_TASK_STATES).sort());
+    expect(new Set(Object.values(VEND_TASK_STATES))).toEqual(new Set(VEND_TASKS));
+  });
+
+  it("retries Lambda service errors and transient AWS errors with full jitter on every task", () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== "Task") continue;
+      const retry = state.Retry as { ErrorEquals: string[]; JitterStrategy: string }[];
+      expect(retry.flatMap((r) => r.ErrorEquals), name).toEqual(
+        expect.arrayContaining(["Lambda.ServiceException", "Lambda.TooManyRequestsException", "TransientAwsError"]),
+      );
+      expect(retry.every((r) => r.JitterStrategy === "FULL"), name).toBe(true);
+    }
+  });
+
+  it("catches every failure of a step and routes it through RecordFailure to a Fail state", () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== "Task" || name === "RecordFailure") continue;
+      const next = (state.Catch as { Next: string }[])[0]?.Next as string;
+      expect(definition.States[next]?.Next, name).toBe("RecordFailure");
+    }
+    expect(definition.States.RecordFailure?.Next).toBe("VendFailed");
+    expect(definition.States.VendFailed?.Type).toBe("Fail");
+  });
+
+  it("polls creation and assignments through Wait states that read their interval from the state", () => {
+    for (const wait of VEND_WAIT_STATES) expect(definition.States[wait]).toMatchObject({ Type: "Wait", SecondsPath: expect.any(String) });
+  });
+});

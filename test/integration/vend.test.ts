@@ -1,0 +1,160 @@
+import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import {
+  ListAccountsCommand,
+  ListParentsCommand,
+  ListTagsForResourceCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { identityCenter, permissionSetsByName, resolveOu, findGroupId } from "../../packages/core/src/vending/directory";
+import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
+import { TEST_REGION } from "../support/aws-env";
+import { call, serveApi, testPlane, unique } from "../support/plane";
+
+const plane = testPlane();
+let api: Awaited<ReturnType<typeof serveApi>>;
+const org = new OrganizationsClient({ region: TEST_REGION });
+const sso = new SSOAdminClient({ region: TEST_REGION });
+
+beforeAll(async () => {
+  api = await serveApi(plane);
+});
+afterAll(async () => {
+  await api.close();
+});
+
+function body(name: string) {
+  return {
+    name,
+    email: `aws+${name}@example.com`,
+    ou: "Workloads/Development",
+    access: [{ group: "Admin", permissionSets: ["AdministratorAccess", "ReadOnlyAccess"] }],
+    tags: { team: "payments", "cost-center": "42" },
+  };
+}
+
+async function accountsWithEmail(email: string) {
+  const out = await org.send(new ListAccountsCommand({}));
+  return (out.Accounts ?? []).filter((a) => a.Email === email);
+}
+
+describe("POST /accounts against the emulator", () => {
+  it("vends an account into a nested OU with its assignments and tags, and records SUCCEEDED", async () => {
+    const name = unique("payments");
+
+    const accepted = await call(api.url, "POST", "/accounts", body(name));
+    await plane.runner.wait(accepted.body.executionArn);
+    const record = await call(api.url, "GET", accepted.body.links.self);
+
+    expect(accepted.status).toBe(202);
+    expect(accepted.headers.get("location")).toBe(`/accounts/requests/${accepted.body.requestId}`);
+    expect(record.status).toBe(200);
+    expect(record.body.status).toBe("SUCCEEDED");
+    expect(record.body.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).toEqual([
+      "create:SUCCEEDED",
+      "awaitCreation:SUCCEEDED",
+      "place:SUCCEEDED",
+      "grant:SUCCEEDED",
+      "tag:SUCCEEDED",
+    ]);
+    const accountId = record.body.accountId as string;
+    const dev = await resolveOu(plane.ctx, "Workloads/Development");
+    const parents = await org.send(new ListParentsCommand({ ChildId: accountId }));
+    expect(parents.Parents?.[0]?.Id).toBe(dev?.id);
+    expect(record.body.ouId).toBe(dev?.id);
+
+    const ic = await identityCenter(plane.ctx);
+    const sets = await permissionSetsByName(plane.ctx, ic);
+    const adminGroup = await findGroupId(plane.ctx, ic, "Admin");
+    for (const ps of ["AdministratorAccess", "ReadOnlyAccess"]) {
+      const out = await sso.send(
+        new ListAccountAssignmentsCommand({ InstanceArn: ic.instanceArn, AccountId: accountId, PermissionSetArn: sets.get(ps) }),
+      );
+      expect(out.AccountAssignments?.map((a) => a.PrincipalId), ps).toEqual([adminGroup]);
+    }
+    const tags = await org.send(new ListTagsForResourceCommand({ ResourceId: accountId }));
+    expect(tags.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: "team", Value: "payments" },
+        { Key: "cost-center", Value: "42" },
+        { Key: "quartermaster:request-id", Value: accepted.body.requestId },
+      ]),
+    );
+  });
+
+  it("returns the same request for the same payload twice and makes one account", async () => {
+    const name = unique("twice");
+
+    const first = await call(api.url, "POST", "/accounts", body(name));
+    const second = await call(api.url, "POST", "/accounts", body(name));
+    await plane.runner.wait(first.body.executionArn);
+    const third = await call(api.url, "POST", "/accounts", body(name));
+
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.body.requestId).toBe(first.body.requestId);
+    expect(third.body.requestId).toBe(first.body.requestId);
+    expect(await accountsWithEmail(`aws+${name}@example.com`)).toHaveLength(1);
+  });
+
+  it("uses the Idempotency-Key as the request id and execution name", async () => {
+    const key = unique("key");
+    const headers = { "idempotency-key": key };
+
+    const first = await call(api.url, "POST", "/accounts", body(unique("keyed")), headers);
+    const again = await call(api.url, "POST", "/accounts", { ...body(unique("other")) }, headers);
+    await plane.runner.wait(first.body.executionArn);
+
+    expect(first.body.requestId).toBe(key);
+    expect(first.body.executionArn).toMatch(new RegExp(`:vend-account:${key}$`));
+    expect(again.status).toBe(409);
+  });
+
+  it("answers 409 for the same email with a different payload", async () => {
+    const name = unique("clash");
+    const first = await call(api.url, "POST", "/accounts", body(name));
+
+    const clash = await call(api.url, "POST", "/accounts", { ...body(name), tags: { team: "other" } });
+    await plane.runner.wait(first.body.executionArn);
+
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe("CONFLICT");
+  });
+
+  it("answers 409 for an email already used by an account in the organisation", async () => {
+    const sandbox = REFERENCE_ORG.sandboxAccounts[0];
+
+    const res = await call(api.url, "POST", "/accounts", { ...body(unique("dup")), email: sandbox.email });
+
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/already used by account \d{12}/);
+  });
+
+  it("rejects an unknown OU, group and permission set with 422 before creating anything", async () => {
+    const name = unique("unknown");
+    const before = (await org.send(new ListAccountsCommand({}))).Accounts?.length;
+
+    const res = await call(api.url, "POST", "/accounts", {
+      ...body(name),
+      ou: "Workloads/Nope",
+      access: [{ group: "Nobody", permissionSets: ["NoSuchSet", "ReadOnlyAccess"] }],
+    });
+
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(["ou", "access.0.group", "access.0.permissionSets.0"]);
+    expect((await org.send(new ListAccountsCommand({}))).Accounts?.length).toBe(before);
+    expect((await call(api.url, "GET", "/accounts/requests?limit=100")).body.items.some((r: { request: { name: string } }) => r.request.name === name)).toBe(false);
+  });
+
+  it("accepts an OU id as well as a path", async () => {
+    const qa = await resolveOu(plane.ctx, "Workloads/QA");
+
+    const res = await call(api.url, "POST", "/accounts", { ...body(unique("byid")), ou: qa?.id });
+    await plane.runner.wait(res.body.executionArn);
+    const record = await call(api.url, "GET", res.body.links.self);
+
+    expect(record.body.status).toBe("SUCCEEDED");
+    const parents = await org.send(new ListParentsCommand({ ChildId: record.body.accountId }));
+    expect(parents.Parents?.[0]?.Id).toBe(qa?.id);
+  });
+});

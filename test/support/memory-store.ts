@@ -1,0 +1,75 @@
+import type { CreateResult, ListOptions, Page, RequestStore } from "../../packages/core/src/store/request-store";
+import type {
+  ExecutionAttempt,
+  RequestError,
+  RequestStatus,
+  StepRecord,
+  VendRequestRecord,
+} from "../../packages/core/src/vending/record";
+
+/** An in-memory RequestStore for unit tests. */
+export class MemoryRequestStore implements RequestStore {
+  readonly records = new Map<string, VendRequestRecord>();
+  private readonly emails = new Map<string, string>();
+
+  private must(id: string): VendRequestRecord {
+    const r = this.records.get(id);
+    if (!r) throw new Error(`no record ${id}`);
+    return r;
+  }
+
+  async create(record: VendRequestRecord): Promise<CreateResult> {
+    const existing = this.records.get(record.requestId) ?? this.records.get(this.emails.get(record.request.email) ?? "");
+    if (existing) return { created: false, existing };
+    this.records.set(record.requestId, structuredClone(record));
+    this.emails.set(record.request.email, record.requestId);
+    return { created: true, record };
+  }
+  async get(id: string) {
+    const r = this.records.get(id);
+    return r ? structuredClone(r) : undefined;
+  }
+  async getByEmail(email: string) {
+    return this.get(this.emails.get(email.toLowerCase()) ?? "");
+  }
+  async list(options: ListOptions): Promise<Page<VendRequestRecord>> {
+    const items = [...this.records.values()]
+      .filter((r) => !options.status || r.status === options.status)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { items: items.slice(0, options.limit) };
+  }
+  async addAttempt(id: string, attempt: ExecutionAttempt, at: string) {
+    const r = this.must(id);
+    r.attempts.push(attempt);
+    r.executionArn = attempt.executionArn;
+    r.updatedAt = at;
+  }
+  async reset(id: string, at: string) {
+    const r = this.must(id);
+    r.status = "PENDING";
+    r.error = undefined;
+    r.updatedAt = at;
+  }
+  async putStep(id: string, step: StepRecord, at: string) {
+    const r = this.must(id);
+    r.steps[step.name] = step;
+    r.updatedAt = at;
+  }
+  async setStatus(id: string, status: RequestStatus, at: string) {
+    const r = this.must(id);
+    r.status = status;
+    r.updatedAt = at;
+  }
+  async complete(id: string, result: { accountId: string; ouId: string }, at: string) {
+    const r = this.must(id);
+    Object.assign(r, { status: "SUCCEEDED", error: undefined, updatedAt: at }, result);
+  }
+  async fail(id: string, error: RequestError, step: StepRecord | undefined, at: string) {
+    const r = this.must(id);
+    Object.assign(r, { status: "FAILED", error, updatedAt: at });
+    if (step) r.steps[step.name] = step;
+  }
+  async setAccountId(id: string, accountId: string, at: string) {
+    Object.assign(this.must(id), { accountId, updatedAt: at });
+  }
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
+import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
+import { ROUTES } from "../../packages/functions/src/api";
+import { createLocalControlPlane } from "../../packages/local/src/control-plane";
+import { createApiServer, listen } from "../../packages/local/src/http-server";
+import { TEST_REGION, TEST_TABLE } from "./aws-env";
+
+/** A unique suffix so tests sharing one emulator never collide. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+}
+
+/** The control plane as local mode builds it, against the shared emulator, with short waits. */
+export function testPlane(options: { faults?: string; config?: ConfigInput } = {}) {
+  const config = parseConfig({
+    homeRegion: TEST_REGION,
+    creation: { pollMinSeconds: 1, pollMaxSeconds: 2, deadlineMinutes: 5 },
+    cleanup: { regions: ["us-east-1", "eu-west-1"] },
+    ...options.config,
+  });
+  return createLocalControlPlane({ config, tableName: TEST_TABLE, faults: options.faults, waitMs: 10, retryIntervalMs: 5 });
+}
+
+export type TestPlane = ReturnType<typeof testPlane>;
+
+/** Serves the plane's API on a free loopback port. */
+export async function serveApi(plane: TestPlane): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+  const server = createApiServer(plane.apiHandler, Object.keys(ROUTES));
+  const url = await listen(server, 0);
+  return {
+    url,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** JSON over HTTP, as a user's client sends it. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests assert on response fields one by one.
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}

@@ -1,0 +1,105 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createAwsClients } from "../../packages/core/src/aws/clients";
+import type { RetryPolicy } from "../../packages/core/src/aws/retry";
+import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
+import type { CoreContext } from "../../packages/core/src/context";
+import type { EventPublisher } from "../../packages/core/src/events/publisher";
+import type { VendRequestRecord } from "../../packages/core/src/vending/record";
+import { VendRequestSchema, type VendRequest } from "../../packages/core/src/vending/request";
+import type { VendState } from "../../packages/core/src/vending/state";
+import type { WorkflowRunner } from "../../packages/core/src/vending/workflow-runner";
+import { MemoryRequestStore } from "./memory-store";
+
+/** A retry policy that never sleeps but records the delays it would have used. */
+export function instantRetry(maxAttempts = 6): RetryPolicy & { delays: number[] } {
+  const delays: number[] = [];
+  return {
+    maxAttempts,
+    baseDelayMs: 100,
+    maxDelayMs: 5000,
+    random: () => 0.5,
+    delays,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+  };
+}
+
+export class RecordingPublisher implements EventPublisher {
+  readonly events: { detailType: string; detail: object }[] = [];
+  async publish(detailType: string, detail: object) {
+    this.events.push({ detailType, detail });
+  }
+}
+
+export class FakeRunner implements WorkflowRunner {
+  readonly started: { workflow: string; name: string; input: object }[] = [];
+  readonly redriven: string[] = [];
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" = "FAILED";
+  redrivable = false;
+  async start(workflow: "vend-account" | "sandbox-cleanup", name: string, input: object) {
+    this.started.push({ workflow, name, input });
+    return { executionArn: `arn:aws:states:us-east-1:111111111111:execution:${workflow}:${name}` };
+  }
+  async describe() {
+    return { status: this.status, redrivable: this.redrivable };
+  }
+  async redrive(arn: string) {
+    this.redriven.push(arn);
+  }
+}
+
+/** A core context whose clients are the real SDK classes (mock them with aws-sdk-client-mock). */
+export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23T12:00:00Z")) {
+  const retry = instantRetry();
+  const store = new MemoryRequestStore();
+  const events = new RecordingPublisher();
+  const workflows = new FakeRunner();
+  const clock = { now };
+  const ctx: CoreContext = {
+    clients: createAwsClients({ region: "us-east-1", memberRoleName: "OrganizationAccountAccessRole", retryPolicy: retry }),
+    config: parseConfig(config),
+    store,
+    logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
+    clock: () => clock.now,
+    retry,
+    workflows,
+    events,
+  };
+  return { ctx, retry, store, events, workflows, clock };
+}
+
+/** A valid vend request, with overrides, checked against the schema. */
+export function vendRequest(overrides: Partial<VendRequest> = {}): VendRequest {
+  return VendRequestSchema.parse({
+    name: "payments-dev",
+    email: "aws+payments-dev@example.com",
+    ou: "Workloads/Development",
+    access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
+    tags: { team: "payments" },
+    ...overrides,
+  });
+}
+
+/** A workflow state for a stored request, with overrides. */
+export function vendState(store: MemoryRequestStore, overrides: Partial<VendState> = {}): VendState {
+  const request = vendRequest();
+  const record: VendRequestRecord = {
+    requestId: `req-${Math.random().toString(36).slice(2)}`,
+    status: "PENDING",
+    request,
+    resolved: {
+      ouId: "ou-abcd-11111111",
+      ouPath: "Workloads/Development",
+      instanceArn: "arn:aws:sso:::instance/ssoins-1",
+      access: [{ group: "Admin", groupId: "g-admin", permissionSets: [{ name: "AdministratorAccess", arn: "arn:ps-admin" }] }],
+    },
+    payloadHash: "h",
+    steps: {},
+    attempts: [],
+    createdAt: "2026-11-23T11:00:00.000Z",
+    updatedAt: "2026-11-23T11:00:00.000Z",
+  };
+  store.records.set(record.requestId, record);
+  return { requestId: record.requestId, request: record.request, resolved: record.resolved, ...overrides };
+}

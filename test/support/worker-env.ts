@@ -1,0 +1,4 @@
+import { inject } from "vitest";
+import { useEmulator } from "./aws-env";
+
+useEmulator(inject("awsEndpoint"));
