@@ -1,5 +1,6 @@
 import {
   CreateAccountCommand,
+  type CreateAccountFailureReason,
   DescribeCreateAccountStatusCommand,
   ListAccountsCommand,
   ListCreateAccountStatusCommand,
@@ -114,7 +115,8 @@ describe("checkAccountCreation", () => {
     org
       .on(DescribeCreateAccountStatusCommand)
       .resolvesOnce({ CreateAccountStatus: { State: "IN_PROGRESS" } })
-      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: reason } });
+      // An unknown reason must not crash: AWS adds reasons over time, so the SDK type is open-ended.
+      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: reason as CreateAccountFailureReason } });
     const first = await checkAccountCreation(ctx, state);
 
     const failure = checkAccountCreation(ctx, { ...state, creation: first });

@@ -1,0 +1,50 @@
+import { Api as SstApi, type StackContext, use } from "sst/constructs";
+import { ROUTES } from "../packages/functions/src/api";
+import { functionEnv, stackConfig } from "./config";
+import { allow } from "./iam";
+import { Storage } from "./Storage";
+import { Vending } from "./Vending";
+
+/** The HTTP API of API.md, behind IAM (SigV4) authorisation, served by one function. */
+export function Api({ stack }: StackContext) {
+  const { table, bus } = use(Storage);
+  const { vendStateMachine } = use(Vending);
+  const config = stackConfig();
+  const executions = `${vendStateMachine.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`;
+  const permissions = [
+    allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"], [table.tableArn, `${table.tableArn}/index/*`]),
+    allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
+    allow(["states:DescribeExecution", "states:RedriveExecution"], [executions]),
+    allow(
+      [
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListAccounts",
+      ],
+      ["*"],
+    ),
+    allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
+    allow(["identitystore:ListGroups"], ["*"]),
+  ];
+  if (config.managementRoleArn) permissions.push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
+
+  const api = new SstApi(stack, "Api", {
+    defaults: {
+      authorizer: "iam",
+      function: {
+        handler: "packages/functions/src/api.handler",
+        environment: functionEnv({
+          QM_CONFIG: JSON.stringify(config),
+          QM_TABLE_NAME: table.tableName,
+          QM_EVENT_BUS_NAME: bus.eventBusName,
+          QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+        }),
+        permissions,
+      },
+    },
+    routes: Object.fromEntries(Object.keys(ROUTES).map((route) => [route, "packages/functions/src/api.handler"])),
+  });
+  stack.addOutputs({ ApiUrl: api.url });
+  return { api };
+}

@@ -1,0 +1,18 @@
+import { EventBus, type StackContext, Table } from "sst/constructs";
+import { TABLE_KEYS } from "../packages/core/src/store/table";
+
+/** Requests and clean-up runs (DynamoDB) and the project's event bus. */
+export function Storage({ stack }: StackContext) {
+  const [byCreated, byStatus] = TABLE_KEYS.indexes;
+  const table = new Table(stack, "Requests", {
+    fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string", gsi2pk: "string", gsi2sk: "string" },
+    primaryIndex: { partitionKey: TABLE_KEYS.partitionKey, sortKey: TABLE_KEYS.sortKey },
+    globalIndexes: {
+      [byCreated.name]: { partitionKey: byCreated.partitionKey, sortKey: byCreated.sortKey },
+      [byStatus.name]: { partitionKey: byStatus.partitionKey, sortKey: byStatus.sortKey },
+    },
+    cdk: { table: { pointInTimeRecovery: true } },
+  });
+  const bus = new EventBus(stack, "Bus");
+  return { table, bus };
+}

@@ -1,0 +1,69 @@
+import { DefinitionBody, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
+import { Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { VEND_TASKS, type VendTask, vendAccountDefinition } from "../packages/core/src/vending/definition";
+import { functionEnv, stackConfig } from "./config";
+import { allow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
+import { Storage } from "./Storage";
+
+/** The `vend-account` state machine and one least-privilege function per task. */
+export function Vending({ stack, app }: StackContext) {
+  const { table, bus } = use(Storage);
+  const config = stackConfig();
+  const org = organizationArns(stack);
+  const writeRecord = allow(["dynamodb:UpdateItem"], [table.tableArn]);
+  const readWriteRecord = allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn]);
+  const putEvents = allow(["events:PutEvents"], [bus.eventBusArn]);
+
+  // Each task's IAM statements: exactly the API calls its core step makes.
+  const permissions: Record<VendTask, ReturnType<typeof allow>[]> = {
+    createAccount: [
+      allow(["organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:CreateAccount"], ["*"]),
+      // CreateAccount with Tags also needs TagResource on the new account.
+      allow(["organizations:TagResource"], [org.account]),
+      writeRecord,
+    ],
+    checkAccountCreation: [allow(["organizations:DescribeCreateAccountStatus"], ["*"]), writeRecord],
+    placeAccount: [
+      allow(["organizations:ListParents"], ["*"]),
+      allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),
+      writeRecord,
+    ],
+    grantAccess: [allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES), writeRecord],
+    checkGrants: [allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]), writeRecord],
+    tagAccount: [allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]), writeRecord],
+    recordSuccess: [readWriteRecord, putEvents],
+    recordFailure: [readWriteRecord, putEvents],
+  };
+  if (config.managementRoleArn) {
+    for (const task of VEND_TASKS) permissions[task].push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
+  }
+
+  const environment = functionEnv({
+    QM_CONFIG: JSON.stringify(config),
+    QM_TABLE_NAME: table.tableName,
+    QM_EVENT_BUS_NAME: bus.eventBusName,
+  });
+  const functions = Object.fromEntries(
+    VEND_TASKS.map((task) => [
+      task,
+      new SstFunction(stack, `Vend-${task}`, {
+        handler: `packages/functions/src/vend-task.${task}Handler`,
+        environment,
+        permissions: permissions[task],
+      }),
+    ]),
+  ) as Record<VendTask, SstFunction>;
+
+  const definition = vendAccountDefinition(
+    Object.fromEntries(VEND_TASKS.map((task) => [task, functions[task].functionArn])) as Record<VendTask, string>,
+  );
+  const stateMachine = new StateMachine(stack, "VendAccount", {
+    stateMachineName: `${app.stage}-${app.name}-vend-account`,
+    stateMachineType: StateMachineType.STANDARD,
+    definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
+  });
+  for (const fn of Object.values(functions)) fn.grantInvoke(stateMachine);
+
+  stack.addOutputs({ VendStateMachineArn: stateMachine.stateMachineArn });
+  return { vendStateMachine: stateMachine, vendFunctions: functions };
+}
