@@ -12,7 +12,10 @@ export function Api({ stack }: StackContext) {
   const config = stackConfig();
   const executions = `${vendStateMachine.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`;
   const permissions = [
-    allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"], [table.tableArn, `${table.tableArn}/index/*`]),
+    allow(
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+      [table.tableArn, `${table.tableArn}/index/*`],
+    ),
     allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
     allow(["states:DescribeExecution", "states:RedriveExecution"], [executions]),
     allow(
@@ -43,7 +46,9 @@ export function Api({ stack }: StackContext) {
         permissions,
       },
     },
-    routes: Object.fromEntries(Object.keys(ROUTES).map((route) => [route, "packages/functions/src/api.handler"])),
+    routes: Object.fromEntries(
+      Object.keys(ROUTES).map((route) => [route, "packages/functions/src/api.handler"]),
+    ),
   });
   stack.addOutputs({ ApiUrl: api.url });
   return { api };

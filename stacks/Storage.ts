@@ -5,7 +5,14 @@ import { TABLE_KEYS } from "../packages/core/src/store/table";
 export function Storage({ stack }: StackContext) {
   const [byCreated, byStatus] = TABLE_KEYS.indexes;
   const table = new Table(stack, "Requests", {
-    fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string", gsi2pk: "string", gsi2sk: "string" },
+    fields: {
+      pk: "string",
+      sk: "string",
+      gsi1pk: "string",
+      gsi1sk: "string",
+      gsi2pk: "string",
+      gsi2sk: "string",
+    },
     primaryIndex: { partitionKey: TABLE_KEYS.partitionKey, sortKey: TABLE_KEYS.sortKey },
     globalIndexes: {
       [byCreated.name]: { partitionKey: byCreated.partitionKey, sortKey: byCreated.sortKey },

@@ -17,7 +17,14 @@ export function Vending({ stack, app }: StackContext) {
   // Each task's IAM statements: exactly the API calls its core step makes.
   const permissions: Record<VendTask, ReturnType<typeof allow>[]> = {
     createAccount: [
-      allow(["organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:CreateAccount"], ["*"]),
+      allow(
+        [
+          "organizations:ListAccounts",
+          "organizations:ListCreateAccountStatus",
+          "organizations:CreateAccount",
+        ],
+        ["*"],
+      ),
       // CreateAccount with Tags also needs TagResource on the new account.
       allow(["organizations:TagResource"], [org.account]),
       writeRecord,
@@ -28,14 +35,24 @@ export function Vending({ stack, app }: StackContext) {
       allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),
       writeRecord,
     ],
-    grantAccess: [allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES), writeRecord],
-    checkGrants: [allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]), writeRecord],
-    tagAccount: [allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]), writeRecord],
+    grantAccess: [
+      allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES),
+      writeRecord,
+    ],
+    checkGrants: [
+      allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]),
+      writeRecord,
+    ],
+    tagAccount: [
+      allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]),
+      writeRecord,
+    ],
     recordSuccess: [readWriteRecord, putEvents],
     recordFailure: [readWriteRecord, putEvents],
   };
   if (config.managementRoleArn) {
-    for (const task of VEND_TASKS) permissions[task].push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
+    for (const task of VEND_TASKS)
+      permissions[task].push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
   }
 
   const environment = functionEnv({
@@ -55,7 +72,10 @@ export function Vending({ stack, app }: StackContext) {
   ) as Record<VendTask, SstFunction>;
 
   const definition = vendAccountDefinition(
-    Object.fromEntries(VEND_TASKS.map((task) => [task, functions[task].functionArn])) as Record<VendTask, string>,
+    Object.fromEntries(VEND_TASKS.map((task) => [task, functions[task].functionArn])) as Record<
+      VendTask,
+      string
+    >,
   );
   const stateMachine = new StateMachine(stack, "VendAccount", {
     stateMachineName: `${app.stage}-${app.name}-vend-account`,

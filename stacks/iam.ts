@@ -18,4 +18,8 @@ export function organizationArns(scope: Construct) {
 }
 
 /** Identity Center ARNs for assignments: the instance, its permission sets, and member accounts. */
-export const SSO_ASSIGNMENT_RESOURCES = ["arn:aws:sso:::instance/*", "arn:aws:sso:::permissionSet/*/*", "arn:aws:sso:::account/*"];
+export const SSO_ASSIGNMENT_RESOURCES = [
+  "arn:aws:sso:::instance/*",
+  "arn:aws:sso:::permissionSet/*/*",
+  "arn:aws:sso:::account/*",
+];

@@ -12,7 +12,10 @@ export function quartermaster(app: App): void {
     memorySize: 512,
     // No X-Ray: the functions do not trace, and least privilege means no unused xray:* grants.
     tracing: "disabled",
-    environment: { POWERTOOLS_SERVICE_NAME: "quartermaster", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    environment: {
+      POWERTOOLS_SERVICE_NAME: "quartermaster",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
   });
   app.stack(Storage).stack(Vending).stack(Api);
 }

@@ -1,10 +1,10 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project";
+import { initProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Api } from "../../stacks/Api";
-import { Storage } from "../../stacks/Storage";
 import { quartermaster } from "../../stacks/index";
+import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
 
 let templates: { storage: Template; vending: Template; api: Template };
@@ -57,7 +57,14 @@ describe("Vending stack", () => {
     expect(Object.keys(machines)).toHaveLength(1);
     expect(machine?.Properties.StateMachineType).toBe("STANDARD");
     const definition = JSON.stringify(machine?.Properties.DefinitionString);
-    for (const state of ["CreateAccount", "CheckAccountCreation", "PlaceAccount", "GrantAccess", "CheckGrants", "TagAccount"]) {
+    for (const state of [
+      "CreateAccount",
+      "CheckAccountCreation",
+      "PlaceAccount",
+      "GrantAccess",
+      "CheckGrants",
+      "TagAccount",
+    ]) {
       expect(definition).toContain(`\\"${state}\\":{\\"Type\\":\\"Task\\"`);
     }
     expect(definition).toMatch(/VendcreateAccount[A-F0-9]+/);
@@ -70,12 +77,24 @@ describe("Vending stack", () => {
   });
 
   it.each([
-    ["VendcreateAccount", ["dynamodb:UpdateItem", "organizations:CreateAccount", "organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:TagResource"]],
+    [
+      "VendcreateAccount",
+      [
+        "dynamodb:UpdateItem",
+        "organizations:CreateAccount",
+        "organizations:ListAccounts",
+        "organizations:ListCreateAccountStatus",
+        "organizations:TagResource",
+      ],
+    ],
     ["VendcheckAccountCreation", ["dynamodb:UpdateItem", "organizations:DescribeCreateAccountStatus"]],
     ["VendplaceAccount", ["dynamodb:UpdateItem", "organizations:ListParents", "organizations:MoveAccount"]],
     ["VendgrantAccess", ["dynamodb:UpdateItem", "sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
     ["VendcheckGrants", ["dynamodb:UpdateItem", "sso:DescribeAccountAssignmentCreationStatus"]],
-    ["VendtagAccount", ["dynamodb:UpdateItem", "organizations:ListTagsForResource", "organizations:TagResource"]],
+    [
+      "VendtagAccount",
+      ["dynamodb:UpdateItem", "organizations:ListTagsForResource", "organizations:TagResource"],
+    ],
     ["VendrecordSuccess", ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"]],
   ])("grants %s only the actions its step calls", (prefix, expected) => {
     expect(actionsOf(templates.vending, prefix)).toEqual(expected);
@@ -90,7 +109,9 @@ describe("Vending stack", () => {
 describe("Api stack", () => {
   it("serves every route of the contract with AWS_IAM authorisation", () => {
     const routes = templates.api.findResources("AWS::ApiGatewayV2::Route");
-    const keys = Object.values(routes).map((r) => r.Properties.RouteKey).sort();
+    const keys = Object.values(routes)
+      .map((r) => r.Properties.RouteKey)
+      .sort();
     expect(keys).toEqual(
       [
         "GET /accounts/requests",
@@ -106,7 +127,9 @@ describe("Api stack", () => {
   it("lets the API start executions of the vend state machine only, and read the directory", () => {
     const actions = new Set(
       Object.values(templates.api.findResources("AWS::IAM::Policy")).flatMap((p) =>
-        p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+        p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
+          [s.Action].flat(),
+        ),
       ),
     );
     expect(actions).toContain("states:StartExecution");

@@ -1,12 +1,17 @@
-import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import {
   ListAccountsCommand,
   ListParentsCommand,
   ListTagsForResourceCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { identityCenter, permissionSetsByName, resolveOu, findGroupId } from "../../packages/core/src/vending/directory";
+import {
+  findGroupId,
+  identityCenter,
+  permissionSetsByName,
+  resolveOu,
+} from "../../packages/core/src/vending/directory";
 import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
 import { TEST_REGION } from "../support/aws-env";
 import { call, serveApi, testPlane, unique } from "../support/plane";
@@ -68,9 +73,16 @@ describe("POST /accounts against the emulator", () => {
     const adminGroup = await findGroupId(plane.ctx, ic, "Admin");
     for (const ps of ["AdministratorAccess", "ReadOnlyAccess"]) {
       const out = await sso.send(
-        new ListAccountAssignmentsCommand({ InstanceArn: ic.instanceArn, AccountId: accountId, PermissionSetArn: sets.get(ps) }),
+        new ListAccountAssignmentsCommand({
+          InstanceArn: ic.instanceArn,
+          AccountId: accountId,
+          PermissionSetArn: sets.get(ps),
+        }),
       );
-      expect(out.AccountAssignments?.map((a) => a.PrincipalId), ps).toEqual([adminGroup]);
+      expect(
+        out.AccountAssignments?.map((a) => a.PrincipalId),
+        ps,
+      ).toEqual([adminGroup]);
     }
     const tags = await org.send(new ListTagsForResourceCommand({ ResourceId: accountId }));
     expect(tags.Tags).toEqual(
@@ -141,9 +153,17 @@ describe("POST /accounts against the emulator", () => {
     });
 
     expect(res.status).toBe(422);
-    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(["ou", "access.0.group", "access.0.permissionSets.0"]);
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual([
+      "ou",
+      "access.0.group",
+      "access.0.permissionSets.0",
+    ]);
     expect((await org.send(new ListAccountsCommand({}))).Accounts?.length).toBe(before);
-    expect((await call(api.url, "GET", "/accounts/requests?limit=100")).body.items.some((r: { request: { name: string } }) => r.request.name === name)).toBe(false);
+    expect(
+      (await call(api.url, "GET", "/accounts/requests?limit=100")).body.items.some(
+        (r: { request: { name: string } }) => r.request.name === name,
+      ),
+    ).toBe(false);
   });
 
   it("accepts an OU id as well as a path", async () => {

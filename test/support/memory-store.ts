@@ -1,4 +1,9 @@
-import type { CreateResult, ListOptions, Page, RequestStore } from "../../packages/core/src/store/request-store";
+import type {
+  CreateResult,
+  ListOptions,
+  Page,
+  RequestStore,
+} from "../../packages/core/src/store/request-store";
 import type {
   ExecutionAttempt,
   RequestError,
@@ -19,7 +24,8 @@ export class MemoryRequestStore implements RequestStore {
   }
 
   async create(record: VendRequestRecord): Promise<CreateResult> {
-    const existing = this.records.get(record.requestId) ?? this.records.get(this.emails.get(record.request.email) ?? "");
+    const existing =
+      this.records.get(record.requestId) ?? this.records.get(this.emails.get(record.request.email) ?? "");
     if (existing) return { created: false, existing };
     this.records.set(record.requestId, structuredClone(record));
     this.emails.set(record.request.email, record.requestId);

@@ -19,13 +19,21 @@ export function testPlane(options: { faults?: string; config?: ConfigInput } = {
     cleanup: { regions: ["us-east-1", "eu-west-1"] },
     ...options.config,
   });
-  return createLocalControlPlane({ config, tableName: TEST_TABLE, faults: options.faults, waitMs: 10, retryIntervalMs: 5 });
+  return createLocalControlPlane({
+    config,
+    tableName: TEST_TABLE,
+    faults: options.faults,
+    waitMs: 10,
+    retryIntervalMs: 5,
+  });
 }
 
 export type TestPlane = ReturnType<typeof testPlane>;
 
 /** Serves the plane's API on a free loopback port. */
-export async function serveApi(plane: TestPlane): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
+export async function serveApi(
+  plane: TestPlane,
+): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
   const server = createApiServer(plane.apiHandler, Object.keys(ROUTES));
   const url = await listen(server, 0);
   return {

@@ -5,7 +5,7 @@ import { type ConfigInput, parseConfig } from "../../packages/core/src/config/co
 import type { CoreContext } from "../../packages/core/src/context";
 import type { EventPublisher } from "../../packages/core/src/events/publisher";
 import type { VendRequestRecord } from "../../packages/core/src/vending/record";
-import { VendRequestSchema, type VendRequest } from "../../packages/core/src/vending/request";
+import { type VendRequest, VendRequestSchema } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/vending/workflow-runner";
 import { MemoryRequestStore } from "./memory-store";
@@ -57,7 +57,11 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
   const workflows = new FakeRunner();
   const clock = { now };
   const ctx: CoreContext = {
-    clients: createAwsClients({ region: "us-east-1", memberRoleName: "OrganizationAccountAccessRole", retryPolicy: retry }),
+    clients: createAwsClients({
+      region: "us-east-1",
+      memberRoleName: "OrganizationAccountAccessRole",
+      retryPolicy: retry,
+    }),
     config: parseConfig(config),
     store,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
@@ -92,7 +96,13 @@ export function vendState(store: MemoryRequestStore, overrides: Partial<VendStat
       ouId: "ou-abcd-11111111",
       ouPath: "Workloads/Development",
       instanceArn: "arn:aws:sso:::instance/ssoins-1",
-      access: [{ group: "Admin", groupId: "g-admin", permissionSets: [{ name: "AdministratorAccess", arn: "arn:ps-admin" }] }],
+      access: [
+        {
+          group: "Admin",
+          groupId: "g-admin",
+          permissionSets: [{ name: "AdministratorAccess", arn: "arn:ps-admin" }],
+        },
+      ],
     },
     payloadHash: "h",
     steps: {},

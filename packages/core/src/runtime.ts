@@ -4,7 +4,7 @@ import type { AnyClientPlugin } from "./aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
-import { type EventPublisher, EventBridgePublisher } from "./events/publisher";
+import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { DynamoRequestStore } from "./store/dynamo-request-store";
 import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./vending/workflow-runner";
 
@@ -42,6 +42,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
       options.workflows ??
       new SfnWorkflowRunner({ client: clients.sfn, stateMachines: options.stateMachines ?? {}, retry }),
     events:
-      options.events ?? new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName, retry }),
+      options.events ??
+      new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName, retry }),
   };
 }

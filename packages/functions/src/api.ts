@@ -1,7 +1,7 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { CoreContext } from "@quartermaster/core/context";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { errorResponse, header, json, parseJsonBody } from "./http";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
@@ -32,12 +32,19 @@ export const ROUTES: Record<string, Route> = {
     const self = requestLink(record.requestId);
     return json(
       202,
-      { requestId: record.requestId, status: record.status, executionArn: record.executionArn, links: { self } },
+      {
+        requestId: record.requestId,
+        status: record.status,
+        executionArn: record.executionArn,
+        links: { self },
+      },
       { location: self },
     );
   },
-  "GET /accounts/requests": async (ctx, event) => json(200, await listRequests(ctx, event.queryStringParameters ?? {})),
-  "GET /accounts/requests/{requestId}": async (ctx, event) => json(200, await getRequest(ctx, pathParam(event, "requestId"))),
+  "GET /accounts/requests": async (ctx, event) =>
+    json(200, await listRequests(ctx, event.queryStringParameters ?? {})),
+  "GET /accounts/requests/{requestId}": async (ctx, event) =>
+    json(200, await getRequest(ctx, pathParam(event, "requestId"))),
   "POST /accounts/requests/{requestId}/retry": async (ctx, event) => {
     const view = await retryRequest(ctx, pathParam(event, "requestId"));
     return json(202, view, { location: requestLink(view.requestId) });

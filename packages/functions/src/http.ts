@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import {
   ConflictError,
   MalformedRequestError,
@@ -8,6 +7,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@quartermaster/core/errors";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -21,7 +21,11 @@ const STATUS_BY_ERROR: [new (...args: never[]) => QuartermasterError, number][] 
   [ValidationError, 422],
 ];
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
     headers: { "content-type": "application/json", ...headers },
@@ -34,9 +38,13 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   if (error instanceof QuartermasterError) {
     const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 502;
     const details = error instanceof ValidationError ? error.details : undefined;
-    return json(status, { error: { code: error.code, message: error.message, ...(details ? { details } : {}) } });
+    return json(status, {
+      error: { code: error.code, message: error.message, ...(details ? { details } : {}) },
+    });
   }
-  return json(500, { error: { code: "INTERNAL", message: "Internal error; see the logs for the request id" } });
+  return json(500, {
+    error: { code: "INTERNAL", message: "Internal error; see the logs for the request id" },
+  });
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
@@ -49,7 +57,11 @@ export { header };
 
 /** Reads a JSON body: 415 unless application/json, 413 over 64 KB, 400 when malformed. */
 export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): unknown {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body) : "";
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, "base64").toString("utf8")
+      : event.body
+    : "";
   if (raw === "" && options.optional) return {};
   const type = header(event, "content-type") ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type.trim())) {
@@ -61,6 +73,8 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional
   try {
     return JSON.parse(raw);
   } catch (error) {
-    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

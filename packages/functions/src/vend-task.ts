@@ -49,7 +49,12 @@ export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
   return withBase<VendTaskEvent, unknown>(source, async (event) => {
     const ctx = source();
     const accountId = event.state.creation?.accountId ?? event.state.create?.accountId;
-    ctx.logger.appendKeys({ requestId: event.state.requestId, executionArn: event.executionArn, accountId, task });
+    ctx.logger.appendKeys({
+      requestId: event.state.requestId,
+      executionArn: event.executionArn,
+      accountId,
+      task,
+    });
     try {
       return await runVendTask(ctx, task, event);
     } catch (error) {

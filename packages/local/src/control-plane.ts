@@ -5,7 +5,13 @@ import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/re
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { createCoreContext } from "@quartermaster/core/runtime";
-import { VEND_TASK_STATES, VEND_WAIT_STATES, vendAccountDefinition, VEND_TASKS, type VendTask } from "@quartermaster/core/vending/definition";
+import {
+  VEND_TASK_STATES,
+  VEND_TASKS,
+  VEND_WAIT_STATES,
+  type VendTask,
+  vendAccountDefinition,
+} from "@quartermaster/core/vending/definition";
 import { makeApiHandler } from "@quartermaster/functions/api";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";

@@ -30,7 +30,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -40,7 +42,11 @@ export function assertPortFree(port: number, host = "127.0.0.1"): Promise<void> 
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new Error(`Port ${port} on ${host} is already in use (${error.code}); set PORT to another port`, { cause: error })),
+      reject(
+        new Error(`Port ${port} on ${host} is already in use (${error.code}); set PORT to another port`, {
+          cause: error,
+        }),
+      ),
     );
     server.listen(port, host, () => server.close(() => resolve()));
   });
@@ -49,7 +55,8 @@ export function assertPortFree(port: number, host = "127.0.0.1"): Promise<void> 
 async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null)
+      throw new Error(`moto exited with code ${child.exitCode} before it was ready`);
     try {
       const res = await fetch(`${url}/moto-api/data.json`);
       if (res.ok) return;
@@ -78,7 +85,9 @@ export async function startEmulator(options: { port?: number; quiet?: boolean } 
     await waitUntilReady(url, child, 30_000);
   } catch (error) {
     child.kill("SIGKILL");
-    throw new Error(`Could not start the AWS emulator: ${(error as Error).message}\n${stderr}`, { cause: error });
+    throw new Error(`Could not start the AWS emulator: ${(error as Error).message}\n${stderr}`, {
+      cause: error,
+    });
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {

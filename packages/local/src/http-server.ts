@@ -2,7 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 
-export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Requests larger than this are refused before reaching the handler (which enforces the 64 KB contract). */
 const READ_LIMIT_BYTES = 1024 * 1024;
@@ -31,7 +34,11 @@ export function matchRoute(routes: CompiledRoute[], method: string, path: string
   for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.pattern.exec(path);
-    if (m) return { routeKey: route.routeKey, pathParameters: Object.fromEntries(route.params.map((p, i) => [p, m[i + 1] ?? ""])) };
+    if (m)
+      return {
+        routeKey: route.routeKey,
+        pathParameters: Object.fromEntries(route.params.map((p, i) => [p, m[i + 1] ?? ""])),
+      };
   }
   return undefined;
 }
@@ -76,16 +83,25 @@ export function createApiServer(handler: ApiHandler, routeKeys: string[]): Serve
       const url = new URL(req.url ?? "/", "http://localhost");
       const match = matchRoute(routes, req.method ?? "GET", url.pathname);
       if (!match) {
-        send(404, JSON.stringify({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${url.pathname}` } }));
+        send(
+          404,
+          JSON.stringify({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${url.pathname}` } }),
+        );
         return;
       }
       const { body, tooLarge } = await readBody(req);
       if (tooLarge) {
-        send(413, JSON.stringify({ error: { code: "PAYLOAD_TOO_LARGE", message: "The body must be at most 65536 bytes" } }));
+        send(
+          413,
+          JSON.stringify({
+            error: { code: "PAYLOAD_TOO_LARGE", message: "The body must be at most 65536 bytes" },
+          }),
+        );
         return;
       }
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k.toLowerCase()] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === "string") headers[k.toLowerCase()] = v;
       const query = Object.fromEntries(url.searchParams.entries());
       const event = {
         version: "2.0",
@@ -102,7 +118,13 @@ export function createApiServer(handler: ApiHandler, routeKeys: string[]): Serve
           apiId: "local",
           domainName: url.host,
           domainPrefix: "local",
-          http: { method: req.method ?? "GET", path: url.pathname, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: headers["user-agent"] ?? "" },
+          http: {
+            method: req.method ?? "GET",
+            path: url.pathname,
+            protocol: "HTTP/1.1",
+            sourceIp: "127.0.0.1",
+            userAgent: headers["user-agent"] ?? "",
+          },
           requestId: randomUUID(),
           routeKey: match.routeKey,
           stage: "$default",

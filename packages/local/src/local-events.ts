@@ -1,6 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { EVENT_SOURCE, type EventPublisher } from "@quartermaster/core/events/publisher";
-import { randomUUID } from "node:crypto";
 
 /** An EventBridge-shaped event as subscribers receive it. */
 export interface LocalEvent {

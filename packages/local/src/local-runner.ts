@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
+import type {
+  ExecutionInfo,
+  WorkflowName,
+  WorkflowRunner,
+} from "@quartermaster/core/vending/workflow-runner";
 import type { AslDefinition } from "@quartermaster/core/workflow/asl";
-import type { ExecutionInfo, WorkflowName, WorkflowRunner } from "@quartermaster/core/vending/workflow-runner";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 
@@ -83,21 +87,28 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     const spec = this.options.workflows[workflow];
     if (!spec) throw new Error(`No local definition for workflow ${workflow}`);
     const taskNames = Object.keys(spec.tasks);
-    const machine = new StateMachine(spec.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const machine = new StateMachine(spec.definition as never, {
+      validationOptions: { checkArn: true, checkPaths: true },
+    });
     const handlers = Object.fromEntries(
       taskNames.map((state) => [
         state,
-        (event: unknown) => (spec.tasks[state] as LocalTaskHandler)(event as never, lambdaContextFor(`qm-local-${state}`)),
+        (event: unknown) =>
+          (spec.tasks[state] as LocalTaskHandler)(event as never, lambdaContextFor(`qm-local-${state}`)),
       ]),
     );
-    const retryIntervalOverrides = Object.fromEntries(taskNames.map((state) => [state, this.options.retryIntervalMs ?? 20]));
+    const retryIntervalOverrides = Object.fromEntries(
+      taskNames.map((state) => [state, this.options.retryIntervalMs ?? 20]),
+    );
     const execution = machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: spec.waits ?? {},
         retryIntervalOverrides,
       },
-      context: { Execution: { Id: arn, Name: name, StartTime: new Date().toISOString(), Input: input } } as never,
+      context: {
+        Execution: { Id: arn, Name: name, StartTime: new Date().toISOString(), Input: input },
+      } as never,
     });
     const record: LocalExecution = { arn, workflow, status: "RUNNING", done: Promise.resolve() };
     record.done = execution.result.then(

@@ -13,7 +13,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** `npm start`: emulator, seed, API and in-process workflows, until SIGINT or SIGTERM. */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
   await assertPortFree(port);
 
   const region = process.env.AWS_REGION ?? "us-east-1";
@@ -37,7 +38,10 @@ async function main(): Promise<void> {
     await emulator.stop();
     process.exit(code);
   };
-  const server = createApiServer(async (event, context) => plane.apiHandler(event, context), Object.keys(ROUTES));
+  const server = createApiServer(
+    async (event, context) => plane.apiHandler(event, context),
+    Object.keys(ROUTES),
+  );
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
 
@@ -45,7 +49,10 @@ async function main(): Promise<void> {
   try {
     const config = parseConfigJson(
       process.env.QM_CONFIG ??
-        JSON.stringify({ homeRegion: region, cleanup: { regions: [region === "eu-west-1" ? "us-east-1" : region, "eu-west-1"] } }),
+        JSON.stringify({
+          homeRegion: region,
+          cleanup: { regions: [region === "eu-west-1" ? "us-east-1" : region, "eu-west-1"] },
+        }),
     );
     await seedReferenceOrg({ region, tableName: LOCAL_TABLE });
     plane = createLocalControlPlane({

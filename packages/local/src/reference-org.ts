@@ -1,6 +1,13 @@
 /** The reference organisation of DESIGN.md, used by local mode, the demo and the tests. */
 export const REFERENCE_ORG = {
-  ous: ["Workloads/Development", "Workloads/QA", "Workloads/Production", "Shared/Security", "Sandbox", "Marketplace"],
+  ous: [
+    "Workloads/Development",
+    "Workloads/QA",
+    "Workloads/Production",
+    "Shared/Security",
+    "Sandbox",
+    "Marketplace",
+  ],
   groups: ["Admin", "Developers"],
   permissionSets: [
     { name: "AdministratorAccess", sessionDuration: "PT4H" },

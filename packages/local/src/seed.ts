@@ -1,4 +1,8 @@
-import { CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+} from "@aws-sdk/client-cloudformation";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
 import { CreateGroupCommand, IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
 import {
@@ -75,8 +79,8 @@ export async function ensureOuPath(org: OrganizationsClient, rootId: string, pat
     const found = children.OrganizationalUnits?.find((ou) => ou.Name === name)?.Id;
     parent =
       found ??
-      ((await org.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name }))).OrganizationalUnit
-        ?.Id as string);
+      ((await org.send(new CreateOrganizationalUnitCommand({ ParentId: parent, Name: name })))
+        .OrganizationalUnit?.Id as string);
   }
   return parent;
 }
@@ -91,7 +95,9 @@ export async function ensureAccount(
   const accounts = await org.send(new ListAccountsCommand({}));
   let id = accounts.Accounts?.find((a) => a.Email === account.email)?.Id;
   if (!id) {
-    const created = await org.send(new CreateAccountCommand({ AccountName: account.name, Email: account.email }));
+    const created = await org.send(
+      new CreateAccountCommand({ AccountName: account.name, Email: account.email }),
+    );
     const status = await org.send(
       new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: created.CreateAccountStatus?.Id }),
     );
@@ -100,7 +106,9 @@ export async function ensureAccount(
   const parents = await org.send(new ListParentsCommand({ ChildId: id }));
   const current = parents.Parents?.[0]?.Id ?? rootId;
   if (current !== ouId) {
-    await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: current, DestinationParentId: ouId }));
+    await org.send(
+      new MoveAccountCommand({ AccountId: id, SourceParentId: current, DestinationParentId: ouId }),
+    );
   }
   return id;
 }
@@ -109,12 +117,19 @@ export async function ensureAccount(
 export async function memberCloudFormation(region: string, accountId: string): Promise<CloudFormationClient> {
   const sts = new STSClient({ region });
   const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: "seed" }),
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
+      RoleSessionName: "seed",
+    }),
   );
   const c = out.Credentials;
   return new CloudFormationClient({
     region,
-    credentials: { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken },
+    credentials: {
+      accessKeyId: c?.AccessKeyId ?? "",
+      secretAccessKey: c?.SecretAccessKey ?? "",
+      sessionToken: c?.SessionToken,
+    },
   });
 }
 
@@ -164,21 +179,31 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
   const identityStoreId = instance?.IdentityStoreId as string;
   for (const group of REFERENCE_ORG.groups) {
     const found = await ids.send(
-      new ListGroupsCommand({ IdentityStoreId: identityStoreId, Filters: [{ AttributePath: "DisplayName", AttributeValue: group }] }),
+      new ListGroupsCommand({
+        IdentityStoreId: identityStoreId,
+        Filters: [{ AttributePath: "DisplayName", AttributeValue: group }],
+      }),
     );
     if (!found.Groups?.some((g) => g.DisplayName === group)) {
       await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: group }));
     }
   }
   const existingSets = new Set<string>();
-  for (const arn of (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn }))).PermissionSets ?? []) {
-    const ps = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
+  for (const arn of (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn })))
+    .PermissionSets ?? []) {
+    const ps = await sso.send(
+      new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }),
+    );
     if (ps.PermissionSet?.Name) existingSets.add(ps.PermissionSet.Name);
   }
   for (const ps of REFERENCE_ORG.permissionSets) {
     if (!existingSets.has(ps.name)) {
       await sso.send(
-        new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: ps.name, SessionDuration: ps.sessionDuration }),
+        new CreatePermissionSetCommand({
+          InstanceArn: instanceArn,
+          Name: ps.name,
+          SessionDuration: ps.sessionDuration,
+        }),
       );
     }
   }

@@ -51,7 +51,8 @@ export function classifyAwsError(error: unknown): ErrorClass {
 
 /** Name of an AWS SDK error, or "Error" when it has none. */
 export function awsErrorName(error: unknown): string {
-  if (error && typeof error === "object" && "name" in error && typeof error.name === "string") return error.name;
+  if (error && typeof error === "object" && "name" in error && typeof error.name === "string")
+    return error.name;
   return "Error";
 }
 

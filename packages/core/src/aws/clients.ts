@@ -42,7 +42,10 @@ export interface ClientOptions {
 /** Session name that identifies Quartermaster in member accounts' CloudTrail. */
 export const MEMBER_SESSION_NAME = "quartermaster";
 
-function withPlugins<C extends { middlewareStack: { use(p: AnyClientPlugin): void } }>(client: C, plugins: AnyClientPlugin[]): C {
+function withPlugins<C extends { middlewareStack: { use(p: AnyClientPlugin): void } }>(
+  client: C,
+  plugins: AnyClientPlugin[],
+): C {
   for (const plugin of plugins) client.middlewareStack.use(plugin);
   return client;
 }
@@ -69,9 +72,12 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     sfn: withPlugins(new SFNClient(base), plugins),
     sts,
     eventBridge: withPlugins(new EventBridgeClient(base), plugins),
-    dynamo: DynamoDBDocumentClient.from(withPlugins(new DynamoDBClient({ region: options.region }), plugins), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
+    dynamo: DynamoDBDocumentClient.from(
+      withPlugins(new DynamoDBClient({ region: options.region }), plugins),
+      {
+        marshallOptions: { removeUndefinedValues: true },
+      },
+    ),
     async memberCloudFormation(accountId, region) {
       let credentials = memberCache.get(accountId);
       if (!credentials) {
@@ -87,7 +93,11 @@ export function createAwsClients(options: ClientOptions): AwsClients {
 }
 
 /** A cached credential provider for a role, refreshed five minutes before expiry. */
-export function assumedRoleProvider(sts: STSClient, roleArn: string, policy: RetryPolicy): AwsCredentialIdentityProvider {
+export function assumedRoleProvider(
+  sts: STSClient,
+  roleArn: string,
+  policy: RetryPolicy,
+): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     const expiry = cached?.expiration?.getTime() ?? 0;

@@ -4,11 +4,17 @@ import { FaultInjector, parseFaults } from "./faults";
 
 describe("parseFaults", () => {
   it("parses a comma list of Service.Operation=ErrorName[:count]", () => {
-    const faults = parseFaults("Organizations.MoveAccount=AccessDeniedException:1, SSOAdmin.CreateAccountAssignment=ThrottlingException");
+    const faults = parseFaults(
+      "Organizations.MoveAccount=AccessDeniedException:1, SSOAdmin.CreateAccountAssignment=ThrottlingException",
+    );
 
     expect(faults).toEqual([
       { operation: "Organizations.MoveAccount", errorName: "AccessDeniedException", remaining: 1 },
-      { operation: "SSOAdmin.CreateAccountAssignment", errorName: "ThrottlingException", remaining: Number.POSITIVE_INFINITY },
+      {
+        operation: "SSOAdmin.CreateAccountAssignment",
+        errorName: "ThrottlingException",
+        remaining: Number.POSITIVE_INFINITY,
+      },
     ]);
   });
 
@@ -22,7 +28,9 @@ describe("FaultInjector", () => {
   it("throws the named error until its count is spent, with a throttling status for throttles", () => {
     const injector = new FaultInjector(parseFaults("SSOAdmin.CreateAccountAssignment=ThrottlingException:2"));
 
-    const first = injector.take("SSOAdmin.CreateAccountAssignment") as Error & { $metadata: { httpStatusCode: number } };
+    const first = injector.take("SSOAdmin.CreateAccountAssignment") as Error & {
+      $metadata: { httpStatusCode: number };
+    };
     const second = injector.take("SSOAdmin.CreateAccountAssignment");
     const third = injector.take("SSOAdmin.CreateAccountAssignment");
 

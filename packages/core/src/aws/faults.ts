@@ -38,7 +38,11 @@ export function injectedError(fault: Fault): Error {
     $metadata: { httpStatusCode: number };
   };
   error.name = fault.errorName;
-  const status = THROTTLING.test(fault.errorName) ? 429 : /Internal|Unavailable/.test(fault.errorName) ? 500 : 400;
+  const status = THROTTLING.test(fault.errorName)
+    ? 429
+    : /Internal|Unavailable/.test(fault.errorName)
+      ? 500
+      : 400;
   error.$fault = status >= 500 ? "server" : "client";
   error.$metadata = { httpStatusCode: status };
   return error;
@@ -61,7 +65,11 @@ export class FaultInjector {
   }
 }
 
-const faultOptions = { step: "initialize", name: "quartermasterFaults", priority: "high" } as InitializeHandlerOptions;
+const faultOptions = {
+  step: "initialize",
+  name: "quartermasterFaults",
+  priority: "high",
+} as InitializeHandlerOptions;
 
 /** SDK plugin that throws the configured fault before a request is sent. Local mode and tests only. */
 export function faultPlugin(injector: FaultInjector): AnyClientPlugin {

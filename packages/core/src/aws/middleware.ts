@@ -1,4 +1,9 @@
-import type { InitializeHandlerOptions, InitializeMiddleware, MetadataBearer, Pluggable } from "@smithy/types";
+import type {
+  InitializeHandlerOptions,
+  InitializeMiddleware,
+  MetadataBearer,
+  Pluggable,
+} from "@smithy/types";
 
 /**
  * A plugin that works on every service client. The SDK types each client's stack by its own

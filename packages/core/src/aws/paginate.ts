@@ -1,5 +1,7 @@
 /** Reads every page of a NextToken-paginated AWS list call. */
-export async function collectPages<T>(fetch: (token: string | undefined) => Promise<{ items: T[]; next?: string }>) {
+export async function collectPages<T>(
+  fetch: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
+) {
   const all: T[] = [];
   let token: string | undefined;
   do {

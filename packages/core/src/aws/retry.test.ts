@@ -5,7 +5,8 @@ import { TerminalAwsError, TransientAwsError } from "../errors";
 import { classifyAwsError } from "./classify";
 import { fullJitterDelay, withRetry } from "./retry";
 
-const throttled = () => new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
+const throttled = () =>
+  new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 400 } });
 
 describe("classifyAwsError", () => {
   it.each([
@@ -22,9 +23,9 @@ describe("classifyAwsError", () => {
   });
 
   it("treats 5xx responses as transient", () => {
-    expect(classifyAwsError(Object.assign(new Error("x"), { name: "Weird", $metadata: { httpStatusCode: 503 } }))).toBe(
-      "transient",
-    );
+    expect(
+      classifyAwsError(Object.assign(new Error("x"), { name: "Weird", $metadata: { httpStatusCode: 503 } })),
+    ).toBe("transient");
   });
 });
 
@@ -33,11 +34,15 @@ describe("withRetry", () => {
     const policy = instantRetry();
     let calls = 0;
 
-    const result = await withRetry("op", async () => {
-      calls++;
-      if (calls < 3) throw throttled();
-      return "ok";
-    }, policy);
+    const result = await withRetry(
+      "op",
+      async () => {
+        calls++;
+        if (calls < 3) throw throttled();
+        return "ok";
+      },
+      policy,
+    );
 
     expect(result).toBe("ok");
     expect(calls).toBe(3);
@@ -49,10 +54,14 @@ describe("withRetry", () => {
     const denied = new AccessDeniedException({ message: "no", $metadata: {} });
     let calls = 0;
 
-    const failure = withRetry("sso:CreateAccountAssignment", async () => {
-      calls++;
-      throw denied;
-    }, policy);
+    const failure = withRetry(
+      "sso:CreateAccountAssignment",
+      async () => {
+        calls++;
+        throw denied;
+      },
+      policy,
+    );
 
     await expect(failure).rejects.toBeInstanceOf(TerminalAwsError);
     await expect(failure).rejects.toMatchObject({ code: "ACCESS_DENIED", cause: denied });
@@ -63,10 +72,14 @@ describe("withRetry", () => {
     const policy = instantRetry(4);
     let calls = 0;
 
-    const failure = withRetry("op", async () => {
-      calls++;
-      throw throttled();
-    }, policy);
+    const failure = withRetry(
+      "op",
+      async () => {
+        calls++;
+        throw throttled();
+      },
+      policy,
+    );
 
     await expect(failure).rejects.toBeInstanceOf(TransientAwsError);
     expect(calls).toBe(4);

@@ -18,7 +18,10 @@ export const defaultRetryPolicy: RetryPolicy = {
 };
 
 /** Full-jitter delay for the given 0-based retry number (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
-export function fullJitterDelay(policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">, retry: number) {
+export function fullJitterDelay(
+  policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "random">,
+  retry: number,
+) {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
   return Math.floor(policy.random() * ceiling);
 }

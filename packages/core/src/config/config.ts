@@ -2,7 +2,10 @@ import { z } from "zod";
 import { ConfigError } from "../errors";
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1");
-const ouPath = z.string().min(1).regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|[^/]+(\/[^/]+)*)$/, "must be an OU path or id");
+const ouPath = z
+  .string()
+  .min(1)
+  .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|[^/]+(\/[^/]+)*)$/, "must be an OU path or id");
 
 export const BudgetDefaultsSchema = z.object({
   monthlyLimitUsd: z.number().positive().default(100),
@@ -57,7 +60,10 @@ export const ConfigSchema = z.object({
   }),
   cleanup: z
     .object({
-      schedule: z.string().regex(/^(cron|rate|at)\(.+\)$/, "must be an EventBridge Scheduler expression").default("cron(0 0 * * ? *)"),
+      schedule: z
+        .string()
+        .regex(/^(cron|rate|at)\(.+\)$/, "must be an EventBridge Scheduler expression")
+        .default("cron(0 0 * * ? *)"),
       timezone: z.string().min(1).default("UTC"),
       /** Regions to clean; empty means the account's enabled regions. */
       regions: z.array(region).default([]),

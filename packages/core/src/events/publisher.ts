@@ -1,5 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { withRetry, type RetryPolicy } from "../aws/retry";
+import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { type RetryPolicy, withRetry } from "../aws/retry";
 import { TransientAwsError } from "../errors";
 
 /** Source of every Quartermaster domain event. */
@@ -34,7 +34,9 @@ export class EventBridgePublisher implements EventPublisher {
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.find((e) => e.ErrorCode);
-      throw new TransientAwsError(`events:PutEvents rejected ${detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+      throw new TransientAwsError(
+        `events:PutEvents rejected ${detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
+      );
     }
   }
 }

@@ -6,7 +6,13 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ValidationError } from "../errors";
-import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "../vending/record";
+import type {
+  ExecutionAttempt,
+  RequestError,
+  RequestStatus,
+  StepRecord,
+  VendRequestRecord,
+} from "../vending/record";
 import type { CreateResult, ListOptions, Page, RequestStore } from "./request-store";
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
@@ -30,11 +36,17 @@ function decodeToken(token: string | undefined): Record<string, unknown> | undef
     const key = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
     if (key && typeof key === "object" && !Array.isArray(key)) return key;
   } catch (error) {
-    throw new ValidationError("Invalid pagination token", [{ path: "next", message: "is not a token from a previous page" }], {
-      cause: error,
-    });
+    throw new ValidationError(
+      "Invalid pagination token",
+      [{ path: "next", message: "is not a token from a previous page" }],
+      {
+        cause: error,
+      },
+    );
   }
-  throw new ValidationError("Invalid pagination token", [{ path: "next", message: "is not a token from a previous page" }]);
+  throw new ValidationError("Invalid pagination token", [
+    { path: "next", message: "is not a token from a previous page" },
+  ]);
 }
 
 /** RequestStore on one DynamoDB table (see TABLE_KEYS). */
@@ -94,7 +106,9 @@ export class DynamoRequestStore implements RequestStore {
   }
 
   async getByEmail(email: string): Promise<VendRequestRecord | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: emailKey(email), ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: emailKey(email), ConsistentRead: true }),
+    );
     const requestId = out.Item?.requestId;
     return typeof requestId === "string" ? this.get(requestId) : undefined;
   }

@@ -1,4 +1,11 @@
-import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord, VendStep } from "../vending/record";
+import type {
+  ExecutionAttempt,
+  RequestError,
+  RequestStatus,
+  StepRecord,
+  VendRequestRecord,
+  VendStep,
+} from "../vending/record";
 
 export interface ListOptions {
   status?: RequestStatus;
@@ -11,7 +18,9 @@ export interface Page<T> {
   next?: string;
 }
 
-export type CreateResult = { created: true; record: VendRequestRecord } | { created: false; existing: VendRequestRecord };
+export type CreateResult =
+  | { created: true; record: VendRequestRecord }
+  | { created: false; existing: VendRequestRecord };
 
 /** Persistence of vend requests. */
 export interface RequestStore {

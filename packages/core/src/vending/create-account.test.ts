@@ -23,7 +23,9 @@ describe("createAccount", () => {
   it("calls CreateAccount with the name, email and tags when no account uses the email", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
-    org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: "999999999999", Email: "someone@example.com" }] });
+    org
+      .on(ListAccountsCommand)
+      .resolves({ Accounts: [{ Id: "999999999999", Email: "someone@example.com" }] });
     org.on(ListCreateAccountStatusCommand).resolves({ CreateAccountStatuses: [] });
     org.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: "car-1", State: "IN_PROGRESS" } });
 
@@ -41,7 +43,9 @@ describe("createAccount", () => {
   it("adopts the account that already uses the email instead of creating a second one", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
-    org.on(ListAccountsCommand).resolves({ Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com" }] });
+    org
+      .on(ListAccountsCommand)
+      .resolves({ Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com" }] });
 
     const result = await createAccount(ctx, state);
 
@@ -53,9 +57,9 @@ describe("createAccount", () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
     org.on(ListAccountsCommand).resolves({ Accounts: [] });
-    org
-      .on(ListCreateAccountStatusCommand)
-      .resolves({ CreateAccountStatuses: [{ Id: "car-7", AccountName: "payments-dev", State: "IN_PROGRESS" }] });
+    org.on(ListCreateAccountStatusCommand).resolves({
+      CreateAccountStatuses: [{ Id: "car-7", AccountName: "payments-dev", State: "IN_PROGRESS" }],
+    });
 
     expect(await createAccount(ctx, state)).toEqual({ createRequestId: "car-7", adopted: false });
     expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
@@ -83,7 +87,9 @@ describe("createAccount", () => {
 
 describe("checkAccountCreation", () => {
   it("reports IN_PROGRESS with a bounded wait, then SUCCEEDED with the account id", async () => {
-    const { ctx, store } = unitContext({ creation: { pollMinSeconds: 10, pollMaxSeconds: 60, deadlineMinutes: 30 } });
+    const { ctx, store } = unitContext({
+      creation: { pollMinSeconds: 10, pollMaxSeconds: 60, deadlineMinutes: 30 },
+    });
     const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
     org
       .on(DescribeCreateAccountStatusCommand)
@@ -116,7 +122,9 @@ describe("checkAccountCreation", () => {
       .on(DescribeCreateAccountStatusCommand)
       .resolvesOnce({ CreateAccountStatus: { State: "IN_PROGRESS" } })
       // An unknown reason must not crash: AWS adds reasons over time, so the SDK type is open-ended.
-      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: reason as CreateAccountFailureReason } });
+      .resolves({
+        CreateAccountStatus: { State: "FAILED", FailureReason: reason as CreateAccountFailureReason },
+      });
     const first = await checkAccountCreation(ctx, state);
 
     const failure = checkAccountCreation(ctx, { ...state, creation: first });
@@ -126,7 +134,9 @@ describe("checkAccountCreation", () => {
   });
 
   it("fails with DeadlineExceededError once the deadline has passed while still IN_PROGRESS", async () => {
-    const { ctx, store, clock } = unitContext({ creation: { deadlineMinutes: 30, pollMinSeconds: 10, pollMaxSeconds: 60 } });
+    const { ctx, store, clock } = unitContext({
+      creation: { deadlineMinutes: 30, pollMinSeconds: 10, pollMaxSeconds: 60 },
+    });
     const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
     org.on(DescribeCreateAccountStatusCommand).resolves({ CreateAccountStatus: { State: "IN_PROGRESS" } });
     const first = await checkAccountCreation(ctx, state);
@@ -134,7 +144,9 @@ describe("checkAccountCreation", () => {
     const second = await checkAccountCreation(ctx, { ...state, creation: first });
     clock.now = new Date(clock.now.getTime() + 2 * 60_000);
 
-    await expect(checkAccountCreation(ctx, { ...state, creation: second })).rejects.toBeInstanceOf(DeadlineExceededError);
+    await expect(checkAccountCreation(ctx, { ...state, creation: second })).rejects.toBeInstanceOf(
+      DeadlineExceededError,
+    );
     expect(second.done).toBe(false);
   });
 

@@ -21,7 +21,8 @@ export const REQUEST_TAG = "quartermaster:request-id";
 /** What each CreateAccount FailureReason means for the operator. */
 const FAILURE_REASONS: Record<string, string> = {
   EMAIL_ALREADY_EXISTS: "the email is already used by another AWS account (outside this organisation)",
-  ACCOUNT_LIMIT_EXCEEDED: "the organisation has reached its account quota; request an increase in Service Quotas",
+  ACCOUNT_LIMIT_EXCEEDED:
+    "the organisation has reached its account quota; request an increase in Service Quotas",
   INVALID_EMAIL: "AWS rejected the email address",
   INVALID_ADDRESS: "AWS rejected the account's address",
   INVALID_IDENTITY_FOR_BUSINESS_VALIDATION: "AWS could not validate the organisation's identity",
@@ -31,7 +32,8 @@ const FAILURE_REASONS: Record<string, string> = {
   MISSING_BUSINESS_VALIDATION: "the management account is missing business validation",
   MISSING_PAYMENT_INSTRUMENT: "the management account has no valid payment method",
   PENDING_BUSINESS_VALIDATION: "the management account's business validation is still pending",
-  UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED: "tags could not be applied under the current resource policy",
+  UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED:
+    "tags could not be applied under the current resource policy",
 };
 
 /** The operator-facing message for a CreateAccount FailureReason; unknown reasons are reported as they are. */
@@ -72,7 +74,8 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
       ctx.retry,
     );
     const createRequestId = out.CreateAccountStatus?.Id;
-    if (!createRequestId) throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
+    if (!createRequestId)
+      throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
     return { createRequestId, adopted: false };
   });
 }
@@ -81,7 +84,10 @@ async function findInFlightCreation(ctx: Ctx, accountName: string): Promise<Crea
   const statuses = await collectPages(async (token) => {
     const out = await withRetry(
       "organizations:ListCreateAccountStatus",
-      () => ctx.clients.organizations.send(new ListCreateAccountStatusCommand({ States: ["IN_PROGRESS"], NextToken: token })),
+      () =>
+        ctx.clients.organizations.send(
+          new ListCreateAccountStatusCommand({ States: ["IN_PROGRESS"], NextToken: token }),
+        ),
       ctx.retry,
     );
     return { items: out.CreateAccountStatuses ?? [], next: out.NextToken };
@@ -114,19 +120,29 @@ export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<
   const out = await withRetry(
     "organizations:DescribeCreateAccountStatus",
     () =>
-      ctx.clients.organizations.send(new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId })),
+      ctx.clients.organizations.send(
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
+      ),
     ctx.retry,
   );
   const status = out.CreateAccountStatus;
   if (status?.State === "SUCCEEDED" && status.AccountId) return finish(status.AccountId);
   if (status?.State === "FAILED") {
     const reason = status.FailureReason ?? "UNKNOWN";
-    throw new AccountCreationFailedError(reason, `CreateAccount failed (${reason}): ${describeFailureReason(reason)}`);
+    throw new AccountCreationFailedError(
+      reason,
+      `CreateAccount failed (${reason}): ${describeFailureReason(reason)}`,
+    );
   }
   if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
     throw new DeadlineExceededError(
       `Account creation ${createRequestId} did not finish within ${ctx.config.creation.deadlineMinutes} minutes`,
     );
   }
-  return { done: false, attempt, since, waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random) };
+  return {
+    done: false,
+    attempt,
+    since,
+    waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random),
+  };
 }

@@ -14,7 +14,9 @@ describe("vendAccountDefinition", () => {
   });
 
   it("maps every Task state to a task and every task to one Task state", () => {
-    const taskStates = Object.entries(definition.States).filter(([, s]) => s.Type === "Task").map(([name]) => name);
+    const taskStates = Object.entries(definition.States)
+      .filter(([, s]) => s.Type === "Task")
+      .map(([name]) => name);
 
     expect(taskStates.sort()).toEqual(Object.keys(VEND_TASK_STATES).sort());
     expect(new Set(Object.values(VEND_TASK_STATES))).toEqual(new Set(VEND_TASKS));
@@ -24,10 +26,20 @@ describe("vendAccountDefinition", () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== "Task") continue;
       const retry = state.Retry as { ErrorEquals: string[]; JitterStrategy: string }[];
-      expect(retry.flatMap((r) => r.ErrorEquals), name).toEqual(
-        expect.arrayContaining(["Lambda.ServiceException", "Lambda.TooManyRequestsException", "TransientAwsError"]),
+      expect(
+        retry.flatMap((r) => r.ErrorEquals),
+        name,
+      ).toEqual(
+        expect.arrayContaining([
+          "Lambda.ServiceException",
+          "Lambda.TooManyRequestsException",
+          "TransientAwsError",
+        ]),
       );
-      expect(retry.every((r) => r.JitterStrategy === "FULL"), name).toBe(true);
+      expect(
+        retry.every((r) => r.JitterStrategy === "FULL"),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -42,6 +54,7 @@ describe("vendAccountDefinition", () => {
   });
 
   it("polls creation and assignments through Wait states that read their interval from the state", () => {
-    for (const wait of VEND_WAIT_STATES) expect(definition.States[wait]).toMatchObject({ Type: "Wait", SecondsPath: expect.any(String) });
+    for (const wait of VEND_WAIT_STATES)
+      expect(definition.States[wait]).toMatchObject({ Type: "Wait", SecondsPath: expect.any(String) });
   });
 });

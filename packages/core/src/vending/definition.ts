@@ -60,10 +60,26 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
         Choices: [{ Variable: "$.creation.done", BooleanEquals: true, Next: "PlaceAccount" }],
         Default: "WaitForAccountCreation",
       },
-      WaitForAccountCreation: { Type: "Wait", SecondsPath: "$.creation.waitSeconds", Next: "CheckAccountCreation" },
-      PlaceAccount: lambdaTask(arns.placeAccount, { resultPath: "$.place", next: "GrantAccess", catchTo: "PlaceFailed" }),
-      GrantAccess: lambdaTask(arns.grantAccess, { resultPath: "$.grant", next: "CheckGrants", catchTo: "GrantFailed" }),
-      CheckGrants: lambdaTask(arns.checkGrants, { resultPath: "$.grants", next: "GrantsDone?", catchTo: "GrantFailed" }),
+      WaitForAccountCreation: {
+        Type: "Wait",
+        SecondsPath: "$.creation.waitSeconds",
+        Next: "CheckAccountCreation",
+      },
+      PlaceAccount: lambdaTask(arns.placeAccount, {
+        resultPath: "$.place",
+        next: "GrantAccess",
+        catchTo: "PlaceFailed",
+      }),
+      GrantAccess: lambdaTask(arns.grantAccess, {
+        resultPath: "$.grant",
+        next: "CheckGrants",
+        catchTo: "GrantFailed",
+      }),
+      CheckGrants: lambdaTask(arns.checkGrants, {
+        resultPath: "$.grants",
+        next: "GrantsDone?",
+        catchTo: "GrantFailed",
+      }),
       "GrantsDone?": {
         Type: "Choice",
         Choices: [
@@ -79,15 +95,26 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
         Default: "WaitForGrants",
       },
       WaitForGrants: { Type: "Wait", SecondsPath: "$.grants.waitSeconds", Next: "CheckGrants" },
-      TagAccount: lambdaTask(arns.tagAccount, { resultPath: "$.tag", next: "RecordSuccess", catchTo: "TagFailed" }),
-      RecordSuccess: lambdaTask(arns.recordSuccess, { resultPath: "$.result", catchTo: "RecordFailedOutcome" }),
+      TagAccount: lambdaTask(arns.tagAccount, {
+        resultPath: "$.tag",
+        next: "RecordSuccess",
+        catchTo: "TagFailed",
+      }),
+      RecordSuccess: lambdaTask(arns.recordSuccess, {
+        resultPath: "$.result",
+        catchTo: "RecordFailedOutcome",
+      }),
       CreateFailed: failed("create"),
       AwaitCreationFailed: failed("awaitCreation"),
       PlaceFailed: failed("place"),
       GrantFailed: failed("grant"),
       TagFailed: failed("tag"),
       RecordFailedOutcome: failed("record"),
-      RecordFailure: lambdaTask(arns.recordFailure, { resultPath: "$.recorded", next: "VendFailed", catchTo: "VendFailed" }),
+      RecordFailure: lambdaTask(arns.recordFailure, {
+        resultPath: "$.recorded",
+        next: "VendFailed",
+        catchTo: "VendFailed",
+      }),
       VendFailed: { Type: "Fail", ErrorPath: "$.failure.error.Error", CausePath: "$.failure.error.Cause" },
     },
   };

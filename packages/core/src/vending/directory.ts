@@ -6,7 +6,11 @@ import {
   ListOrganizationalUnitsForParentCommand,
   ListRootsCommand,
 } from "@aws-sdk/client-organizations";
-import { DescribePermissionSetCommand, ListInstancesCommand, ListPermissionSetsCommand } from "@aws-sdk/client-sso-admin";
+import {
+  DescribePermissionSetCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+} from "@aws-sdk/client-sso-admin";
 import { awsErrorName } from "../aws/classify";
 import { collectPages } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
@@ -29,9 +33,17 @@ export interface IdentityCenter {
 
 /** The organisation's root id. */
 export async function rootId(ctx: Ctx): Promise<string> {
-  const out = await withRetry("organizations:ListRoots", () => ctx.clients.organizations.send(new ListRootsCommand({})), ctx.retry);
+  const out = await withRetry(
+    "organizations:ListRoots",
+    () => ctx.clients.organizations.send(new ListRootsCommand({})),
+    ctx.retry,
+  );
   const id = out.Roots?.[0]?.Id;
-  if (!id) throw new TerminalAwsError("NO_ORGANIZATION", "The organisation has no root: is AWS Organizations enabled?");
+  if (!id)
+    throw new TerminalAwsError(
+      "NO_ORGANIZATION",
+      "The organisation has no root: is AWS Organizations enabled?",
+    );
   return id;
 }
 
@@ -40,7 +52,10 @@ export async function childOus(ctx: Ctx, parentId: string) {
   return collectPages(async (token) => {
     const out = await withRetry(
       "organizations:ListOrganizationalUnitsForParent",
-      () => ctx.clients.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token })),
+      () =>
+        ctx.clients.organizations.send(
+          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token }),
+        ),
       ctx.retry,
     );
     return { items: out.OrganizationalUnits ?? [], next: out.NextToken };
@@ -53,10 +68,15 @@ export async function resolveOu(ctx: Ctx, ref: string): Promise<ResolvedOu | und
     try {
       const out = await withRetry(
         "organizations:DescribeOrganizationalUnit",
-        () => ctx.clients.organizations.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: ref })),
+        () =>
+          ctx.clients.organizations.send(
+            new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: ref }),
+          ),
         ctx.retry,
       );
-      return out.OrganizationalUnit?.Id ? { id: out.OrganizationalUnit.Id, path: out.OrganizationalUnit.Name ?? ref } : undefined;
+      return out.OrganizationalUnit?.Id
+        ? { id: out.OrganizationalUnit.Id, path: out.OrganizationalUnit.Name ?? ref }
+        : undefined;
     } catch (error) {
       if (awsErrorName((error as Error).cause) === "OrganizationalUnitNotFoundException") return undefined;
       throw error;
@@ -95,17 +115,29 @@ export async function identityCenter(ctx: Ctx): Promise<IdentityCenter> {
   if (configured.instanceArn && configured.identityStoreId) {
     return { instanceArn: configured.instanceArn, identityStoreId: configured.identityStoreId };
   }
-  const out = await withRetry("sso:ListInstances", () => ctx.clients.ssoAdmin.send(new ListInstancesCommand({})), ctx.retry);
+  const out = await withRetry(
+    "sso:ListInstances",
+    () => ctx.clients.ssoAdmin.send(new ListInstancesCommand({})),
+    ctx.retry,
+  );
   const instance =
-    out.Instances?.find((i) => !configured.instanceArn || i.InstanceArn === configured.instanceArn) ?? undefined;
+    out.Instances?.find((i) => !configured.instanceArn || i.InstanceArn === configured.instanceArn) ??
+    undefined;
   if (!instance?.InstanceArn || !instance.IdentityStoreId) {
-    throw new TerminalAwsError("NO_IDENTITY_CENTER", "No IAM Identity Center instance was found in the home region");
+    throw new TerminalAwsError(
+      "NO_IDENTITY_CENTER",
+      "No IAM Identity Center instance was found in the home region",
+    );
   }
   return { instanceArn: instance.InstanceArn, identityStoreId: instance.IdentityStoreId };
 }
 
 /** The group id for a display name, or undefined. */
-export async function findGroupId(ctx: Ctx, ic: IdentityCenter, displayName: string): Promise<string | undefined> {
+export async function findGroupId(
+  ctx: Ctx,
+  ic: IdentityCenter,
+  displayName: string,
+): Promise<string | undefined> {
   const out = await withRetry(
     "identitystore:ListGroups",
     () =>
@@ -125,7 +157,10 @@ export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promis
   const arns = await collectPages(async (token) => {
     const out = await withRetry(
       "sso:ListPermissionSets",
-      () => ctx.clients.ssoAdmin.send(new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token })),
+      () =>
+        ctx.clients.ssoAdmin.send(
+          new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token }),
+        ),
       ctx.retry,
     );
     return { items: out.PermissionSets ?? [], next: out.NextToken };
@@ -134,7 +169,10 @@ export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promis
   for (const arn of arns) {
     const out = await withRetry(
       "sso:DescribePermissionSet",
-      () => ctx.clients.ssoAdmin.send(new DescribePermissionSetCommand({ InstanceArn: ic.instanceArn, PermissionSetArn: arn })),
+      () =>
+        ctx.clients.ssoAdmin.send(
+          new DescribePermissionSetCommand({ InstanceArn: ic.instanceArn, PermissionSetArn: arn }),
+        ),
       ctx.retry,
     );
     if (out.PermissionSet?.Name) byName.set(out.PermissionSet.Name, arn);

@@ -1,5 +1,10 @@
 import type { CoreContext } from "../context";
-import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED, type AccountReady, type AccountVendingFailed } from "./events";
+import {
+  ACCOUNT_READY,
+  ACCOUNT_VENDING_FAILED,
+  type AccountReady,
+  type AccountVendingFailed,
+} from "./events";
 import { VEND_STEPS, type VendStep } from "./record";
 import { accountIdOf, type VendState } from "./state";
 
@@ -8,7 +13,11 @@ type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">
 /** Step `recordSuccess`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
   const accountId = accountIdOf(state);
-  await ctx.store.complete(state.requestId, { accountId, ouId: state.resolved.ouId }, ctx.clock().toISOString());
+  await ctx.store.complete(
+    state.requestId,
+    { accountId, ouId: state.resolved.ouId },
+    ctx.clock().toISOString(),
+  );
   const record = await ctx.store.get(state.requestId);
   const budget = state.request.budget;
   const detail: AccountReady = {
@@ -18,7 +27,10 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
     email: state.request.email,
     ouPath: state.resolved.ouPath,
     requester: record?.requester,
-    access: state.resolved.access.map((a) => ({ group: a.group, permissionSets: a.permissionSets.map((p) => p.name) })),
+    access: state.resolved.access.map((a) => ({
+      group: a.group,
+      permissionSets: a.permissionSets.map((p) => p.name),
+    })),
     budget: {
       monthlyLimitUsd: budget?.monthlyLimitUsd ?? ctx.config.budgetDefaults.monthlyLimitUsd,
       thresholds: budget?.thresholds ?? ctx.config.budgetDefaults.thresholds,
@@ -45,16 +57,36 @@ function isVendStep(name: string): name is VendStep {
 }
 
 /** Step `recordFailure`: the request is FAILED with the step and the error; `Account Vending Failed` is published. */
-export async function recordFailure(ctx: Ctx, state: VendState, executionArn?: string): Promise<RequestFailure> {
-  const failure = state.failure ?? { step: "unknown", error: { Error: "Unknown", Cause: "No error was captured" } };
+export async function recordFailure(
+  ctx: Ctx,
+  state: VendState,
+  executionArn?: string,
+): Promise<RequestFailure> {
+  const failure = state.failure ?? {
+    step: "unknown",
+    error: { Error: "Unknown", Cause: "No error was captured" },
+  };
   const { code, message } = describeCaught(failure.error);
   const at = ctx.clock().toISOString();
-  const previous = isVendStep(failure.step) ? (await ctx.store.get(state.requestId))?.steps[failure.step] : undefined;
+  const previous = isVendStep(failure.step)
+    ? (await ctx.store.get(state.requestId))?.steps[failure.step]
+    : undefined;
   const step = isVendStep(failure.step)
-    ? { name: failure.step, status: "FAILED" as const, startedAt: previous?.startedAt ?? at, endedAt: at, error: message }
+    ? {
+        name: failure.step,
+        status: "FAILED" as const,
+        startedAt: previous?.startedAt ?? at,
+        endedAt: at,
+        error: message,
+      }
     : undefined;
   await ctx.store.fail(state.requestId, { code, message, step: failure.step }, step, at);
-  ctx.logger.error("Vend request failed", { requestId: state.requestId, step: failure.step, code, error: message });
+  ctx.logger.error("Vend request failed", {
+    requestId: state.requestId,
+    step: failure.step,
+    code,
+    error: message,
+  });
   const detail: AccountVendingFailed = {
     requestId: state.requestId,
     accountName: state.request.name,

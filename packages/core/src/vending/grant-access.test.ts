@@ -23,7 +23,9 @@ describe("grantAccess", () => {
     const { ctx, store } = unitContext();
     const state = vendState(store, created);
     sso.on(ListAccountAssignmentsCommand).resolves({ AccountAssignments: [] });
-    sso.on(CreateAccountAssignmentCommand).resolves({ AccountAssignmentCreationStatus: { Status: "IN_PROGRESS", RequestId: "a-1" } });
+    sso
+      .on(CreateAccountAssignmentCommand)
+      .resolves({ AccountAssignmentCreationStatus: { Status: "IN_PROGRESS", RequestId: "a-1" } });
 
     const result = await grantAccess(ctx, state);
 
@@ -42,7 +44,14 @@ describe("grantAccess", () => {
     const { ctx, store } = unitContext();
     const state = vendState(store, created);
     sso.on(ListAccountAssignmentsCommand).resolves({
-      AccountAssignments: [{ AccountId: "210987654321", PrincipalType: "GROUP", PrincipalId: "g-admin", PermissionSetArn: "arn:ps-admin" }],
+      AccountAssignments: [
+        {
+          AccountId: "210987654321",
+          PrincipalType: "GROUP",
+          PrincipalId: "g-admin",
+          PermissionSetArn: "arn:ps-admin",
+        },
+      ],
     });
 
     const result = await grantAccess(ctx, state);
@@ -71,7 +80,10 @@ describe("grantAccess", () => {
     const { ctx, store } = unitContext();
     const sets = Array.from({ length: 12 }, (_, i) => ({ name: `PS${i}`, arn: `arn:ps-${i}` }));
     const base = vendState(store, created);
-    const state = { ...base, resolved: { ...base.resolved, access: [{ group: "Admin", groupId: "g-admin", permissionSets: sets }] } };
+    const state = {
+      ...base,
+      resolved: { ...base.resolved, access: [{ group: "Admin", groupId: "g-admin", permissionSets: sets }] },
+    };
     sso.on(ListAccountAssignmentsCommand).resolves({ AccountAssignments: [] });
     let n = 0;
     sso.on(CreateAccountAssignmentCommand).callsFake(async () => ({
@@ -93,7 +105,11 @@ describe("checkGrants", () => {
       grant: { pending: ["a-1"], more: false, created: 1, skipped: 0, startedAt: "2026-11-23T12:00:00Z" },
     });
     sso.on(DescribeAccountAssignmentCreationStatusCommand).resolves({
-      AccountAssignmentCreationStatus: { Status: "FAILED", FailureReason: "Permission set not provisioned", PermissionSetArn: "arn:ps-admin" },
+      AccountAssignmentCreationStatus: {
+        Status: "FAILED",
+        FailureReason: "Permission set not provisioned",
+        PermissionSetArn: "arn:ps-admin",
+      },
     });
 
     const failure = checkGrants(ctx, state);

@@ -59,7 +59,8 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
         skipped++;
         continue;
       }
-      if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS) return { pending, more: true, created, skipped, startedAt };
+      if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS)
+        return { pending, more: true, created, skipped, startedAt };
       const out = await withRetry(
         "sso:CreateAccountAssignment",
         () =>
@@ -77,7 +78,9 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
       );
       const status = out.AccountAssignmentCreationStatus;
       if (status?.Status === "FAILED") {
-        throw new AssignmentFailedError(`Assignment of ${permissionSetArn} to group ${groupId} failed: ${status.FailureReason}`);
+        throw new AssignmentFailedError(
+          `Assignment of ${permissionSetArn} to group ${groupId} failed: ${status.FailureReason}`,
+        );
       }
       if (status?.RequestId && status.Status !== "SUCCEEDED") pending.push(status.RequestId);
       created++;
@@ -122,5 +125,11 @@ export async function checkGrants(ctx: Ctx, state: VendState): Promise<GrantProg
   if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
     throw new DeadlineExceededError(`${inProgress} account assignment(s) did not finish in time`);
   }
-  return { done: false, more, attempt, since, waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random) };
+  return {
+    done: false,
+    more,
+    attempt,
+    since,
+    waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random),
+  };
 }

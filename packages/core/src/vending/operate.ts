@@ -57,7 +57,10 @@ export const ListQuerySchema = z.strictObject({
 });
 
 /** `GET /accounts/requests`: newest first, filtered by status, paginated. */
-export async function listRequests(ctx: Pick<Ctx, "store">, query: Record<string, string | undefined>): Promise<Page<RequestView>> {
+export async function listRequests(
+  ctx: Pick<Ctx, "store">,
+  query: Record<string, string | undefined>,
+): Promise<Page<RequestView>> {
   const parsed = ListQuerySchema.safeParse(query);
   if (!parsed.success) {
     throw new ValidationError(
@@ -80,7 +83,8 @@ export async function listRequests(ctx: Pick<Ctx, "store">, query: Record<string
 export async function retryRequest(ctx: Ctx, requestId: string): Promise<RequestView> {
   const record = await ctx.store.get(requestId);
   if (!record) throw new NotFoundError(`No request ${requestId}`);
-  if (record.status === "SUCCEEDED") throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} has already succeeded`);
+  if (record.status === "SUCCEEDED")
+    throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} has already succeeded`);
   const execution = record.executionArn ? await ctx.workflows.describe(record.executionArn) : undefined;
   if (record.status === "RUNNING" || execution?.status === "RUNNING") {
     throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} is still running`);

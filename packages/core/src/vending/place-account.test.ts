@@ -34,7 +34,9 @@ describe("placeAccount", () => {
   it("does nothing when the account is already in the OU", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store, created);
-    org.on(ListParentsCommand).resolves({ Parents: [{ Id: "ou-abcd-11111111", Type: "ORGANIZATIONAL_UNIT" }] });
+    org
+      .on(ListParentsCommand)
+      .resolves({ Parents: [{ Id: "ou-abcd-11111111", Type: "ORGANIZATIONAL_UNIT" }] });
 
     expect(await placeAccount(ctx, state)).toEqual({ moved: false, ouId: "ou-abcd-11111111" });
     expect(org.commandCalls(MoveAccountCommand)).toHaveLength(0);
@@ -44,7 +46,9 @@ describe("placeAccount", () => {
     const { ctx, store } = unitContext();
     const state = vendState(store, created);
     org.on(ListParentsCommand).resolves({ Parents: [{ Id: "r-root", Type: "ROOT" }] });
-    org.on(MoveAccountCommand).rejects(new DuplicateAccountException({ message: "already there", $metadata: {} }));
+    org
+      .on(MoveAccountCommand)
+      .rejects(new DuplicateAccountException({ message: "already there", $metadata: {} }));
 
     expect(await placeAccount(ctx, state)).toEqual({ moved: false, ouId: "ou-abcd-11111111" });
     expect(org.commandCalls(MoveAccountCommand)).toHaveLength(1);

@@ -25,13 +25,18 @@ export async function placeAccount(ctx: Ctx, state: VendState): Promise<{ moved:
         "organizations:MoveAccount",
         () =>
           ctx.clients.organizations.send(
-            new MoveAccountCommand({ AccountId: accountId, SourceParentId: source, DestinationParentId: target }),
+            new MoveAccountCommand({
+              AccountId: accountId,
+              SourceParentId: source,
+              DestinationParentId: target,
+            }),
           ),
         ctx.retry,
       );
     } catch (error) {
       // A concurrent or earlier attempt already moved it: the goal is reached.
-      if (awsErrorName((error as Error).cause) === "DuplicateAccountException") return { moved: false, ouId: target };
+      if (awsErrorName((error as Error).cause) === "DuplicateAccountException")
+        return { moved: false, ouId: target };
       throw error;
     }
     ctx.logger.info("Moved account", { accountId, ouId: target });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError, type FieldIssue } from "../errors";
+import { type FieldIssue, ValidationError } from "../errors";
 
 // Printable ASCII without brackets or quotes: the name becomes a granted profile
 // name (`assume <name>/<PermissionSet>`), where those characters break parsing.
@@ -27,7 +27,10 @@ export const OuRefSchema = z
   .string()
   .min(1, "must be an OU path such as Workloads/Development or an OU id")
   .max(1024)
-  .refine((v) => !v.startsWith("/") && !v.endsWith("/") && !v.includes("//"), "must be an OU path such as Workloads/Development or an OU id");
+  .refine(
+    (v) => !v.startsWith("/") && !v.endsWith("/") && !v.includes("//"),
+    "must be an OU path such as Workloads/Development or an OU id",
+  );
 
 export const AccessGrantSchema = z.strictObject({
   group: z.string().min(1).max(1024),
@@ -52,7 +55,10 @@ export const TagsSchema = z
       .max(128, "tag keys must be 1-128 characters")
       .regex(TAG_CHARS, "tag keys may use letters, numbers, spaces and _.:/=+-@")
       .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys must not start with aws:"),
-    z.string().max(256, "tag values must be at most 256 characters").regex(TAG_CHARS, "tag values may use letters, numbers, spaces and _.:/=+-@"),
+    z
+      .string()
+      .max(256, "tag values must be at most 256 characters")
+      .regex(TAG_CHARS, "tag values may use letters, numbers, spaces and _.:/=+-@"),
   )
   .refine((tags) => Object.keys(tags).length <= 40, "at most 40 tags");
 
@@ -68,7 +74,9 @@ export const VendRequestSchema = z.strictObject({
 
 export type VendRequest = z.infer<typeof VendRequestSchema>;
 
-export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ -");
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ -");
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -78,7 +86,9 @@ export function findForbiddenKeys(value: unknown, path: string[] = []): FieldIss
   if (value === null || typeof value !== "object") return [];
   return Object.keys(value).flatMap((key) => {
     const here = [...path, key];
-    const own = FORBIDDEN_KEYS.has(key) ? [{ path: here.join("."), message: `key "${key}" is not allowed` }] : [];
+    const own = FORBIDDEN_KEYS.has(key)
+      ? [{ path: here.join("."), message: `key "${key}" is not allowed` }]
+      : [];
     return [...own, ...findForbiddenKeys((value as Record<string, unknown>)[key], here)];
   });
 }
@@ -87,7 +97,8 @@ export function findForbiddenKeys(value: unknown, path: string[] = []): FieldIss
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join(".") || "(body)",
-    message: issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+    message:
+      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
   }));
 }
 

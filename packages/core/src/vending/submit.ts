@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
-import { findAccountByEmail, findGroupId, identityCenter, permissionSetsByName, resolveOu } from "./directory";
+import {
+  findAccountByEmail,
+  findGroupId,
+  identityCenter,
+  permissionSetsByName,
+  resolveOu,
+} from "./directory";
 import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "./record";
 import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
 import type { VendInput } from "./state";
@@ -52,16 +58,25 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
     const sets = await permissionSetsByName(ctx, ic);
     for (const [i, grant] of request.access.entries()) {
       const groupId = await findGroupId(ctx, ic, grant.group);
-      if (!groupId) issues.push({ path: `access.${i}.group`, message: `group "${grant.group}" does not exist in Identity Center` });
+      if (!groupId)
+        issues.push({
+          path: `access.${i}.group`,
+          message: `group "${grant.group}" does not exist in Identity Center`,
+        });
       const permissionSets = grant.permissionSets.map((name, j) => {
         const arn = sets.get(name);
-        if (!arn) issues.push({ path: `access.${i}.permissionSets.${j}`, message: `permission set "${name}" does not exist` });
+        if (!arn)
+          issues.push({
+            path: `access.${i}.permissionSets.${j}`,
+            message: `permission set "${name}" does not exist`,
+          });
         return { name, arn: arn ?? "" };
       });
       access.push({ group: grant.group, groupId: groupId ?? "", permissionSets });
     }
   }
-  if (issues.length > 0 || !ou) throw new ValidationError("The request names things that do not exist", issues);
+  if (issues.length > 0 || !ou)
+    throw new ValidationError("The request names things that do not exist", issues);
   return { ouId: ou.id, ouPath: ou.path, instanceArn: ic.instanceArn, access };
 }
 
@@ -102,7 +117,10 @@ export async function startExecution(
  * request twice returns the first; the same email or key with another payload is a conflict.
  */
 export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promise<SubmitResult> {
-  if (options.idempotencyKey !== undefined && !IdempotencyKeySchema.safeParse(options.idempotencyKey).success) {
+  if (
+    options.idempotencyKey !== undefined &&
+    !IdempotencyKeySchema.safeParse(options.idempotencyKey).success
+  ) {
     throw new ValidationError("Invalid Idempotency-Key header", [
       { path: "Idempotency-Key", message: "must be 1-64 of A-Z a-z 0-9 _ -" },
     ]);
@@ -112,15 +130,20 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
 
   if (options.idempotencyKey) {
     const byKey = await ctx.store.get(options.idempotencyKey);
-    if (byKey) return ensureStarted(ctx, sameRequestOrConflict(byKey, hash, "The Idempotency-Key was already used"));
+    if (byKey)
+      return ensureStarted(ctx, sameRequestOrConflict(byKey, hash, "The Idempotency-Key was already used"));
   }
   const byEmail = await ctx.store.getByEmail(request.email);
-  if (byEmail) return ensureStarted(ctx, sameRequestOrConflict(byEmail, hash, "The email is already used by a request"));
+  if (byEmail)
+    return ensureStarted(ctx, sameRequestOrConflict(byEmail, hash, "The email is already used by a request"));
 
   const resolved = await resolveReferences(ctx, request);
   const account = await findAccountByEmail(ctx, request.email);
   if (account) {
-    throw new ConflictError("CONFLICT", `The email is already used by account ${account.Id} in the organisation`);
+    throw new ConflictError(
+      "CONFLICT",
+      `The email is already used by account ${account.Id} in the organisation`,
+    );
   }
 
   const now = ctx.clock().toISOString();
@@ -138,7 +161,10 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
   };
   const created = await ctx.store.create(record);
   if (!created.created) {
-    return ensureStarted(ctx, sameRequestOrConflict(created.existing, hash, "A concurrent request holds this key or email"));
+    return ensureStarted(
+      ctx,
+      sameRequestOrConflict(created.existing, hash, "A concurrent request holds this key or email"),
+    );
   }
   return { record: await startExecution(ctx, record, "start"), created: true };
 }

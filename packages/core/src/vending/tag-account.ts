@@ -24,7 +24,10 @@ export async function tagAccount(ctx: Ctx, state: VendState): Promise<{ tagged: 
       "organizations:TagResource",
       () =>
         ctx.clients.organizations.send(
-          new TagResourceCommand({ ResourceId: accountId, Tags: missing.map(([Key, Value]) => ({ Key, Value })) }),
+          new TagResourceCommand({
+            ResourceId: accountId,
+            Tags: missing.map(([Key, Value]) => ({ Key, Value })),
+          }),
         ),
       ctx.retry,
     );

@@ -10,13 +10,23 @@ export async function stepStarted(ctx: Ctx, requestId: string, name: VendStep): 
 }
 
 /** Marks a step SUCCEEDED, keeping the time it started. */
-export async function stepSucceeded(ctx: Ctx, requestId: string, name: VendStep, startedAt: string): Promise<void> {
+export async function stepSucceeded(
+  ctx: Ctx,
+  requestId: string,
+  name: VendStep,
+  startedAt: string,
+): Promise<void> {
   const at = ctx.clock().toISOString();
   await ctx.store.putStep(requestId, { name, status: "SUCCEEDED", startedAt, endedAt: at }, at);
 }
 
 /** Runs a one-shot step between RUNNING and SUCCEEDED records; failures are recorded by the workflow's Catch. */
-export async function tracked<T>(ctx: Ctx, requestId: string, name: VendStep, run: () => Promise<T>): Promise<T> {
+export async function tracked<T>(
+  ctx: Ctx,
+  requestId: string,
+  name: VendStep,
+  run: () => Promise<T>,
+): Promise<T> {
   const startedAt = ctx.clock().toISOString();
   await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt }, startedAt);
   const result = await run();

@@ -5,7 +5,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { withRetry, type RetryPolicy } from "../aws/retry";
+import { type RetryPolicy, withRetry } from "../aws/retry";
 
 export type WorkflowName = "vend-account" | "sandbox-cleanup";
 
@@ -48,7 +48,9 @@ export class SfnWorkflowRunner implements WorkflowRunner {
       const out = await withRetry(
         "states:StartExecution",
         () =>
-          this.options.client.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })),
+          this.options.client.send(
+            new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+          ),
         this.options.retry,
       );
       return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name) };
@@ -70,7 +72,8 @@ export class SfnWorkflowRunner implements WorkflowRunner {
       );
       return { status: out.status ?? "RUNNING", redrivable: out.redriveStatus === "REDRIVABLE" };
     } catch (error) {
-      if ((error as Error).cause && ((error as Error).cause as Error).name === "ExecutionDoesNotExist") return undefined;
+      if ((error as Error).cause && ((error as Error).cause as Error).name === "ExecutionDoesNotExist")
+        return undefined;
       throw error;
     }
   }

@@ -19,7 +19,13 @@ export const LAMBDA_SERVICE_ERRORS = [
 /** Retry policy of every Task: Lambda service errors, then Quartermaster's transient AWS errors. */
 export function taskRetry(): Record<string, unknown>[] {
   return [
-    { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" },
+    {
+      ErrorEquals: LAMBDA_SERVICE_ERRORS,
+      IntervalSeconds: 1,
+      MaxAttempts: 3,
+      BackoffRate: 2,
+      JitterStrategy: "FULL",
+    },
     {
       ErrorEquals: ["TransientAwsError"],
       IntervalSeconds: 2,
@@ -49,6 +55,7 @@ export function lambdaTask(
   };
   if (options.next) state.Next = options.next;
   else state.End = true;
-  if (options.catchTo) state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: options.catchTo }];
+  if (options.catchTo)
+    state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: options.catchTo }];
   return state;
 }
