@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";

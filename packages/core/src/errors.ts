@@ -122,5 +122,17 @@ export class AssumeRoleError extends QuartermasterError {
   }
 }
 
+/**
+ * The error a workflow task throws: same name (the state machine's Retry and Catch match on
+ * it) with the code in front of the message, since Step Functions passes only name and message on.
+ */
+export function toWorkflowError(error: unknown): Error {
+  if (!(error instanceof QuartermasterError))
+    return error instanceof Error ? error : new Error(String(error));
+  const wrapped = new Error(`${error.code}: ${error.message}`, { cause: error });
+  wrapped.name = error.name;
+  return wrapped;
+}
+
 /** Names of errors the workflow treats as transient and retries with backoff. */
 export const RETRYABLE_ERROR_NAMES = ["TransientAwsError"] as const;

@@ -1,4 +1,5 @@
 import type { CoreContext } from "@quartermaster/core/context";
+import { toWorkflowError } from "@quartermaster/core/errors";
 import { checkAccountCreation, createAccount } from "@quartermaster/core/vending/create-account";
 import type { VendTask } from "@quartermaster/core/vending/definition";
 import { recordFailure, recordSuccess } from "@quartermaster/core/vending/finish";
@@ -59,7 +60,7 @@ export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
       return await runVendTask(ctx, task, event);
     } catch (error) {
       ctx.logger.warn("Task failed", { error });
-      throw error;
+      throw toWorkflowError(error);
     }
   });
 }

@@ -90,6 +90,9 @@ export async function startEmulator(options: { port?: number; quiet?: boolean } 
     });
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // If this process ends without calling stop (an uncaught error, process.exit), take moto with it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   return {
     url,
     port,
@@ -100,6 +103,7 @@ export async function startEmulator(options: { port?: number; quiet?: boolean } 
       const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(timer);
+      process.removeListener("exit", killOnExit);
     },
   };
 }

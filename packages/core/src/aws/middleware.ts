@@ -36,7 +36,12 @@ export function operationKey(clientName: string | undefined, commandName: string
   return `${service}.${operation}`;
 }
 
-const counterOptions: InitializeHandlerOptions = { step: "initialize", name: "quartermasterCallCounter" };
+// High priority: counted before anything else in the stack can throw (injected faults included).
+const counterOptions = {
+  step: "initialize",
+  name: "quartermasterCallCounter",
+  priority: "high",
+} as InitializeHandlerOptions;
 
 /** SDK plugin that records every call on the counter. */
 export function callCounterPlugin(counter: CallCounter): AnyClientPlugin {

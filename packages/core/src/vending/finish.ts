@@ -49,7 +49,9 @@ export function describeCaught(error: { Error: string; Cause?: string }): { code
   } catch {
     // Not JSON: the local interpreter passes the error message as it is.
   }
-  return { code: error.Error, message };
+  // Task errors carry their code in front of the message (see toWorkflowError).
+  const coded = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(message);
+  return coded ? { code: coded[1] as string, message: coded[2] as string } : { code: error.Error, message };
 }
 
 function isVendStep(name: string): name is VendStep {

@@ -11,14 +11,14 @@ const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export const EmailSchema = z
   .string()
-  .min(6, "must be 6-64 characters")
-  .max(64, "must be 6-64 characters")
+  .min(6, { error: "must be 6-64 characters", abort: true })
+  .max(64, { error: "must be 6-64 characters", abort: true })
   .regex(EMAIL, "must be one address with a dotted domain, without whitespace or \"'()<>[]:;,\\|%&");
 
 export const AccountNameSchema = z
   .string()
-  .min(1, "must be 1-50 characters")
-  .max(50, "must be 1-50 characters")
+  .min(1, { error: "must be 1-50 characters", abort: true })
+  .max(50, { error: "must be 1-50 characters", abort: true })
   .regex(ACCOUNT_NAME, "must be printable ASCII")
   .refine((v) => !NAME_FORBIDDEN.test(v), "must not contain brackets or quotes")
   .refine((v) => v.trim() === v, "must not start or end with a space");

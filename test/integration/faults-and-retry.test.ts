@@ -1,0 +1,69 @@
+import { ListAccountsCommand, ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveOu } from "../../packages/core/src/vending/directory";
+import { TEST_REGION } from "../support/aws-env";
+import { call, serveApi, testPlane, unique } from "../support/plane";
+
+const org = new OrganizationsClient({ region: TEST_REGION });
+
+describe("QM_FAULTS and retry", () => {
+  const plane = testPlane({
+    faults:
+      "Organizations.MoveAccount=AccessDeniedException:1,SSOAdmin.CreateAccountAssignment=ThrottlingException:3",
+  });
+  let api: Awaited<ReturnType<typeof serveApi>>;
+  beforeAll(async () => {
+    api = await serveApi(plane);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("fails at the step with a terminal fault, then a retry ends SUCCEEDED with exactly one account", async () => {
+    const name = unique("faulty");
+    const email = `aws+${name}@example.com`;
+    const body = {
+      name,
+      email,
+      ou: "Workloads/Production",
+      access: [{ group: "Developers", permissionSets: ["ReadOnlyAccess"] }],
+    };
+
+    const accepted = await call(api.url, "POST", "/accounts", body);
+    await plane.runner.wait(accepted.body.executionArn);
+    const failed = await call(api.url, "GET", accepted.body.links.self);
+
+    expect(failed.body.status).toBe("FAILED");
+    expect(failed.body.error).toMatchObject({ step: "place", code: "ACCESS_DENIED" });
+    expect(failed.body.error.message).toMatch(/AccessDeniedException/);
+    expect(failed.body.steps.find((s: { name: string }) => s.name === "place")).toMatchObject({
+      status: "FAILED",
+    });
+    expect(
+      (await call(api.url, "GET", "/accounts/requests?status=FAILED&limit=100")).body.items.map(
+        (r: { requestId: string }) => r.requestId,
+      ),
+    ).toContain(accepted.body.requestId);
+
+    const retried = await call(api.url, "POST", `/accounts/requests/${accepted.body.requestId}/retry`);
+    const again = await call(api.url, "POST", `/accounts/requests/${accepted.body.requestId}/retry`);
+    await plane.runner.idle();
+    const done = await call(api.url, "GET", accepted.body.links.self);
+
+    expect(retried.status).toBe(202);
+    expect(again.status).toBe(409);
+    expect(done.body.status).toBe("SUCCEEDED");
+    expect(done.body.attempts.map((a: { kind: string }) => a.kind)).toEqual(["start", "restart"]);
+    expect(done.body.error).toBeUndefined();
+    const accounts = (await org.send(new ListAccountsCommand({}))).Accounts?.filter((a) => a.Email === email);
+    expect(accounts).toHaveLength(1);
+    const prod = await resolveOu(plane.ctx, "Workloads/Production");
+    const parents = await org.send(new ListParentsCommand({ ChildId: done.body.accountId }));
+    expect(parents.Parents?.[0]?.Id).toBe(prod?.id);
+    // Three throttles were retried inside the step: four calls for one assignment.
+    expect(plane.counter.get("SSOAdmin.CreateAccountAssignment")).toBe(4);
+    expect((await call(api.url, "POST", `/accounts/requests/${accepted.body.requestId}/retry`)).status).toBe(
+      409,
+    );
+  });
+});
