@@ -13,16 +13,19 @@ export function unique(prefix: string): string {
 }
 
 /** The control plane as local mode builds it, against the shared emulator, with short waits. */
-export function testPlane(options: { faults?: string; config?: ConfigInput } = {}) {
+export function testPlane(options: { faults?: string; config?: ConfigInput; tableName?: string } = {}) {
   const config = parseConfig({
     homeRegion: TEST_REGION,
     creation: { pollMinSeconds: 1, pollMaxSeconds: 2, deadlineMinutes: 5 },
     cleanup: { regions: ["us-east-1", "eu-west-1"] },
     ...options.config,
   });
+  // Tests assert on outcomes; set QM_TEST_LOG_LEVEL=INFO to watch the control plane's logs.
+  const logLevel = (process.env.QM_TEST_LOG_LEVEL ?? "SILENT") as "SILENT";
   return createLocalControlPlane({
+    logger: new Logger({ serviceName: "quartermaster-test", logLevel }),
     config,
-    tableName: TEST_TABLE,
+    tableName: options.tableName ?? TEST_TABLE,
     faults: options.faults,
     waitMs: 10,
     retryIntervalMs: 5,

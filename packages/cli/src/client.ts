@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { regionOfApiUrl, signRequest } from "./sign";
+
+/** An error answer of the API, with its field details. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ApiError";
+  }
+}
+
+/** Usage errors: a missing flag, a bad value, no API URL. Exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+/**
+ * The API URL: `--api`, then `QM_API_URL`, then the `ApiUrl` output of the deployed stage
+ * (`.sst/outputs.json`, written by `sst deploy`).
+ */
+export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
+  const url = flag ?? env.QM_API_URL;
+  if (url) return url.replace(/\/+$/, "");
+  const outputs = join(cwd, ".sst", "outputs.json");
+  if (existsSync(outputs)) {
+    const parsed = JSON.parse(readFileSync(outputs, "utf8")) as Record<string, Record<string, string>>;
+    const stage = env.SST_STAGE;
+    const match = Object.entries(parsed).find(
+      ([stack, out]) => out.ApiUrl && (!stage || stack.startsWith(`${stage}-`)),
+    );
+    if (match?.[1].ApiUrl) return match[1].ApiUrl.replace(/\/+$/, "");
+  }
+  throw new UsageError(
+    "No API URL: pass --api, set QM_API_URL, or deploy a stage (sst deploy writes .sst/outputs.json)",
+  );
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  env: NodeJS.ProcessEnv;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+/** Calls the Quartermaster API, signing with SigV4 (execute-api) from the default credential chain. */
+export class ApiClient {
+  private readonly base: URL;
+  private readonly credentials: AwsCredentialIdentityProvider;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.base = new URL(options.baseUrl);
+    // Environment variables after granted's `assume`, AWS_PROFILE, SSO profiles: the SDK's chain.
+    this.credentials = options.credentials ?? fromNodeProviderChain();
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const url = new URL(`${this.base.pathname.replace(/\/$/, "")}${path}`, this.base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let sendHeaders: Record<string, string> = {
+      ...headers,
+      ...(payload ? { "content-type": "application/json" } : {}),
+    };
+    // Local mode serves on loopback without auth; everything else is signed.
+    if (!LOOPBACK.has(url.hostname)) {
+      const region =
+        regionOfApiUrl(url) ??
+        this.options.env.AWS_REGION ??
+        this.options.env.AWS_DEFAULT_REGION ??
+        "us-east-1";
+      sendHeaders = await signRequest(
+        { method, url, headers: sendHeaders, body: payload },
+        { credentials: this.credentials, region },
+      );
+      delete sendHeaders.host;
+    }
+    const res = await fetch(url, { method, headers: sendHeaders, body: payload });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch (error) {
+      throw new ApiError(
+        res.status,
+        "BAD_RESPONSE",
+        `The API answered ${res.status} with a non-JSON body`,
+        [],
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!res.ok) {
+      const err = (
+        parsed as {
+          error?: { code?: string; message?: string; details?: { path: string; message: string }[] };
+        }
+      )?.error;
+      throw new ApiError(
+        res.status,
+        err?.code ?? String(res.status),
+        err?.message ?? (text || res.statusText),
+        err?.details,
+      );
+    }
+    return parsed as T;
+  }
+}
