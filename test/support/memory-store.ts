@@ -1,3 +1,4 @@
+import type { AccountReport, CleanupRun, CleanupStore } from "../../packages/core/src/cleanup/record";
 import type {
   CreateResult,
   ListOptions,
@@ -77,5 +78,29 @@ export class MemoryRequestStore implements RequestStore {
   }
   async setAccountId(id: string, accountId: string, at: string) {
     Object.assign(this.must(id), { accountId, updatedAt: at });
+  }
+}
+
+/** An in-memory CleanupStore for unit tests. */
+export class MemoryCleanupStore implements CleanupStore {
+  readonly runs = new Map<string, CleanupRun>();
+
+  async createRun(run: CleanupRun) {
+    if (!this.runs.has(run.runId)) this.runs.set(run.runId, structuredClone(run));
+    return structuredClone(this.runs.get(run.runId) as CleanupRun);
+  }
+  async getRun(runId: string) {
+    const run = this.runs.get(runId);
+    return run ? structuredClone(run) : undefined;
+  }
+  async updateRun(runId: string, patch: Partial<CleanupRun>) {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    Object.assign(run, patch);
+  }
+  async putAccountReport(runId: string, report: AccountReport) {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    run.accounts = [...run.accounts.filter((a) => a.accountId !== report.accountId), report];
   }
 }

@@ -8,7 +8,7 @@ import type { VendRequestRecord } from "../../packages/core/src/vending/record";
 import { type VendRequest, VendRequestSchema } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/vending/workflow-runner";
-import { MemoryRequestStore } from "./memory-store";
+import { MemoryCleanupStore, MemoryRequestStore } from "./memory-store";
 
 /** A retry policy that never sleeps but records the delays it would have used. */
 export function instantRetry(maxAttempts = 6): RetryPolicy & { delays: number[] } {
@@ -53,6 +53,7 @@ export class FakeRunner implements WorkflowRunner {
 export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23T12:00:00Z")) {
   const retry = instantRetry();
   const store = new MemoryRequestStore();
+  const runs = new MemoryCleanupStore();
   const events = new RecordingPublisher();
   const workflows = new FakeRunner();
   const clock = { now };
@@ -64,13 +65,14 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     }),
     config: parseConfig(config),
     store,
+    runs,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
     clock: () => clock.now,
     retry,
     workflows,
     events,
   };
-  return { ctx, retry, store, events, workflows, clock };
+  return { ctx, retry, store, runs, events, workflows, clock };
 }
 
 /** A valid vend request, with overrides, checked against the schema. */

@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AwsClients } from "./aws/clients";
 import type { RetryPolicy } from "./aws/retry";
+import type { CleanupStore } from "./cleanup/record";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
 import type { RequestStore } from "./store/request-store";
@@ -11,6 +12,7 @@ export interface CoreContext {
   clients: AwsClients;
   config: Config;
   store: RequestStore;
+  runs: CleanupStore;
   logger: Logger;
   clock: () => Date;
   retry: RetryPolicy;

@@ -5,6 +5,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
+import { DynamoCleanupStore } from "./store/dynamo-cleanup-store";
 import { DynamoRequestStore } from "./store/dynamo-request-store";
 import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./vending/workflow-runner";
 
@@ -35,6 +36,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     clients,
     config: options.config,
     store: new DynamoRequestStore({ client: clients.dynamo, tableName: options.tableName }),
+    runs: new DynamoCleanupStore({ client: clients.dynamo, tableName: options.tableName }),
     logger: options.logger ?? new Logger({ serviceName: "quartermaster" }),
     clock: () => new Date(),
     retry,

@@ -1,3 +1,4 @@
+import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
@@ -9,6 +10,7 @@ import { type ContextSource, lambdaContext } from "./runtime";
 type Route = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
+const runLink = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
 
 function requesterOf(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
@@ -48,6 +50,21 @@ export const ROUTES: Record<string, Route> = {
   "POST /accounts/requests/{requestId}/retry": async (ctx, event) => {
     const view = await retryRequest(ctx, pathParam(event, "requestId"));
     return json(202, view, { location: requestLink(view.requestId) });
+  },
+  "POST /cleanup/runs": async (ctx, event) => {
+    const run = await startCleanupRun(ctx, parseJsonBody(event, { optional: true }));
+    const self = runLink(run.runId);
+    return json(
+      202,
+      { runId: run.runId, status: run.status, dryRun: run.dryRun, links: { self } },
+      { location: self },
+    );
+  },
+  "GET /cleanup/runs/{runId}": async (ctx, event) =>
+    json(200, await getCleanupRun(ctx, pathParam(event, "runId"))),
+  "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {
+    const run = await retryCleanupRun(ctx, pathParam(event, "runId"));
+    return json(202, run, { location: runLink(run.runId) });
   },
 };
 

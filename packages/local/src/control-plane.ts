@@ -2,6 +2,12 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
+import {
+  CLEANUP_TASK_STATES,
+  CLEANUP_TASKS,
+  type CleanupTask,
+  sandboxCleanupDefinition,
+} from "@quartermaster/core/cleanup/definition";
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { createCoreContext } from "@quartermaster/core/runtime";
@@ -13,6 +19,7 @@ import {
   vendAccountDefinition,
 } from "@quartermaster/core/vending/definition";
 import { makeApiHandler } from "@quartermaster/functions/api";
+import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
@@ -54,6 +61,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       makeVendTaskHandler(task as VendTask, source) as unknown as LocalTaskHandler,
     ]),
   );
+  const cleanupTasks = Object.fromEntries(
+    Object.entries(CLEANUP_TASK_STATES).map(([state, task]) => [
+      state,
+      makeCleanupTaskHandler(task as CleanupTask, source) as unknown as LocalTaskHandler,
+    ]),
+  );
   const waitMs = options.waitMs ?? 200;
   const runner = new LocalWorkflowRunner({
     region,
@@ -64,6 +77,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         definition: vendAccountDefinition(localTaskArns(VEND_TASKS, region)),
         tasks: vendTasks,
         waits: Object.fromEntries(VEND_WAIT_STATES.map((s) => [s, waitMs])),
+      },
+      "sandbox-cleanup": {
+        definition: sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, region), {
+          maxConcurrency: options.config.cleanup.maxConcurrency,
+        }),
+        tasks: cleanupTasks,
       },
     },
   });

@@ -1,6 +1,8 @@
+import { AccountClient } from "@aws-sdk/client-account";
 import { BudgetsClient } from "@aws-sdk/client-budgets";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
@@ -19,6 +21,8 @@ export interface AwsClients {
   ssoAdmin: SSOAdminClient;
   identityStore: IdentitystoreClient;
   budgets: BudgetsClient;
+  account: AccountClient;
+  ec2: EC2Client;
   sfn: SFNClient;
   sts: STSClient;
   eventBridge: EventBridgeClient;
@@ -69,6 +73,8 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     ssoAdmin: withPlugins(new SSOAdminClient(mgmt), plugins),
     identityStore: withPlugins(new IdentitystoreClient(mgmt), plugins),
     budgets: withPlugins(new BudgetsClient(mgmt), plugins),
+    account: withPlugins(new AccountClient(mgmt), plugins),
+    ec2: withPlugins(new EC2Client(mgmt), plugins),
     sfn: withPlugins(new SFNClient(base), plugins),
     sts,
     eventBridge: withPlugins(new EventBridgeClient(base), plugins),

@@ -1,0 +1,195 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { findForbiddenKeys, toFieldIssues } from "../vending/request";
+import { cleanAccount } from "./clean-account";
+import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
+import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
+import { type CleanupRun, runStatus } from "./record";
+
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "logger" | "clock" | "runs" | "workflows" | "events"
+>;
+
+export const CleanupRequestSchema = z.strictObject({
+  dryRun: z.boolean().default(false),
+  accounts: z
+    .array(z.string().regex(/^\d{12}$/, "must be a 12-digit account id"))
+    .min(1)
+    .max(1000)
+    .optional(),
+});
+
+/** The input of `sandbox-cleanup`; a scheduled run has no runId and uses its execution name. */
+export interface CleanupInput {
+  runId?: string;
+  dryRun?: boolean;
+  accounts?: string[];
+}
+
+export interface CleanupPlanState {
+  runId: string;
+  dryRun: boolean;
+  accounts: SandboxAccount[];
+}
+
+function newRunId(now: Date): string {
+  return `run-${now.getTime().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/** `POST /cleanup/runs`: records the run, then starts the workflow. */
+export async function startCleanupRun(ctx: Ctx, body: unknown): Promise<CleanupRun> {
+  const forbidden = findForbiddenKeys(body);
+  const parsed = CleanupRequestSchema.safeParse(body ?? {});
+  if (!parsed.success || forbidden.length) {
+    throw new ValidationError("The clean-up request is invalid", [
+      ...forbidden,
+      ...(parsed.success ? [] : toFieldIssues(parsed.error)),
+    ]);
+  }
+  const now = ctx.clock();
+  const run = await ctx.runs.createRun({
+    runId: newRunId(now),
+    status: "RUNNING",
+    dryRun: parsed.data.dryRun,
+    trigger: "api",
+    requestedAccounts: parsed.data.accounts,
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    startedAt: now.toISOString(),
+  });
+  const input: CleanupInput = { runId: run.runId, dryRun: run.dryRun, accounts: run.requestedAccounts };
+  const { executionArn } = await ctx.workflows.start("sandbox-cleanup", run.runId, input);
+  await ctx.runs.updateRun(run.runId, { executionArn });
+  return { ...run, executionArn };
+}
+
+/** Task `StartRun`: records the run (scheduled runs), discovers sandbox accounts and narrows them to the request. */
+export async function beginRun(
+  ctx: Ctx,
+  input: CleanupInput,
+  executionArn: string,
+): Promise<CleanupPlanState> {
+  const runId = input.runId ?? executionArn.split(":").at(-1) ?? newRunId(ctx.clock());
+  const run = await ctx.runs.createRun({
+    runId,
+    status: "RUNNING",
+    dryRun: input.dryRun ?? false,
+    trigger: input.runId ? "api" : "schedule",
+    requestedAccounts: input.accounts,
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    executionArn,
+    startedAt: ctx.clock().toISOString(),
+  });
+  const discovery = await discoverSandboxAccounts(ctx, ctx.config.sandboxOuPaths);
+  const refused = [...discovery.refused];
+  let accounts = discovery.accounts;
+  if (run.requestedAccounts?.length) {
+    const inScope = new Set(accounts.map((a) => a.accountId));
+    const refusedIds = new Set(refused.map((r) => r.accountId));
+    for (const id of run.requestedAccounts) {
+      if (!inScope.has(id) && !refusedIds.has(id)) {
+        refused.push({ accountId: id, name: id, reason: "not an active account under a sandbox OU" });
+      }
+    }
+    accounts = accounts.filter((a) => run.requestedAccounts?.includes(a.accountId));
+  }
+  await ctx.runs.updateRun(runId, { refused });
+  ctx.logger.info("Clean-up run planned", { runId, accounts: accounts.length, refused: refused.length });
+  return { runId, dryRun: run.dryRun, accounts };
+}
+
+/** Task `CleanAccount`: one account's report; an account that cannot be cleaned is reported, never fatal to the run. */
+export async function cleanAccountTask(
+  ctx: Ctx,
+  input: { runId: string; dryRun: boolean; account: SandboxAccount },
+) {
+  try {
+    const report = await cleanAccount(ctx, input.account, { runId: input.runId, dryRun: input.dryRun });
+    await ctx.runs.putAccountReport(input.runId, report);
+    return { accountId: input.account.accountId, ok: true };
+  } catch (error) {
+    ctx.logger.error("Account clean-up failed", {
+      accountId: input.account.accountId,
+      runId: input.runId,
+      error,
+    });
+    const reason =
+      error instanceof Error
+        ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+        : String(error);
+    await ctx.runs.putAccountReport(input.runId, { ...input.account, regions: [], error: reason });
+    return { accountId: input.account.accountId, ok: false };
+  }
+}
+
+/** Task `FinishRun`: the run's status from its reports, and `Sandbox Cleanup Completed` on the bus. */
+export async function finishRun(
+  ctx: Ctx,
+  input: { runId?: string; planned?: SandboxAccount[]; error?: { Error: string; Cause?: string } },
+  executionArn: string,
+) {
+  const runId = input.runId ?? executionArn.split(":").at(-1) ?? "";
+  const stored = await ctx.runs.getRun(runId);
+  if (!stored) throw new NotFoundError(`No clean-up run ${runId}`);
+  // Every planned account appears in the report, even one whose task never reported.
+  for (const account of input.planned ?? []) {
+    if (!stored.accounts.some((a) => a.accountId === account.accountId)) {
+      const report = { ...account, regions: [], error: "the account's clean-up task did not complete" };
+      await ctx.runs.putAccountReport(runId, report);
+      stored.accounts.push(report);
+    }
+  }
+  const run = stored;
+  const error = input.error ? `${input.error.Error}: ${input.error.Cause ?? ""}` : undefined;
+  const status = runStatus(run.accounts, error);
+  await ctx.runs.updateRun(runId, { status, endedAt: ctx.clock().toISOString(), error });
+  const failures: SandboxCleanupCompleted["failures"] = run.accounts.flatMap((a) => [
+    ...(a.error ? [{ accountId: a.accountId, reason: a.error }] : []),
+    ...a.regions.flatMap((r) =>
+      r.failed.map((f) => ({ accountId: a.accountId, region: r.region, stack: f.stack, reason: f.reason })),
+    ),
+  ]);
+  const detail: SandboxCleanupCompleted = {
+    runId,
+    status: status === "RUNNING" ? "FAILED" : status,
+    dryRun: run.dryRun,
+    deleted: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.deleted.length, 0), 0),
+    skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
+    failures,
+  };
+  try {
+    await ctx.events.publish(SANDBOX_CLEANUP_COMPLETED, detail);
+  } catch (publishError) {
+    // The report is stored either way; a lost notification must not fail the run.
+    ctx.logger.error("Could not publish Sandbox Cleanup Completed", { runId, error: publishError });
+  }
+  return { runId, status };
+}
+
+/** `GET /cleanup/runs/{id}`. */
+export async function getCleanupRun(ctx: Pick<Ctx, "runs">, runId: string): Promise<CleanupRun> {
+  const run = await ctx.runs.getRun(runId);
+  if (!run) throw new NotFoundError(`No clean-up run ${runId}`);
+  return run;
+}
+
+/** `POST /cleanup/runs/{id}/retry`: runs the same clean-up again (already deleted stacks are simply gone). */
+export async function retryCleanupRun(ctx: Ctx, runId: string): Promise<CleanupRun> {
+  const run = await getCleanupRun(ctx, runId);
+  if (run.status === "RUNNING")
+    throw new ConflictError("NOT_RETRYABLE", `Clean-up run ${runId} is still running`);
+  if (run.status === "SUCCEEDED")
+    throw new ConflictError("NOT_RETRYABLE", `Clean-up run ${runId} has already succeeded`);
+  const attempts = (run.attempts ?? 1) + 1;
+  await ctx.runs.updateRun(runId, { status: "RUNNING", attempts, endedAt: undefined, error: undefined });
+  const input: CleanupInput = { runId, dryRun: run.dryRun, accounts: run.requestedAccounts };
+  const { executionArn } = await ctx.workflows.start("sandbox-cleanup", `${runId}-${attempts}`, input);
+  await ctx.runs.updateRun(runId, { executionArn });
+  return getCleanupRun(ctx, runId);
+}

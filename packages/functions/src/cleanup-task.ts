@@ -1,0 +1,78 @@
+import type { CleanupTask } from "@quartermaster/core/cleanup/definition";
+import type { SandboxAccount } from "@quartermaster/core/cleanup/discover";
+import {
+  beginRun,
+  type CleanupInput,
+  type CleanupPlanState,
+  cleanAccountTask,
+  finishRun,
+} from "@quartermaster/core/cleanup/run";
+import type { CoreContext } from "@quartermaster/core/context";
+import { toWorkflowError } from "@quartermaster/core/errors";
+import { withBase } from "./middleware";
+import { type ContextSource, lambdaContext } from "./runtime";
+
+/** The state each sandbox-cleanup task receives (see `lambdaTask` in core). */
+export interface CleanupTaskEvent {
+  executionArn: string;
+  state: CleanupInput & {
+    plan?: CleanupPlanState;
+    error?: { Error: string; Cause?: string };
+    account?: SandboxAccount;
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled task ${String(value)}`);
+}
+
+/** Runs one sandbox-cleanup task against core. */
+export async function runCleanupTask(
+  ctx: CoreContext,
+  task: CleanupTask,
+  event: CleanupTaskEvent,
+): Promise<unknown> {
+  const { state, executionArn } = event;
+  switch (task) {
+    case "startRun":
+      return beginRun(ctx, state, executionArn);
+    case "cleanAccount": {
+      if (!state.account || !state.runId) throw new Error("CleanAccount needs runId and account");
+      return cleanAccountTask(ctx, {
+        runId: state.runId,
+        dryRun: state.dryRun ?? false,
+        account: state.account,
+      });
+    }
+    case "finishRun":
+      return finishRun(
+        ctx,
+        { runId: state.plan?.runId ?? state.runId, planned: state.plan?.accounts, error: state.error },
+        executionArn,
+      );
+    default:
+      return assertNever(task);
+  }
+}
+
+export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource) {
+  return withBase<CleanupTaskEvent, unknown>(source, async (event) => {
+    const ctx = source();
+    ctx.logger.appendKeys({
+      executionArn: event.executionArn,
+      runId: event.state.plan?.runId ?? event.state.runId,
+      accountId: event.state.account?.accountId,
+      task,
+    });
+    try {
+      return await runCleanupTask(ctx, task, event);
+    } catch (error) {
+      ctx.logger.warn("Task failed", { error });
+      throw toWorkflowError(error);
+    }
+  });
+}
+
+export const startRunHandler = makeCleanupTaskHandler("startRun", lambdaContext);
+export const cleanAccountHandler = makeCleanupTaskHandler("cleanAccount", lambdaContext);
+export const finishRunHandler = makeCleanupTaskHandler("finishRun", lambdaContext);
