@@ -1,5 +1,6 @@
 import { Api as SstApi, type StackContext, use } from "sst/constructs";
 import { ROUTES } from "../packages/functions/src/api";
+import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -9,15 +10,19 @@ import { Vending } from "./Vending";
 export function Api({ stack }: StackContext) {
   const { table, bus } = use(Storage);
   const { vendStateMachine } = use(Vending);
+  const { cleanupStateMachine } = use(Cleanup);
   const config = stackConfig();
-  const executions = `${vendStateMachine.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`;
+  const executionsOf = (arn: string) => `${arn.replace(":stateMachine:", ":execution:")}:*`;
   const permissions = [
     allow(
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
       [table.tableArn, `${table.tableArn}/index/*`],
     ),
-    allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
-    allow(["states:DescribeExecution", "states:RedriveExecution"], [executions]),
+    allow(["states:StartExecution"], [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn]),
+    allow(
+      ["states:DescribeExecution", "states:RedriveExecution"],
+      [executionsOf(vendStateMachine.stateMachineArn), executionsOf(cleanupStateMachine.stateMachineArn)],
+    ),
     allow(
       [
         "organizations:ListRoots",
@@ -42,6 +47,7 @@ export function Api({ stack }: StackContext) {
           QM_TABLE_NAME: table.tableName,
           QM_EVENT_BUS_NAME: bus.eventBusName,
           QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+          QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
         }),
         permissions,
       },

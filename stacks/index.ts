@@ -1,5 +1,6 @@
 import type { App } from "sst/constructs";
 import { Api } from "./Api";
+import { Cleanup } from "./Cleanup";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -17,5 +18,5 @@ export function quartermaster(app: App): void {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });
-  app.stack(Storage).stack(Vending).stack(Api);
+  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Api);
 }

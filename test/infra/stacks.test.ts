@@ -3,11 +3,12 @@ import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Api } from "../../stacks/Api";
+import { Cleanup } from "../../stacks/Cleanup";
 import { quartermaster } from "../../stacks/index";
 import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
 
-let templates: { storage: Template; vending: Template; api: Template };
+let templates: { storage: Template; vending: Template; cleanup: Template; api: Template };
 
 beforeAll(async () => {
   await initProject({ stage: "test" });
@@ -17,6 +18,7 @@ beforeAll(async () => {
   templates = {
     storage: Template.fromStack(getStack(Storage)),
     vending: Template.fromStack(getStack(Vending)),
+    cleanup: Template.fromStack(getStack(Cleanup)),
     api: Template.fromStack(getStack(Api)),
   };
 }, 300_000);
@@ -116,9 +118,12 @@ describe("Api stack", () => {
       [
         "GET /accounts/requests",
         "GET /accounts/requests/{requestId}",
+        "GET /cleanup/runs/{runId}",
         "GET /health",
         "POST /accounts",
         "POST /accounts/requests/{requestId}/retry",
+        "POST /cleanup/runs",
+        "POST /cleanup/runs/{runId}/retry",
       ].sort(),
     );
     for (const route of Object.values(routes)) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
@@ -136,5 +141,52 @@ describe("Api stack", () => {
     expect(actions).toContain("states:RedriveExecution");
     expect(actions).not.toContain("organizations:CreateAccount");
     expect([...actions].some((a) => a.endsWith(":*"))).toBe(false);
+  });
+});
+
+describe("Cleanup stack", () => {
+  it("schedules the clean-up at midnight UTC with retries and a dead-letter queue, targeting the state machine", () => {
+    const schedules = Object.values(templates.cleanup.findResources("AWS::Scheduler::Schedule"));
+    expect(schedules).toHaveLength(1);
+    const props = schedules[0]?.Properties;
+    expect(props.ScheduleExpression).toBe("cron(0 0 * * ? *)");
+    expect(props.ScheduleExpressionTimezone).toBe("UTC");
+    expect(props.Target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(JSON.stringify(props.Target.DeadLetterConfig.Arn)).toMatch(/ScheduleDeadLetters/);
+    expect(JSON.stringify(props.Target.Arn)).toMatch(/SandboxCleanup/);
+    templates.cleanup.resourceCountIs("AWS::SQS::Queue", 1);
+  });
+
+  it("runs the accounts in a Map state with bounded concurrency", () => {
+    const [machine] = Object.values(templates.cleanup.findResources("AWS::StepFunctions::StateMachine"));
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    expect(definition).toContain('\\"Type\\":\\"Map\\"');
+    expect(definition).toContain('\\"MaxConcurrency\\":10');
+  });
+
+  it("lets only the account task assume a role, and only the configured member role", () => {
+    const statements = Object.entries(templates.cleanup.findResources("AWS::IAM::Policy")).flatMap(
+      ([id, p]) =>
+        p.Properties.PolicyDocument.Statement.map((s: { Action: string | string[]; Resource: unknown }) => ({
+          id,
+          ...s,
+        })),
+    );
+    const assume = statements.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
+    expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, ""))).toEqual(["CleanupcleanAccount"]);
+    expect(assume[0]?.Resource).toBe("arn:aws:iam::*:role/OrganizationAccountAccessRole");
+    expect(actionsOf(templates.cleanup, "CleanupcleanAccount")).toEqual([
+      "account:ListRegions",
+      "dynamodb:PutItem",
+      "ec2:DescribeRegions",
+      "sts:AssumeRole",
+    ]);
+  });
+
+  it("lets the scheduler only start the clean-up and write to its dead-letter queue", () => {
+    expect(actionsOf(templates.cleanup, "SchedulerRole")).toEqual([
+      "sqs:SendMessage",
+      "states:StartExecution",
+    ]);
   });
 });

@@ -1,0 +1,101 @@
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { unitContext } from "../../../../test/support/unit-context";
+import { cleanAccountTask, finishRun } from "./run";
+
+const sts = mockClient(STSClient);
+
+beforeEach(() => {
+  sts.reset();
+});
+
+async function runWithOneAccount() {
+  const harness = unitContext({ cleanup: { regions: ["us-east-1"] } });
+  await harness.runs.createRun({
+    runId: "run-1",
+    status: "RUNNING",
+    dryRun: false,
+    trigger: "api",
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    startedAt: "2026-11-23T00:00:00Z",
+  });
+  return harness;
+}
+
+describe("cleanAccountTask", () => {
+  it("reports an account whose role cannot be assumed, naming the role, without throwing", async () => {
+    const { ctx, runs } = await runWithOneAccount();
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied", $metadata: {} }));
+
+    const result = await cleanAccountTask(ctx, {
+      runId: "run-1",
+      dryRun: false,
+      account: { accountId: "222233334444", name: "Workshops" },
+    });
+
+    expect(result).toEqual({ accountId: "222233334444", ok: false });
+    const report = (await runs.getRun("run-1"))?.accounts[0];
+    expect(report?.error).toMatch(/arn:aws:iam::222233334444:role\/OrganizationAccountAccessRole/);
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({
+      RoleSessionName: "quartermaster",
+    });
+  });
+});
+
+describe("finishRun", () => {
+  it("marks the run FAILED when no account could be cleaned, and publishes the summary with failures", async () => {
+    const { ctx, runs, events } = await runWithOneAccount();
+    await runs.putAccountReport("run-1", {
+      accountId: "222233334444",
+      name: "W",
+      regions: [],
+      error: "denied",
+    });
+
+    const outcome = await finishRun(
+      ctx,
+      { runId: "run-1" },
+      "arn:aws:states:us-east-1:1:execution:sandbox-cleanup:run-1",
+    );
+
+    expect(outcome.status).toBe("FAILED");
+    expect(events.events[0]).toMatchObject({
+      detailType: "Sandbox Cleanup Completed",
+      detail: {
+        runId: "run-1",
+        status: "FAILED",
+        failures: [{ accountId: "222233334444", reason: "denied" }],
+      },
+    });
+  });
+
+  it("is PARTIAL when one account failed and another was cleaned, and lists planned accounts that never reported", async () => {
+    const { ctx, runs } = await runWithOneAccount();
+    await runs.putAccountReport("run-1", {
+      accountId: "111122223333",
+      name: "A",
+      regions: [{ region: "us-east-1", deleted: ["x"], skipped: [], failed: [] }],
+    });
+
+    const outcome = await finishRun(
+      ctx,
+      {
+        runId: "run-1",
+        planned: [
+          { accountId: "111122223333", name: "A" },
+          { accountId: "999988887777", name: "B" },
+        ],
+      },
+      "arn",
+    );
+
+    expect(outcome.status).toBe("PARTIAL");
+    const run = await runs.getRun("run-1");
+    expect(run?.accounts.find((a) => a.accountId === "999988887777")?.error).toMatch(/did not complete/);
+  });
+});

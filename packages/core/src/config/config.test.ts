@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../errors";
+import { parseConfig, parseConfigJson } from "./config";
+
+describe("parseConfig", () => {
+  it("fills every default", () => {
+    const config = parseConfig({});
+
+    expect(config).toMatchObject({
+      homeRegion: "us-east-1",
+      memberRoleName: "OrganizationAccountAccessRole",
+      sandboxOuPaths: ["Sandbox"],
+      cleanup: { schedule: "cron(0 0 * * ? *)", timezone: "UTC", maxConcurrency: 10 },
+      creation: { deadlineMinutes: 30 },
+    });
+  });
+
+  it("fails naming each bad field", () => {
+    const attempt = () =>
+      parseConfig({ homeRegion: "mars-1", managementRoleArn: "role", cleanup: { schedule: "every night" } });
+
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/homeRegion: .*managementRoleArn: .*cleanup\.schedule: /);
+  });
+
+  it("rejects QM_CONFIG that is not JSON", () => {
+    expect(() => parseConfigJson("{oops")).toThrow(/QM_CONFIG is not valid JSON/);
+  });
+});
