@@ -43,6 +43,15 @@ export function Vending({ stack, app }: StackContext) {
       allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]),
       writeRecord,
     ],
+    provisionBudget: [
+      allow(["organizations:DescribeOrganization"], ["*"]),
+      // Budgets are scoped to the payer account's budget ARNs: the narrowest the Budgets API allows.
+      allow(
+        ["budgets:ViewBudget", "budgets:ModifyBudget"],
+        [`arn:aws:budgets::${stack.account}:budget/quartermaster-*`],
+      ),
+      allow(["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn]),
+    ],
     tagAccount: [
       allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]),
       writeRecord,

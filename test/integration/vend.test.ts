@@ -1,4 +1,10 @@
 import {
+  BudgetsClient,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+} from "@aws-sdk/client-budgets";
+import {
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListParentsCommand,
   ListTagsForResourceCommand,
@@ -20,6 +26,7 @@ const plane = testPlane();
 let api: Awaited<ReturnType<typeof serveApi>>;
 const org = new OrganizationsClient({ region: TEST_REGION });
 const sso = new SSOAdminClient({ region: TEST_REGION });
+const budgets = new BudgetsClient({ region: TEST_REGION });
 
 beforeAll(async () => {
   api = await serveApi(plane);
@@ -35,6 +42,7 @@ function body(name: string) {
     ou: "Workloads/Development",
     access: [{ group: "Admin", permissionSets: ["AdministratorAccess", "ReadOnlyAccess"] }],
     tags: { team: "payments", "cost-center": "42" },
+    budget: { monthlyLimitUsd: 250, thresholds: [50, 90], emails: ["owner@example.com"] },
   };
 }
 
@@ -60,6 +68,7 @@ describe("POST /accounts against the emulator", () => {
       "awaitCreation:SUCCEEDED",
       "place:SUCCEEDED",
       "grant:SUCCEEDED",
+      "budget:SUCCEEDED",
       "tag:SUCCEEDED",
     ]);
     const accountId = record.body.accountId as string;
@@ -84,6 +93,24 @@ describe("POST /accounts against the emulator", () => {
         ps,
       ).toEqual([adminGroup]);
     }
+    const payer = (await org.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
+    const budgetName = `quartermaster-${name}-${accountId}`;
+    const budget = await budgets.send(
+      new DescribeBudgetCommand({ AccountId: payer, BudgetName: budgetName }),
+    );
+    expect(budget.Budget).toMatchObject({
+      BudgetType: "COST",
+      TimeUnit: "MONTHLY",
+      BudgetLimit: { Amount: "250.00", Unit: "USD" },
+      CostFilters: { LinkedAccount: [accountId] },
+    });
+    const notifications = await budgets.send(
+      new DescribeNotificationsForBudgetCommand({ AccountId: payer, BudgetName: budgetName }),
+    );
+    expect(notifications.Notifications?.map((n) => `${n.NotificationType}:${n.Threshold}`).sort()).toEqual([
+      "ACTUAL:50",
+      "ACTUAL:90",
+    ]);
     const tags = await org.send(new ListTagsForResourceCommand({ ResourceId: accountId }));
     expect(tags.Tags).toEqual(
       expect.arrayContaining([

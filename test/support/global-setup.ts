@@ -6,6 +6,7 @@ import { TEST_REGION, TEST_TABLE, useEmulator } from "./aws-env";
 declare module "vitest" {
   export interface ProvidedContext {
     awsEndpoint: string;
+    budgetTopicArn: string;
   }
 }
 
@@ -13,8 +14,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const emulator = await startEmulator();
   useEmulator(emulator.url);
-  await seedReferenceOrg({ region: TEST_REGION, tableName: TEST_TABLE });
+  const seeded = await seedReferenceOrg({ region: TEST_REGION, tableName: TEST_TABLE });
   project.provide("awsEndpoint", emulator.url);
+  project.provide("budgetTopicArn", seeded.budgetTopicArn);
   return async () => {
     await emulator.stop();
   };

@@ -79,6 +79,13 @@ export class MemoryRequestStore implements RequestStore {
   async setAccountId(id: string, accountId: string, at: string) {
     Object.assign(this.must(id), { accountId, updatedAt: at });
   }
+  readonly fingerprints = new Map<string, string>();
+  async getBudgetFingerprint(name: string) {
+    return this.fingerprints.get(name);
+  }
+  async putBudgetFingerprint(name: string, fingerprint: string) {
+    this.fingerprints.set(name, fingerprint);
+  }
 }
 
 /** An in-memory CleanupStore for unit tests. */

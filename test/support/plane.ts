@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { inject } from "vitest";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
@@ -26,6 +27,7 @@ export function testPlane(options: { faults?: string; config?: ConfigInput; tabl
     logger: new Logger({ serviceName: "quartermaster-test", logLevel }),
     config,
     tableName: options.tableName ?? TEST_TABLE,
+    budgetTopicArn: inject("budgetTopicArn"),
     faults: options.faults,
     waitMs: 10,
     retryIntervalMs: 5,

@@ -18,4 +18,6 @@ export interface CoreContext {
   retry: RetryPolicy;
   workflows: WorkflowRunner;
   events: EventPublisher;
+  /** Project resources handlers need by name (from the environment or local mode). */
+  resources: { budgetTopicArn?: string };
 }

@@ -13,6 +13,7 @@ export interface RuntimeOptions {
   config: Config;
   tableName: string;
   eventBusName: string;
+  budgetTopicArn?: string;
   stateMachines?: Partial<Record<WorkflowName, string>>;
   plugins?: AnyClientPlugin[];
   logger?: Logger;
@@ -43,6 +44,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     workflows:
       options.workflows ??
       new SfnWorkflowRunner({ client: clients.sfn, stateMachines: options.stateMachines ?? {}, retry }),
+    resources: { budgetTopicArn: options.budgetTopicArn },
     events:
       options.events ??
       new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName, retry }),

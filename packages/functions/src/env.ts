@@ -7,5 +7,6 @@ export const FunctionEnvSchema = z.object({
   QM_EVENT_BUS_NAME: z.string().min(1),
   QM_VEND_STATE_MACHINE_ARN: z.string().optional(),
   QM_CLEANUP_STATE_MACHINE_ARN: z.string().optional(),
+  QM_BUDGET_TOPIC_ARN: z.string().optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;

@@ -19,6 +19,7 @@ export function lambdaContext(): CoreContext {
     config: parseConfigJson(env.QM_CONFIG),
     tableName: env.QM_TABLE_NAME,
     eventBusName: env.QM_EVENT_BUS_NAME,
+    budgetTopicArn: env.QM_BUDGET_TOPIC_ARN,
     stateMachines: {
       "vend-account": env.QM_VEND_STATE_MACHINE_ARN,
       "sandbox-cleanup": env.QM_CLEANUP_STATE_MACHINE_ARN,

@@ -5,6 +5,7 @@ import type { VendTask } from "@quartermaster/core/vending/definition";
 import { recordFailure, recordSuccess } from "@quartermaster/core/vending/finish";
 import { checkGrants, grantAccess } from "@quartermaster/core/vending/grant-access";
 import { placeAccount } from "@quartermaster/core/vending/place-account";
+import { provisionBudget } from "@quartermaster/core/vending/provision-budget";
 import type { VendState } from "@quartermaster/core/vending/state";
 import { tagAccount } from "@quartermaster/core/vending/tag-account";
 import { withBase } from "./middleware";
@@ -34,6 +35,8 @@ export async function runVendTask(ctx: CoreContext, task: VendTask, event: VendT
       return grantAccess(ctx, state);
     case "checkGrants":
       return checkGrants(ctx, state);
+    case "provisionBudget":
+      return provisionBudget(ctx, state);
     case "tagAccount":
       return tagAccount(ctx, state);
     case "recordSuccess":
@@ -70,6 +73,7 @@ export const checkAccountCreationHandler = makeVendTaskHandler("checkAccountCrea
 export const placeAccountHandler = makeVendTaskHandler("placeAccount", lambdaContext);
 export const grantAccessHandler = makeVendTaskHandler("grantAccess", lambdaContext);
 export const checkGrantsHandler = makeVendTaskHandler("checkGrants", lambdaContext);
+export const provisionBudgetHandler = makeVendTaskHandler("provisionBudget", lambdaContext);
 export const tagAccountHandler = makeVendTaskHandler("tagAccount", lambdaContext);
 export const recordSuccessHandler = makeVendTaskHandler("recordSuccess", lambdaContext);
 export const recordFailureHandler = makeVendTaskHandler("recordFailure", lambdaContext);

@@ -27,6 +27,7 @@ import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
 export interface LocalControlPlaneOptions {
   config: Config;
   tableName: string;
+  budgetTopicArn?: string;
   /** QM_FAULTS specification; applies to the control plane's calls, never the seed. */
   faults?: string;
   /** Milliseconds each Wait state lasts locally. */
@@ -90,6 +91,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     config: options.config,
     tableName: options.tableName,
     eventBusName: "local",
+    budgetTopicArn: options.budgetTopicArn,
     plugins: [callCounterPlugin(counter), faultPlugin(faults)],
     logger,
     retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },

@@ -54,10 +54,11 @@ async function main(): Promise<void> {
           cleanup: { regions: [region === "eu-west-1" ? "us-east-1" : region, "eu-west-1"] },
         }),
     );
-    await seedReferenceOrg({ region, tableName: LOCAL_TABLE });
+    const seeded = await seedReferenceOrg({ region, tableName: LOCAL_TABLE });
     plane = createLocalControlPlane({
       config,
       tableName: LOCAL_TABLE,
+      budgetTopicArn: seeded.budgetTopicArn,
       faults: process.env.QM_FAULTS,
       waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
     });

@@ -19,6 +19,7 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   CreatePermissionSetCommand,
   DescribePermissionSetCommand,
@@ -30,8 +31,12 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { TABLE_KEYS } from "@quartermaster/core/store/table";
 import { REFERENCE_ORG, topicTemplate } from "./reference-org";
 
+/** SNS topic the budgets notify; the notifier subscribes to it in AWS. */
+export const BUDGET_TOPIC = "quartermaster-budget-alerts";
+
 export interface SeedResult {
   managementAccountId: string;
+  budgetTopicArn: string;
   instanceArn: string;
   identityStoreId: string;
   ous: Record<string, string>;
@@ -223,7 +228,16 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
   }
 
   await ensureTable(region, options.tableName);
+  // CreateTopic is idempotent: the same name returns the same ARN.
+  const topic = await new SNSClient({ region }).send(new CreateTopicCommand({ Name: BUDGET_TOPIC }));
   const organization = await org.send(new DescribeOrganizationCommand({}));
   const managementAccountId = organization.Organization?.MasterAccountId as string;
-  return { managementAccountId, instanceArn, identityStoreId, ous, sandboxAccounts };
+  return {
+    managementAccountId,
+    budgetTopicArn: topic.TopicArn as string,
+    instanceArn,
+    identityStoreId,
+    ous,
+    sandboxAccounts,
+  };
 }

@@ -4,10 +4,9 @@ import {
   ListAccountsForParentCommand,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { collectPages } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { childOus, resolveOu } from "../vending/directory";
+import { accountsUnderOu, resolveOu } from "../vending/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
 
@@ -21,24 +20,6 @@ export interface Discovery {
   refused: { accountId: string; name: string; reason: string }[];
   /** Configured OU paths that do not exist. */
   missingOus: string[];
-}
-
-async function accountsUnder(ctx: Ctx, parentId: string): Promise<Account[]> {
-  const direct = await collectPages(async (token) => {
-    const out = await withRetry(
-      "organizations:ListAccountsForParent",
-      () =>
-        ctx.clients.organizations.send(
-          new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.Accounts ?? [], next: out.NextToken };
-  });
-  const nested = await Promise.all(
-    (await childOus(ctx, parentId)).map((ou) => accountsUnder(ctx, ou.Id as string)),
-  );
-  return [...direct, ...nested.flat()];
 }
 
 /**
@@ -72,7 +53,7 @@ export async function discoverSandboxAccounts(ctx: Ctx, ouPaths: string[]): Prom
       missingOus.push(path);
       continue;
     }
-    for (const account of await accountsUnder(ctx, ou.id)) if (account.Id) seen.set(account.Id, account);
+    for (const account of await accountsUnderOu(ctx, ou.id)) if (account.Id) seen.set(account.Id, account);
   }
   const accounts: SandboxAccount[] = [];
   const refused: Discovery["refused"] = [];

@@ -1,6 +1,7 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -213,5 +214,25 @@ export class DynamoRequestStore implements RequestStore {
       values[":step"] = step;
     }
     await this.update(requestId, expression, names, values);
+  }
+
+  async getBudgetFingerprint(budgetName: string): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `BUDGET#${budgetName}`, sk: "BUDGET" },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof out.Item?.fingerprint === "string" ? out.Item.fingerprint : undefined;
+  }
+
+  async putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `BUDGET#${budgetName}`, sk: "BUDGET", fingerprint },
+      }),
+    );
   }
 }

@@ -43,6 +43,9 @@ export interface RequestStore {
   complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
   fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
   setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
+  /** Fingerprint of the budget spec last applied under this name (see budgets/converge). */
+  getBudgetFingerprint(budgetName: string): Promise<string | undefined>;
+  putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void>;
 }
 
 export type { VendStep };

@@ -7,6 +7,7 @@ export const VEND_TASKS = [
   "placeAccount",
   "grantAccess",
   "checkGrants",
+  "provisionBudget",
   "tagAccount",
   "recordSuccess",
   "recordFailure",
@@ -20,6 +21,7 @@ export const VEND_TASK_STATES: Record<string, VendTask> = {
   PlaceAccount: "placeAccount",
   GrantAccess: "grantAccess",
   CheckGrants: "checkGrants",
+  ProvisionBudget: "provisionBudget",
   TagAccount: "tagAccount",
   RecordSuccess: "recordSuccess",
   RecordFailure: "recordFailure",
@@ -41,7 +43,7 @@ function failed(step: string): AslState {
 /** The `vend-account` state machine, in JSONPath ASL. The deployed and the local runner both use this. */
 export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefinition {
   return {
-    Comment: "Quartermaster: vend an AWS account (create, await, place, grant, tag, record)",
+    Comment: "Quartermaster: vend an AWS account (create, await, place, grant, budget, tag, record)",
     StartAt: "CreateAccount",
     TimeoutSeconds: 4 * 60 * 60,
     States: {
@@ -90,11 +92,16 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
             ],
             Next: "GrantAccess",
           },
-          { Variable: "$.grants.done", BooleanEquals: true, Next: "TagAccount" },
+          { Variable: "$.grants.done", BooleanEquals: true, Next: "ProvisionBudget" },
         ],
         Default: "WaitForGrants",
       },
       WaitForGrants: { Type: "Wait", SecondsPath: "$.grants.waitSeconds", Next: "CheckGrants" },
+      ProvisionBudget: lambdaTask(arns.provisionBudget, {
+        resultPath: "$.budget",
+        next: "TagAccount",
+        catchTo: "BudgetFailed",
+      }),
       TagAccount: lambdaTask(arns.tagAccount, {
         resultPath: "$.tag",
         next: "RecordSuccess",
@@ -108,6 +115,7 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       AwaitCreationFailed: failed("awaitCreation"),
       PlaceFailed: failed("place"),
       GrantFailed: failed("grant"),
+      BudgetFailed: failed("budget"),
       TagFailed: failed("tag"),
       RecordFailedOutcome: failed("record"),
       RecordFailure: lambdaTask(arns.recordFailure, {

@@ -3,6 +3,7 @@ import {
   type Account,
   DescribeOrganizationalUnitCommand,
   ListAccountsCommand,
+  ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListRootsCommand,
 } from "@aws-sdk/client-organizations";
@@ -18,6 +19,7 @@ import type { CoreContext } from "../context";
 import { TerminalAwsError } from "../errors";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry">;
+type AwsCtx = Pick<CoreContext, "clients" | "retry">;
 
 const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
 
@@ -32,7 +34,7 @@ export interface IdentityCenter {
 }
 
 /** The organisation's root id. */
-export async function rootId(ctx: Ctx): Promise<string> {
+export async function rootId(ctx: AwsCtx): Promise<string> {
   const out = await withRetry(
     "organizations:ListRoots",
     () => ctx.clients.organizations.send(new ListRootsCommand({})),
@@ -48,7 +50,7 @@ export async function rootId(ctx: Ctx): Promise<string> {
 }
 
 /** Child OUs of a parent, every page read. */
-export async function childOus(ctx: Ctx, parentId: string) {
+export async function childOus(ctx: AwsCtx, parentId: string) {
   return collectPages(async (token) => {
     const out = await withRetry(
       "organizations:ListOrganizationalUnitsForParent",
@@ -63,7 +65,7 @@ export async function childOus(ctx: Ctx, parentId: string) {
 }
 
 /** Resolves an OU path (`Workloads/Development`) or id; undefined when it does not exist. */
-export async function resolveOu(ctx: Ctx, ref: string): Promise<ResolvedOu | undefined> {
+export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | undefined> {
   if (OU_ID.test(ref)) {
     try {
       const out = await withRetry(
@@ -91,8 +93,27 @@ export async function resolveOu(ctx: Ctx, ref: string): Promise<ResolvedOu | und
   return { id: parent, path: ref };
 }
 
+/** Every account under an OU, recursively through nested OUs, every page read. */
+export async function accountsUnderOu(ctx: AwsCtx, parentId: string): Promise<Account[]> {
+  const direct = await collectPages(async (token) => {
+    const out = await withRetry(
+      "organizations:ListAccountsForParent",
+      () =>
+        ctx.clients.organizations.send(
+          new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
+        ),
+      ctx.retry,
+    );
+    return { items: out.Accounts ?? [], next: out.NextToken };
+  });
+  const nested = await Promise.all(
+    (await childOus(ctx, parentId)).map((ou) => accountsUnderOu(ctx, ou.Id as string)),
+  );
+  return [...direct, ...nested.flat()];
+}
+
 /** Every account in the organisation, every page read. */
-export async function listAccounts(ctx: Ctx): Promise<Account[]> {
+export async function listAccounts(ctx: AwsCtx): Promise<Account[]> {
   return collectPages(async (token) => {
     const out = await withRetry(
       "organizations:ListAccounts",
@@ -104,7 +125,7 @@ export async function listAccounts(ctx: Ctx): Promise<Account[]> {
 }
 
 /** The account in the organisation that uses this email, if any (emails compare case-insensitively). */
-export async function findAccountByEmail(ctx: Ctx, email: string): Promise<Account | undefined> {
+export async function findAccountByEmail(ctx: AwsCtx, email: string): Promise<Account | undefined> {
   const wanted = email.toLowerCase();
   return (await listAccounts(ctx)).find((a) => a.Email?.toLowerCase() === wanted);
 }

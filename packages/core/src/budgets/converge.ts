@@ -1,0 +1,168 @@
+import {
+  type Budget,
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  DeleteNotificationCommand,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+  type Notification,
+  type Subscriber,
+  UpdateBudgetCommand,
+} from "@aws-sdk/client-budgets";
+import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
+import { awsErrorName } from "../aws/classify";
+import { collectPages } from "../aws/paginate";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { TerminalAwsError } from "../errors";
+import { type BudgetSpec, specFingerprint } from "./spec";
+
+type Ctx = Pick<CoreContext, "clients" | "retry" | "logger" | "store">;
+
+/** The payer (management) account id, which owns every budget. */
+export async function payerAccountId(ctx: Ctx): Promise<string> {
+  const out = await withRetry(
+    "organizations:DescribeOrganization",
+    () => ctx.clients.organizations.send(new DescribeOrganizationCommand({})),
+    ctx.retry,
+  );
+  const id = out.Organization?.MasterAccountId;
+  if (!id)
+    throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
+  return id;
+}
+
+function budgetOf(spec: BudgetSpec): Budget {
+  return {
+    BudgetName: spec.budgetName,
+    BudgetType: "COST",
+    TimeUnit: "MONTHLY",
+    BudgetLimit: { Amount: spec.monthlyLimitUsd.toFixed(2), Unit: "USD" },
+    CostFilters: { LinkedAccount: [spec.accountId] },
+  };
+}
+
+function notificationOf(n: BudgetSpec["notifications"][number]): Notification {
+  return {
+    NotificationType: n.type,
+    ComparisonOperator: "GREATER_THAN",
+    Threshold: n.threshold,
+    ThresholdType: "PERCENTAGE",
+  };
+}
+
+function subscribersOf(spec: BudgetSpec): Subscriber[] {
+  return [
+    ...spec.emails.map((Address) => ({ SubscriptionType: "EMAIL" as const, Address })),
+    ...(spec.topicArn ? [{ SubscriptionType: "SNS" as const, Address: spec.topicArn }] : []),
+  ];
+}
+
+async function describeBudget(ctx: Ctx, payer: string, name: string): Promise<Budget | undefined> {
+  try {
+    const out = await withRetry(
+      "budgets:DescribeBudget",
+      () => ctx.clients.budgets.send(new DescribeBudgetCommand({ AccountId: payer, BudgetName: name })),
+      ctx.retry,
+    );
+    return out.Budget;
+  } catch (error) {
+    if (awsErrorName((error as Error).cause) === "NotFoundException") return undefined;
+    throw error;
+  }
+}
+
+export type BudgetOutcome = "created" | "updated" | "unchanged";
+
+/**
+ * Converges one account's budget: creates it with its notifications and subscribers, or,
+ * when the applied spec differs, updates the limit and replaces the notifications (which
+ * rewrites their subscribers). The applied spec's fingerprint is kept in the store.
+ */
+export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string): Promise<BudgetOutcome> {
+  const owner = payer ?? (await payerAccountId(ctx));
+  const fingerprint = specFingerprint(spec);
+  const existing = await describeBudget(ctx, owner, spec.budgetName);
+  if (!existing) {
+    await withRetry(
+      "budgets:CreateBudget",
+      () =>
+        ctx.clients.budgets.send(
+          new CreateBudgetCommand({
+            AccountId: owner,
+            Budget: budgetOf(spec),
+            NotificationsWithSubscribers: spec.notifications.map((n) => ({
+              Notification: notificationOf(n),
+              Subscribers: subscribersOf(spec),
+            })),
+          }),
+        ),
+      ctx.retry,
+    );
+    await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
+    return "created";
+  }
+  if ((await ctx.store.getBudgetFingerprint(spec.budgetName)) === fingerprint) return "unchanged";
+
+  const limit = Number(existing.BudgetLimit?.Amount ?? Number.NaN);
+  const filters = existing.CostFilters?.LinkedAccount ?? [];
+  if (
+    limit !== spec.monthlyLimitUsd ||
+    existing.TimeUnit !== "MONTHLY" ||
+    filters.join() !== spec.accountId
+  ) {
+    await withRetry(
+      "budgets:UpdateBudget",
+      () =>
+        ctx.clients.budgets.send(new UpdateBudgetCommand({ AccountId: owner, NewBudget: budgetOf(spec) })),
+      ctx.retry,
+    );
+  }
+  const current = await collectPages(async (token) => {
+    const out = await withRetry(
+      "budgets:DescribeNotificationsForBudget",
+      () =>
+        ctx.clients.budgets.send(
+          new DescribeNotificationsForBudgetCommand({
+            AccountId: owner,
+            BudgetName: spec.budgetName,
+            NextToken: token,
+          }),
+        ),
+      ctx.retry,
+    );
+    return { items: out.Notifications ?? [], next: out.NextToken };
+  });
+  for (const notification of current) {
+    await withRetry(
+      "budgets:DeleteNotification",
+      () =>
+        ctx.clients.budgets.send(
+          new DeleteNotificationCommand({
+            AccountId: owner,
+            BudgetName: spec.budgetName,
+            Notification: notification,
+          }),
+        ),
+      ctx.retry,
+    );
+  }
+  for (const n of spec.notifications) {
+    await withRetry(
+      "budgets:CreateNotification",
+      () =>
+        ctx.clients.budgets.send(
+          new CreateNotificationCommand({
+            AccountId: owner,
+            BudgetName: spec.budgetName,
+            Notification: notificationOf(n),
+            Subscribers: subscribersOf(spec),
+          }),
+        ),
+      ctx.retry,
+    );
+  }
+  await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
+  ctx.logger.info("Updated budget", { budgetName: spec.budgetName, accountId: spec.accountId });
+  return "updated";
+}

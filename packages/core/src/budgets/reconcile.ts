@@ -1,0 +1,64 @@
+import { DescribeBudgetsCommand } from "@aws-sdk/client-budgets";
+import type { Account } from "@aws-sdk/client-organizations";
+import { collectPages } from "../aws/paginate";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { accountsUnderOu, resolveOu } from "../vending/directory";
+import { convergeBudget, payerAccountId } from "./converge";
+import { BUDGET_PREFIX, budgetSpec } from "./spec";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store" | "resources">;
+
+export interface ReconcileResult {
+  created: { accountId: string; budgetName: string }[];
+  unchanged: number;
+}
+
+/**
+ * `POST /budgets/reconcile`: gives every ACTIVE account under the configured OUs that has
+ * no Quartermaster budget the default one. Existing Quartermaster budgets are left as they are.
+ */
+export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
+  const payer = await payerAccountId(ctx);
+  const budgets = await collectPages(async (token) => {
+    const out = await withRetry(
+      "budgets:DescribeBudgets",
+      () => ctx.clients.budgets.send(new DescribeBudgetsCommand({ AccountId: payer, NextToken: token })),
+      ctx.retry,
+    );
+    return { items: out.Budgets ?? [], next: out.NextToken };
+  });
+  const covered = new Set(
+    budgets
+      .filter((b) => b.BudgetName?.startsWith(BUDGET_PREFIX))
+      .flatMap((b) => b.CostFilters?.LinkedAccount ?? []),
+  );
+  const accounts = new Map<string, Account>();
+  for (const path of ctx.config.budgetOuPaths) {
+    const ou = await resolveOu(ctx, path);
+    if (!ou) {
+      ctx.logger.warn("Configured budget OU does not exist", { ou: path });
+      continue;
+    }
+    for (const account of await accountsUnderOu(ctx, ou.id))
+      if (account.Id) accounts.set(account.Id, account);
+  }
+  const result: ReconcileResult = { created: [], unchanged: 0 };
+  for (const account of [...accounts.values()].sort((a, b) =>
+    (a.Id as string).localeCompare(b.Id as string),
+  )) {
+    if ((account.State ?? account.Status) !== "ACTIVE" || account.Id === payer) continue;
+    if (covered.has(account.Id as string)) {
+      result.unchanged++;
+      continue;
+    }
+    const spec = budgetSpec(
+      { accountId: account.Id as string, accountName: account.Name ?? (account.Id as string) },
+      ctx.config,
+      ctx.resources.budgetTopicArn,
+    );
+    await convergeBudget(ctx, spec, payer);
+    result.created.push({ accountId: spec.accountId, budgetName: spec.budgetName });
+  }
+  return result;
+}
