@@ -86,6 +86,15 @@ export class MemoryRequestStore implements RequestStore {
   async putBudgetFingerprint(name: string, fingerprint: string) {
     this.fingerprints.set(name, fingerprint);
   }
+  readonly claimed = new Set<string>();
+  async claimEvent(id: string) {
+    if (this.claimed.has(id)) return false;
+    this.claimed.add(id);
+    return true;
+  }
+  async releaseEvent(id: string) {
+    this.claimed.delete(id);
+  }
 }
 
 /** An in-memory CleanupStore for unit tests. */

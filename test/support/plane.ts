@@ -14,7 +14,9 @@ export function unique(prefix: string): string {
 }
 
 /** The control plane as local mode builds it, against the shared emulator, with short waits. */
-export function testPlane(options: { faults?: string; config?: ConfigInput; tableName?: string } = {}) {
+export function testPlane(
+  options: { faults?: string; config?: ConfigInput; tableName?: string; slackWebhookUrl?: string } = {},
+) {
   const config = parseConfig({
     homeRegion: TEST_REGION,
     creation: { pollMinSeconds: 1, pollMaxSeconds: 2, deadlineMinutes: 5 },
@@ -28,6 +30,12 @@ export function testPlane(options: { faults?: string; config?: ConfigInput; tabl
     config,
     tableName: options.tableName ?? TEST_TABLE,
     budgetTopicArn: inject("budgetTopicArn"),
+    slackWebhookUrl: options.slackWebhookUrl,
+    delivery: {
+      maxTries: 3,
+      baseDelayMs: 5,
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+    },
     faults: options.faults,
     waitMs: 10,
     retryIntervalMs: 5,

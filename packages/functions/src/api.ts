@@ -1,3 +1,4 @@
+import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
@@ -60,6 +61,7 @@ export const ROUTES: Record<string, Route> = {
       { location: self },
     );
   },
+  "POST /budgets/reconcile": async (ctx) => json(200, await reconcileBudgets(ctx)),
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"))),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

@@ -10,6 +10,7 @@ import {
 } from "@quartermaster/core/cleanup/definition";
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
+import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
   VEND_TASK_STATES,
@@ -20,6 +21,7 @@ import {
 } from "@quartermaster/core/vending/definition";
 import { makeApiHandler } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
+import { runNotifier } from "@quartermaster/functions/notifier";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
@@ -35,6 +37,10 @@ export interface LocalControlPlaneOptions {
   retryIntervalMs?: number;
   retry?: RetryPolicy;
   logger?: Logger;
+  /** Slack incoming webhook; without it, messages are printed. */
+  slackWebhookUrl?: string;
+  print?: (text: string) => void;
+  delivery?: DeliveryOptions;
 }
 
 /** Placeholder function ARNs: the local runner maps Task states to handlers by state name. */
@@ -98,7 +104,30 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     workflows: runner,
     events,
   });
-  return { ctx, runner, events, counter, faults, apiHandler: makeApiHandler(source), logger };
+  const permanentFailures: number[] = [];
+  // The local bus delivers to the notifier after the publishing step returns, as EventBridge does.
+  events.subscribe(async (event) => {
+    await runNotifier(
+      source(),
+      {
+        webhookUrl: async () => options.slackWebhookUrl,
+        delivery: options.delivery,
+        onPermanentFailure: (status) => permanentFailures.push(status),
+        print: options.print,
+      },
+      event,
+    );
+  });
+  return {
+    ctx,
+    runner,
+    events,
+    counter,
+    faults,
+    permanentFailures,
+    apiHandler: makeApiHandler(source),
+    logger,
+  };
 }
 
 export type LocalControlPlane = ReturnType<typeof createLocalControlPlane>;

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
       budgetTopicArn: seeded.budgetTopicArn,
       faults: process.env.QM_FAULTS,
       waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
+      slackWebhookUrl: process.env.SLACK_WEBHOOK_URL || undefined,
+      print: (text) => process.stdout.write(`${text}\n`),
     });
     const url = await listen(server, port);
     process.stdout.write(`ready api=${url} aws=${emulator.url}\n`);

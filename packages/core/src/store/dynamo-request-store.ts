@@ -1,4 +1,5 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -233,6 +234,33 @@ export class DynamoRequestStore implements RequestStore {
         TableName: this.tableName,
         Item: { pk: `BUDGET#${budgetName}`, sk: "BUDGET", fingerprint },
       }),
+    );
+  }
+
+  async claimEvent(eventId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // Kept a week: EventBridge and SNS redeliver within hours, not days.
+          Item: {
+            pk: `EVENT#${eventId}`,
+            sk: "EVENT",
+            expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      throw error;
+    }
+  }
+
+  async releaseEvent(eventId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: `EVENT#${eventId}`, sk: "EVENT" } }),
     );
   }
 }

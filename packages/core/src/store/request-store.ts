@@ -46,6 +46,10 @@ export interface RequestStore {
   /** Fingerprint of the budget spec last applied under this name (see budgets/converge). */
   getBudgetFingerprint(budgetName: string): Promise<string | undefined>;
   putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void>;
+  /** Claims an event id for delivery; false when it was already claimed (a duplicate delivery). */
+  claimEvent(eventId: string): Promise<boolean>;
+  /** Releases a claim after a failed delivery so the retried event is posted. */
+  releaseEvent(eventId: string): Promise<void>;
 }
 
 export type { VendStep };

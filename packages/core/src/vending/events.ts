@@ -10,6 +10,8 @@ export const AccountReadySchema = z.object({
   requester: z.string().optional(),
   access: z.array(z.object({ group: z.string(), permissionSets: z.array(z.string()) })),
   budget: z.object({ monthlyLimitUsd: z.number(), thresholds: z.array(z.number()) }).optional(),
+  /** The AWS access portal where granted users sign in. */
+  portalUrl: z.string().optional(),
 });
 export type AccountReady = z.infer<typeof AccountReadySchema>;
 

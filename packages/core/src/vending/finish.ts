@@ -10,6 +10,15 @@ import { accountIdOf, type VendState } from "./state";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">;
 
+/** Publishes a domain event; a failure is logged as an error, never turned into a failed request (DESIGN rule 6). */
+async function publishSafely(ctx: Ctx, detailType: string, detail: object): Promise<void> {
+  try {
+    await ctx.events.publish(detailType, detail);
+  } catch (error) {
+    ctx.logger.error("Could not publish domain event", { detailType, error });
+  }
+}
+
 /** Step `recordSuccess`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
   const accountId = accountIdOf(state);
@@ -20,6 +29,9 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
   );
   const record = await ctx.store.get(state.requestId);
   const budget = state.request.budget;
+  const storeId = state.resolved.identityStoreId;
+  const portalUrl =
+    ctx.config.identityCenter.portalUrl ?? (storeId ? `https://${storeId}.awsapps.com/start` : undefined);
   const detail: AccountReady = {
     requestId: state.requestId,
     accountId,
@@ -35,8 +47,9 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
       monthlyLimitUsd: budget?.monthlyLimitUsd ?? ctx.config.budgetDefaults.monthlyLimitUsd,
       thresholds: budget?.thresholds ?? ctx.config.budgetDefaults.thresholds,
     },
+    portalUrl,
   };
-  await ctx.events.publish(ACCOUNT_READY, detail);
+  await publishSafely(ctx, ACCOUNT_READY, detail);
   return { accountId };
 }
 
@@ -97,7 +110,7 @@ export async function recordFailure(
     message,
     executionArn,
   };
-  await ctx.events.publish(ACCOUNT_VENDING_FAILED, detail);
+  await publishSafely(ctx, ACCOUNT_VENDING_FAILED, detail);
   return { step: failure.step, code, message };
 }
 

@@ -39,6 +39,7 @@ export interface ResolvedRequest {
   ouId: string;
   ouPath: string;
   instanceArn: string;
+  identityStoreId?: string;
   access: ResolvedGrant[];
 }
 

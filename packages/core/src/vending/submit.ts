@@ -77,7 +77,13 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
   }
   if (issues.length > 0 || !ou)
     throw new ValidationError("The request names things that do not exist", issues);
-  return { ouId: ou.id, ouPath: ou.path, instanceArn: ic.instanceArn, access };
+  return {
+    ouId: ou.id,
+    ouPath: ou.path,
+    instanceArn: ic.instanceArn,
+    identityStoreId: ic.identityStoreId,
+    access,
+  };
 }
 
 /** The workflow input for a recorded request. */

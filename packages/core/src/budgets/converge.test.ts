@@ -1,0 +1,136 @@
+import {
+  BudgetsClient,
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  DeleteNotificationCommand,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+  NotFoundException,
+  UpdateBudgetCommand,
+} from "@aws-sdk/client-budgets";
+import { DescribeOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { unitContext } from "../../../../test/support/unit-context";
+import { convergeBudget } from "./converge";
+import { budgetSpec, specFingerprint } from "./spec";
+
+const budgets = mockClient(BudgetsClient);
+const org = mockClient(OrganizationsClient);
+const TOPIC = "arn:aws:sns:us-east-1:111111111111:budget-alerts";
+
+beforeEach(() => {
+  budgets.reset();
+  org.reset();
+  org.on(DescribeOrganizationCommand).resolves({ Organization: { MasterAccountId: "111111111111" } });
+});
+
+describe("budgetSpec", () => {
+  it("uses the configured defaults: 50/80/100% actual and 100% forecasted", () => {
+    const { ctx } = unitContext();
+
+    const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
+
+    expect(spec.notifications).toEqual([
+      { type: "ACTUAL", threshold: 50 },
+      { type: "ACTUAL", threshold: 80 },
+      { type: "ACTUAL", threshold: 100 },
+      { type: "FORECASTED", threshold: 100 },
+    ]);
+    expect(spec.monthlyLimitUsd).toBe(100);
+    expect(spec.budgetName).toBe("quartermaster-dev-222222222222");
+  });
+});
+
+describe("convergeBudget", () => {
+  it("creates a monthly cost budget filtered to the account with email and SNS subscribers", async () => {
+    const { ctx, store } = unitContext();
+    const spec = budgetSpec(
+      {
+        accountId: "222222222222",
+        accountName: "dev",
+        budget: { monthlyLimitUsd: 300, thresholds: [80], emails: ["Owner@example.com"] },
+      },
+      ctx.config,
+      TOPIC,
+    );
+    budgets.on(DescribeBudgetCommand).rejects(new NotFoundException({ message: "nope", $metadata: {} }));
+    budgets.on(CreateBudgetCommand).resolves({});
+
+    expect(await convergeBudget(ctx, spec)).toBe("created");
+
+    const input = budgets.commandCalls(CreateBudgetCommand)[0]?.args[0].input;
+    expect(input?.AccountId).toBe("111111111111");
+    expect(input?.Budget).toMatchObject({
+      BudgetName: "quartermaster-dev-222222222222",
+      BudgetType: "COST",
+      TimeUnit: "MONTHLY",
+      BudgetLimit: { Amount: "300.00", Unit: "USD" },
+      CostFilters: { LinkedAccount: ["222222222222"] },
+    });
+    expect(input?.NotificationsWithSubscribers).toEqual([
+      {
+        Notification: {
+          NotificationType: "ACTUAL",
+          ComparisonOperator: "GREATER_THAN",
+          Threshold: 80,
+          ThresholdType: "PERCENTAGE",
+        },
+        Subscribers: [
+          { SubscriptionType: "EMAIL", Address: "owner@example.com" },
+          { SubscriptionType: "SNS", Address: TOPIC },
+        ],
+      },
+    ]);
+    expect(store.fingerprints.get(spec.budgetName)).toBe(specFingerprint(spec));
+  });
+
+  it("leaves an existing budget alone when the applied spec is the same", async () => {
+    const { ctx, store } = unitContext();
+    const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
+    store.fingerprints.set(spec.budgetName, specFingerprint(spec));
+    budgets
+      .on(DescribeBudgetCommand)
+      .resolves({ Budget: { BudgetName: spec.budgetName, BudgetType: "COST", TimeUnit: "MONTHLY" } });
+
+    expect(await convergeBudget(ctx, spec)).toBe("unchanged");
+    expect(budgets.commandCalls(CreateBudgetCommand)).toHaveLength(0);
+    expect(budgets.commandCalls(UpdateBudgetCommand)).toHaveLength(0);
+  });
+
+  it("updates a changed limit and replaces the notifications with their subscribers, never duplicating the budget", async () => {
+    const { ctx } = unitContext();
+    const spec = budgetSpec(
+      { accountId: "222222222222", accountName: "dev", budget: { monthlyLimitUsd: 500, thresholds: [90] } },
+      ctx.config,
+      TOPIC,
+    );
+    budgets.on(DescribeBudgetCommand).resolves({
+      Budget: {
+        BudgetName: spec.budgetName,
+        BudgetType: "COST",
+        TimeUnit: "MONTHLY",
+        BudgetLimit: { Amount: "100.0", Unit: "USD" },
+        CostFilters: { LinkedAccount: ["222222222222"] },
+      },
+    });
+    const old = {
+      NotificationType: "ACTUAL" as const,
+      ComparisonOperator: "GREATER_THAN" as const,
+      Threshold: 50,
+    };
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [old] });
+
+    expect(await convergeBudget(ctx, spec)).toBe("updated");
+
+    expect(budgets.commandCalls(UpdateBudgetCommand)[0]?.args[0].input.NewBudget?.BudgetLimit).toEqual({
+      Amount: "500.00",
+      Unit: "USD",
+    });
+    expect(budgets.commandCalls(DeleteNotificationCommand)[0]?.args[0].input.Notification).toEqual(old);
+    const created = budgets.commandCalls(CreateNotificationCommand).map((c) => c.args[0].input);
+    expect(created.map((c) => c.Notification?.Threshold)).toEqual([90]);
+    expect(created[0]?.Subscribers).toContainEqual({ SubscriptionType: "SNS", Address: TOPIC });
+    expect(budgets.commandCalls(CreateBudgetCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,148 @@
+import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "../cleanup/events";
+import type { CoreContext } from "../context";
+import {
+  ACCOUNT_READY,
+  ACCOUNT_VENDING_FAILED,
+  type AccountReady,
+  type AccountVendingFailed,
+} from "../vending/events";
+import { type DeliveryOptions, defaultDelivery, postToSlack, SlackPermanentError } from "./deliver";
+import {
+  accountReadyMessage,
+  budgetAlertMessage,
+  cleanupCompletedMessage,
+  type ExecutionStatusChange,
+  executionFailedMessage,
+  parseBudgetAlert,
+  type SlackMessage,
+  vendingFailedMessage,
+} from "./messages";
+
+/** Everything the notifier posts, one variant per source. */
+export type Notification =
+  | { kind: "account-ready"; id: string; detail: AccountReady & { portalUrl?: string } }
+  | { kind: "vending-failed"; id: string; detail: AccountVendingFailed }
+  | { kind: "cleanup-completed"; id: string; detail: SandboxCleanupCompleted }
+  | { kind: "budget-alert"; id: string; message: string }
+  | { kind: "execution-failed"; id: string; change: ExecutionStatusChange };
+
+/** An EventBridge event as a Lambda target (or the local bus) receives it. */
+export interface BusEvent {
+  id: string;
+  source: string;
+  "detail-type": string;
+  detail: Record<string, unknown>;
+}
+
+/** Maps a bus event to a notification; undefined for events the notifier does not post. */
+export function fromBusEvent(event: BusEvent): Notification | undefined {
+  const detailType = event["detail-type"];
+  if (event.source === "aws.states" && detailType === "Step Functions Execution Status Change") {
+    return {
+      kind: "execution-failed",
+      id: event.id,
+      change: event.detail as unknown as ExecutionStatusChange,
+    };
+  }
+  switch (detailType) {
+    case ACCOUNT_READY:
+      return { kind: "account-ready", id: event.id, detail: event.detail as unknown as AccountReady };
+    case ACCOUNT_VENDING_FAILED:
+      return {
+        kind: "vending-failed",
+        id: event.id,
+        detail: event.detail as unknown as AccountVendingFailed,
+      };
+    case SANDBOX_CLEANUP_COMPLETED:
+      return {
+        kind: "cleanup-completed",
+        id: event.id,
+        detail: event.detail as unknown as SandboxCleanupCompleted,
+      };
+    default:
+      return undefined;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`Unhandled notification ${JSON.stringify(value)}`);
+}
+
+/** The Slack message for a notification. */
+export function buildMessage(notification: Notification): SlackMessage {
+  switch (notification.kind) {
+    case "account-ready":
+      return accountReadyMessage(notification.detail);
+    case "vending-failed":
+      return vendingFailedMessage(notification.detail);
+    case "cleanup-completed":
+      return cleanupCompletedMessage(notification.detail);
+    case "budget-alert":
+      return budgetAlertMessage(parseBudgetAlert(notification.message));
+    case "execution-failed":
+      return executionFailedMessage(notification.change);
+    default:
+      return assertNever(notification);
+  }
+}
+
+export interface NotifierDeps {
+  /** The webhook URL (an SST secret when deployed, SLACK_WEBHOOK_URL locally); never logged. */
+  webhookUrl: () => Promise<string | undefined>;
+  delivery?: DeliveryOptions;
+  /** Counts a permanent (non-429 4xx) failure, e.g. as a CloudWatch metric. */
+  onPermanentFailure: (status: number) => void;
+  /** Where the message goes when no webhook is configured (local mode prints it). */
+  print?: (text: string) => void;
+}
+
+export type NotifyOutcome = "posted" | "printed" | "duplicate" | "permanent-failure";
+
+/**
+ * Posts one notification at most once per event id. A permanent Slack failure is logged
+ * and counted; a transient one is rethrown (so the event is retried) after releasing the id.
+ */
+export async function notify(
+  ctx: Pick<CoreContext, "store" | "logger">,
+  deps: NotifierDeps,
+  notification: Notification,
+): Promise<NotifyOutcome> {
+  if (!(await ctx.store.claimEvent(notification.id))) {
+    ctx.logger.info("Duplicate event delivery skipped", {
+      eventId: notification.id,
+      kind: notification.kind,
+    });
+    return "duplicate";
+  }
+  const message = buildMessage(notification);
+  const url = await deps.webhookUrl();
+  if (!url) {
+    deps.print?.(renderText(message));
+    return "printed";
+  }
+  try {
+    await postToSlack(url, message, deps.delivery ?? defaultDelivery);
+    return "posted";
+  } catch (error) {
+    if (error instanceof SlackPermanentError) {
+      ctx.logger.error("Slack rejected the notification permanently", {
+        eventId: notification.id,
+        status: error.status,
+      });
+      deps.onPermanentFailure(error.status);
+      return "permanent-failure";
+    }
+    await ctx.store.releaseEvent(notification.id);
+    throw error;
+  }
+}
+
+/** A readable rendition of a Block Kit message for terminals. */
+export function renderText(message: SlackMessage): string {
+  const lines = message.blocks.flatMap((block) => {
+    const text = (block.text as { text?: string } | undefined)?.text;
+    if (!text) return [];
+    return block.type === "header" ? [`== ${text} ==`] : [text.replace(/```/g, "").replace(/\*/g, "")];
+  });
+  return ["[slack]", ...lines].join("\n");
+}
