@@ -8,7 +8,7 @@ import { Vending } from "./Vending";
 
 /** The HTTP API of API.md, behind IAM (SigV4) authorisation, served by one function. */
 export function Api({ stack }: StackContext) {
-  const { table, bus } = use(Storage);
+  const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine } = use(Cleanup);
   const config = stackConfig();
@@ -34,6 +34,9 @@ export function Api({ stack }: StackContext) {
     ),
     allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
     allow(["identitystore:ListGroups"], ["*"]),
+    // POST /budgets/reconcile
+    allow(["organizations:DescribeOrganization", "organizations:ListAccountsForParent"], ["*"]),
+    allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
   ];
   if (config.managementRoleArn) permissions.push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
 
@@ -48,6 +51,7 @@ export function Api({ stack }: StackContext) {
           QM_EVENT_BUS_NAME: bus.eventBusName,
           QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
           QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
+          QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
         }),
         permissions,
       },

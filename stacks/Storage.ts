@@ -1,3 +1,5 @@
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Topic } from "aws-cdk-lib/aws-sns";
 import { EventBus, type StackContext, Table } from "sst/constructs";
 import { TABLE_KEYS } from "../packages/core/src/store/table";
 
@@ -18,8 +20,22 @@ export function Storage({ stack }: StackContext) {
       [byCreated.name]: { partitionKey: byCreated.partitionKey, sortKey: byCreated.sortKey },
       [byStatus.name]: { partitionKey: byStatus.partitionKey, sortKey: byStatus.sortKey },
     },
+    timeToLiveAttribute: "expiresAt",
     cdk: { table: { pointInTimeRecovery: true } },
   });
   const bus = new EventBus(stack, "Bus");
-  return { table, bus };
+  const budgetTopic = new Topic(stack, "BudgetAlerts", {
+    displayName: "Quartermaster budget alerts",
+    enforceSSL: true,
+  });
+  // AWS Budgets publishes the alerts; only for budgets of this account.
+  budgetTopic.addToResourcePolicy(
+    new PolicyStatement({
+      actions: ["sns:Publish"],
+      principals: [new ServicePrincipal("budgets.amazonaws.com")],
+      resources: [budgetTopic.topicArn],
+      conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
+    }),
+  );
+  return { table, bus, budgetTopic };
 }

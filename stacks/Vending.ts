@@ -7,7 +7,7 @@ import { Storage } from "./Storage";
 
 /** The `vend-account` state machine and one least-privilege function per task. */
 export function Vending({ stack, app }: StackContext) {
-  const { table, bus } = use(Storage);
+  const { table, bus, budgetTopic } = use(Storage);
   const config = stackConfig();
   const org = organizationArns(stack);
   const writeRecord = allow(["dynamodb:UpdateItem"], [table.tableArn]);
@@ -68,6 +68,7 @@ export function Vending({ stack, app }: StackContext) {
     QM_CONFIG: JSON.stringify(config),
     QM_TABLE_NAME: table.tableName,
     QM_EVENT_BUS_NAME: bus.eventBusName,
+    QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
   });
   const functions = Object.fromEntries(
     VEND_TASKS.map((task) => [

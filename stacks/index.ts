@@ -1,6 +1,7 @@
 import type { App } from "sst/constructs";
 import { Api } from "./Api";
 import { Cleanup } from "./Cleanup";
+import { Notifications } from "./Notifications";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -18,5 +19,5 @@ export function quartermaster(app: App): void {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });
-  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Api);
+  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Api).stack(Notifications);
 }

@@ -5,10 +5,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Api } from "../../stacks/Api";
 import { Cleanup } from "../../stacks/Cleanup";
 import { quartermaster } from "../../stacks/index";
+import { Notifications } from "../../stacks/Notifications";
 import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
 
-let templates: { storage: Template; vending: Template; cleanup: Template; api: Template };
+let templates: {
+  storage: Template;
+  vending: Template;
+  cleanup: Template;
+  api: Template;
+  notifications: Template;
+};
 
 beforeAll(async () => {
   await initProject({ stage: "test" });
@@ -20,6 +27,7 @@ beforeAll(async () => {
     vending: Template.fromStack(getStack(Vending)),
     cleanup: Template.fromStack(getStack(Cleanup)),
     api: Template.fromStack(getStack(Api)),
+    notifications: Template.fromStack(getStack(Notifications)),
   };
 }, 300_000);
 
@@ -98,6 +106,17 @@ describe("Vending stack", () => {
       ["dynamodb:UpdateItem", "organizations:ListTagsForResource", "organizations:TagResource"],
     ],
     ["VendrecordSuccess", ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"]],
+    [
+      "VendprovisionBudget",
+      [
+        "budgets:ModifyBudget",
+        "budgets:ViewBudget",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "organizations:DescribeOrganization",
+      ],
+    ],
   ])("grants %s only the actions its step calls", (prefix, expected) => {
     expect(actionsOf(templates.vending, prefix)).toEqual(expected);
   });
@@ -122,6 +141,7 @@ describe("Api stack", () => {
         "GET /health",
         "POST /accounts",
         "POST /accounts/requests/{requestId}/retry",
+        "POST /budgets/reconcile",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
       ].sort(),
@@ -188,5 +208,73 @@ describe("Cleanup stack", () => {
       "sqs:SendMessage",
       "states:StartExecution",
     ]);
+  });
+});
+
+describe("Notifications stack", () => {
+  it("routes the three domain events from the project bus to the notifier", () => {
+    templates.notifications.hasResourceProperties("AWS::Events::Rule", {
+      EventBusName: Match.anyValue(),
+      EventPattern: {
+        source: ["quartermaster"],
+        "detail-type": ["Account Ready", "Account Vending Failed", "Sandbox Cleanup Completed"],
+      },
+      Targets: Match.arrayWith([
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^Notifier"), "Arn"] } }),
+      ]),
+    });
+  });
+
+  it("catches FAILED, TIMED_OUT and ABORTED executions of the project's state machines only", () => {
+    const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
+    const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
+    expect(states?.Properties.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
+    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(2);
+  });
+
+  it("subscribes the notifier to the budget topic, which only AWS Budgets of this account may publish to", () => {
+    templates.notifications.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "lambda" });
+    templates.storage.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "sns:Publish",
+            Principal: { Service: "budgets.amazonaws.com" },
+            Condition: Match.anyValue(),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("binds the Slack webhook secret to the notifier and grants it only the dedupe writes besides", () => {
+    const notifier = Object.entries(templates.notifications.findResources("AWS::Lambda::Function")).find(
+      ([id]) => id.startsWith("Notifier"),
+    );
+    expect(JSON.stringify(notifier?.[1].Properties.Environment)).toContain(
+      "SST_Secret_value_SLACK_WEBHOOK_URL",
+    );
+    expect(JSON.stringify(notifier?.[1].Properties.Environment)).not.toMatch(/hooks\.slack\.com/);
+    expect(actionsOf(templates.notifications, "Notifier")).toEqual([
+      "dynamodb:DeleteItem",
+      "dynamodb:PutItem",
+      "ssm:GetParameters",
+    ]);
+  });
+
+  it("scopes budget permissions to budget ARNs of the payer account", () => {
+    const statements = Object.values(templates.notifications.findResources("AWS::IAM::Policy")).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const budgetStatements = statements.filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith("budgets:")),
+    );
+    expect(budgetStatements.length).toBeGreaterThan(0);
+    for (const s of budgetStatements) expect(JSON.stringify(s.Resource)).toContain(":budget/");
+  });
+
+  it("reconciles budgets on a weekly schedule", () => {
+    const schedules = Object.values(templates.notifications.findResources("AWS::Scheduler::Schedule"));
+    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(["cron(0 6 ? * MON *)"]);
   });
 });

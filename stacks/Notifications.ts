@@ -1,0 +1,96 @@
+import { Rule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
+import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
+import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
+import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
+import { Cleanup } from "./Cleanup";
+import { functionEnv, stackConfig } from "./config";
+import { allow } from "./iam";
+import { Storage } from "./Storage";
+import { Vending } from "./Vending";
+
+/** Slack notifications from domain events, failed executions and budget alerts; the weekly budget reconcile. */
+export function Notifications({ stack }: StackContext) {
+  const { table, bus, budgetTopic } = use(Storage);
+  const { vendStateMachine } = use(Vending);
+  const { cleanupStateMachine } = use(Cleanup);
+  const config = stackConfig();
+  // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
+  const webhook = new Config.Secret(stack, "SLACK_WEBHOOK_URL");
+  const environment = functionEnv({
+    QM_CONFIG: JSON.stringify(config),
+    QM_TABLE_NAME: table.tableName,
+    QM_EVENT_BUS_NAME: bus.eventBusName,
+    QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
+  });
+
+  const notifier = new SstFunction(stack, "Notifier", {
+    handler: "packages/functions/src/notifier-lambda.handler",
+    environment,
+    bind: [webhook],
+    // Event-id dedupe: claim (conditional put) and release after a transient failure.
+    permissions: [allow(["dynamodb:PutItem", "dynamodb:DeleteItem"], [table.tableArn])],
+  });
+
+  new Rule(stack, "DomainEvents", {
+    eventBus: bus.cdk.eventBus,
+    eventPattern: {
+      source: [EVENT_SOURCE],
+      detailType: [ACCOUNT_READY, ACCOUNT_VENDING_FAILED, SANDBOX_CLEANUP_COMPLETED],
+    },
+    targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
+  });
+  new Rule(stack, "ExecutionFailures", {
+    eventPattern: {
+      source: ["aws.states"],
+      detailType: ["Step Functions Execution Status Change"],
+      detail: {
+        status: ["FAILED", "TIMED_OUT", "ABORTED"],
+        stateMachineArn: [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn],
+      },
+    },
+    targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
+  });
+  budgetTopic.addSubscription(new LambdaSubscription(notifier));
+
+  const reconcile = new SstFunction(stack, "ReconcileBudgets", {
+    handler: "packages/functions/src/reconcile.handler",
+    environment,
+    timeout: 300,
+    permissions: [
+      allow(
+        [
+          "organizations:DescribeOrganization",
+          "organizations:ListRoots",
+          "organizations:ListOrganizationalUnitsForParent",
+          "organizations:DescribeOrganizationalUnit",
+          "organizations:ListAccountsForParent",
+        ],
+        ["*"],
+      ),
+      allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
+      allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn]),
+      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
+    ],
+  });
+  const schedulerRole = new Role(stack, "ReconcileSchedulerRole", {
+    assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
+  });
+  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [reconcile.functionArn]));
+  new CfnSchedule(stack, "WeeklyBudgetReconcile", {
+    description: "Quartermaster: give older accounts their default budget",
+    scheduleExpression: "cron(0 6 ? * MON *)",
+    scheduleExpressionTimezone: config.cleanup.timezone,
+    flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 60 },
+    target: {
+      arn: reconcile.functionArn,
+      roleArn: schedulerRole.roleArn,
+      retryPolicy: { maximumRetryAttempts: 2 },
+    },
+  });
+  return { notifier };
+}
