@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 import { ListAccountsCommand, ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../packages/local/src/emulator";
+import { npmStart, stop, waitForOutput } from "../support/npm-start";
 
 /** Processes whose command line mentions this port (the emulator's or the API's). */
 function processesOn(port: number): string[] {
@@ -10,52 +11,19 @@ function processesOn(port: number): string[] {
   return out.split("\n").filter((line) => line.includes("moto.server") && line.includes(`-p ${port}`));
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(
-      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${out}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = pattern.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited (${code}) before ${pattern}; output:\n${out}`));
-    });
-  });
-}
-
-const children: ChildProcess[] = [];
+const started: ReturnType<typeof npmStart>[] = [];
 afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
 });
-
-function npmStart(env: Record<string, string>): ChildProcess {
-  const child = spawn("npm", ["start", "--silent"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return child;
-}
 
 describe("npm start", () => {
   it("serves the API on the emulator, vends an account, and leaves no process behind after SIGTERM", async () => {
     const port = await freePort();
-    const child = npmStart({ PORT: String(port), QM_LOCAL_WAIT_MS: "50" });
+    const app = npmStart({ PORT: String(port), QM_LOCAL_WAIT_MS: "50" });
+    started.push(app);
+    const { child } = app;
 
-    const ready = await waitForLine(child, /^ready api=(\S+) aws=(\S+)$/m, 90_000);
+    const ready = await waitForOutput(child, app.output, /^ready api=(\S+) aws=(\S+)$/m, 90_000);
     const [, api, aws] = ready as unknown as [string, string, string];
     expect(api).toBe(`http://127.0.0.1:${port}`);
     const name = `e2e-${Date.now().toString(36)}`;
@@ -108,15 +76,12 @@ describe("npm start", () => {
       blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)),
     );
     try {
-      const child = npmStart({ PORT: String(port) });
-      let stderr = "";
-      child.stderr?.on("data", (c: Buffer) => {
-        stderr += c.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+      const app = npmStart({ PORT: String(port) });
+      started.push(app);
+      const code = await new Promise<number | null>((resolve) => app.child.once("exit", (c) => resolve(c)));
 
       expect(code).not.toBe(0);
-      expect(stderr).toContain(`Port ${port}`);
+      expect(app.output.stderr).toContain(`Port ${port}`);
     } finally {
       blocker.close();
     }

@@ -5,7 +5,7 @@ import { type ConfigInput, parseConfig } from "../../packages/core/src/config/co
 import type { CoreContext } from "../../packages/core/src/context";
 import type { EventPublisher } from "../../packages/core/src/events/publisher";
 import type { VendRequestRecord } from "../../packages/core/src/vending/record";
-import { type VendRequest, VendRequestSchema } from "../../packages/core/src/vending/request";
+import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/vending/workflow-runner";
 import { MemoryCleanupStore, MemoryRequestStore } from "./memory-store";
@@ -78,14 +78,17 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
 
 /** A valid vend request, with overrides, checked against the schema. */
 export function vendRequest(overrides: Partial<VendRequest> = {}): VendRequest {
-  return VendRequestSchema.parse({
-    name: "payments-dev",
-    email: "aws+payments-dev@example.com",
-    ou: "Workloads/Development",
-    access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
-    tags: { team: "payments" },
-    ...overrides,
-  });
+  return parseVendRequest(
+    {
+      name: "payments-dev",
+      email: "aws+payments-dev@example.com",
+      ou: "Workloads/Development",
+      access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
+      tags: { team: "payments" },
+      ...overrides,
+    },
+    "Sandbox",
+  );
 }
 
 /** A workflow state for a stored request, with overrides. */

@@ -37,7 +37,7 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm list [--status PENDING|RUNNING|SUCCEEDED|FAILED] [--limit N]
   qm retry ID
   qm retry --all-failed [--since 24h]
-  qm cleanup [--dry-run] [--account ID]...
+  qm cleanup [--dry-run] [--account ID]... [--wait]
   qm cleanup status RUN_ID
 
 Options: --api URL (else QM_API_URL, else the deployed stage's outputs), --json.
@@ -299,19 +299,27 @@ async function cleanup(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {
     "dry-run": { type: "boolean" },
     account: { type: "string", multiple: true },
+    wait: { type: "boolean", short: "w" },
   });
   const body = {
     dryRun: values["dry-run"] ?? false,
     ...(values.account?.length ? { accounts: values.account } : {}),
   };
-  const res = await clientFor(io, values.api).request<{ runId: string }>("POST", "/cleanup/runs", body);
-  print(
-    io,
-    values.json,
-    res,
-    () => `${res.runId}  started${body.dryRun ? " (dry run)" : ""}\nsee: qm cleanup status ${res.runId}`,
-  );
-  return 0;
+  const client = clientFor(io, values.api);
+  const res = await client.request<{ runId: string }>("POST", "/cleanup/runs", body);
+  if (!values.wait) {
+    const note = `${res.runId}  started${body.dryRun ? " (dry run)" : ""}\nsee: qm cleanup status ${res.runId}`;
+    print(io, values.json, res, () => note);
+    return 0;
+  }
+  const path = `/cleanup/runs/${encodeURIComponent(res.runId)}`;
+  let run = await client.request<CleanupRun>("GET", path);
+  while (run.status === "RUNNING") {
+    await io.sleep(1000);
+    run = await client.request<CleanupRun>("GET", path);
+  }
+  print(io, values.json, run, () => describeRun(run));
+  return run.status === "SUCCEEDED" ? 0 : 1;
 }
 
 /** Runs one CLI invocation and returns its exit code. */

@@ -3,6 +3,7 @@ import { ROUTES } from "@quartermaster/functions/api";
 import { createLocalControlPlane } from "./control-plane";
 import { assertPortFree, startEmulator } from "./emulator";
 import { createApiServer, listen } from "./http-server";
+import { scheduleDaily } from "./schedule";
 import { seedReferenceOrg } from "./seed";
 
 const LOCAL_TABLE = "quartermaster-local";
@@ -64,6 +65,22 @@ async function main(): Promise<void> {
       slackWebhookUrl: process.env.SLACK_WEBHOOK_URL || undefined,
       print: (text) => process.stdout.write(`${text}\n`),
     });
+    if ((process.env.QM_LOCAL_CLEANUP_SCHEDULE ?? "on") !== "off") {
+      // The nightly clean-up, in-process: the same workflow the Scheduler starts in AWS.
+      scheduleDaily(
+        config.cleanup.schedule,
+        config.cleanup.timezone,
+        async () => {
+          await plane.runner.start("sandbox-cleanup", `scheduled-${Date.now().toString(36)}`, {
+            dryRun: false,
+          });
+        },
+        (error) =>
+          process.stderr.write(
+            `quartermaster: scheduled clean-up failed to start: ${(error as Error).message}\n`,
+          ),
+      );
+    }
     const url = await listen(server, port);
     process.stdout.write(`ready api=${url} aws=${emulator.url}\n`);
   } catch (error) {

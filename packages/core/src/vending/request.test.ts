@@ -5,7 +5,7 @@ import { parseVendRequest } from "./request";
 
 function issuesFor(body: unknown): string[] {
   try {
-    parseVendRequest(body);
+    parseVendRequest(body, "Sandbox");
     return [];
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -15,7 +15,7 @@ function issuesFor(body: unknown): string[] {
 
 describe("parseVendRequest", () => {
   it("accepts a complete request and lower-cases the email", () => {
-    const parsed = parseVendRequest({ ...vendRequest(), email: "AWS+Team@Example.com" });
+    const parsed = parseVendRequest({ ...vendRequest(), email: "AWS+Team@Example.com" }, "Sandbox");
 
     expect(parsed.email).toBe("aws+team@example.com");
   });
@@ -63,6 +63,12 @@ describe("parseVendRequest", () => {
     expect(issuesFor({ ...vendRequest(), budget: { monthlyLimitUsd: 5, emails } })).toEqual([
       "budget.emails",
     ]);
+  });
+
+  it("fills in the default OU when the body names none", () => {
+    const { ou: _ou, ...withoutOu } = vendRequest();
+
+    expect(parseVendRequest(withoutOu, "Workloads/QA").ou).toBe("Workloads/QA");
   });
 
   it("rejects unknown fields", () => {

@@ -66,13 +66,15 @@ export const TagsSchema = z
 export const VendRequestSchema = z.strictObject({
   name: AccountNameSchema,
   email: EmailSchema,
-  ou: OuRefSchema,
+  /** Absent means the configured `defaultOu`. */
+  ou: OuRefSchema.optional(),
   access: z.array(AccessGrantSchema).max(20).optional(),
   budget: BudgetRequestSchema.optional(),
   tags: TagsSchema.optional(),
 });
 
-export type VendRequest = z.infer<typeof VendRequestSchema>;
+/** A validated request; `ou` is always filled in (from `defaultOu` when the body had none). */
+export type VendRequest = z.infer<typeof VendRequestSchema> & { ou: string };
 
 export const IdempotencyKeySchema = z
   .string()
@@ -103,12 +105,12 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 }
 
 /** Validates a parsed body against the contract, listing every failing field. */
-export function parseVendRequest(body: unknown): VendRequest {
+export function parseVendRequest(body: unknown, defaultOu: string): VendRequest {
   const forbidden = findForbiddenKeys(body);
   const result = VendRequestSchema.safeParse(body);
   const issues = [...forbidden, ...(result.success ? [] : toFieldIssues(result.error))];
   if (issues.length > 0 || !result.success) {
     throw new ValidationError("The request is invalid", issues);
   }
-  return { ...result.data, email: result.data.email.toLowerCase() };
+  return { ...result.data, ou: result.data.ou ?? defaultOu, email: result.data.email.toLowerCase() };
 }

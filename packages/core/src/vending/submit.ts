@@ -131,7 +131,7 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
       { path: "Idempotency-Key", message: "must be 1-64 of A-Z a-z 0-9 _ -" },
     ]);
   }
-  const request = parseVendRequest(options.body);
+  const request = parseVendRequest(options.body, ctx.config.defaultOu);
   const hash = payloadHash(request);
 
   if (options.idempotencyKey) {

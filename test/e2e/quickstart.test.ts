@@ -1,0 +1,43 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../packages/local/src/emulator";
+import { npmStart, stop, waitForOutput } from "../support/npm-start";
+
+const exec = promisify(execFile);
+
+/** The shell blocks of the README's quickstart, between its markers. */
+function quickstartScript(port: number): string {
+  const readme = readFileSync("README.md", "utf8");
+  const section = /<!-- quickstart:start -->([\s\S]*?)<!-- quickstart:end -->/.exec(readme)?.[1];
+  if (!section) throw new Error("README has no quickstart section");
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+  return blocks.join("\n").replaceAll("127.0.0.1:8787", `127.0.0.1:${port}`);
+}
+
+const started: ReturnType<typeof npmStart>[] = [];
+afterAll(() => {
+  for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
+});
+
+describe("the README quickstart", () => {
+  it("runs every command against npm start, shows the Slack message, and stops on Ctrl-C", async () => {
+    const port = await freePort();
+    const app = npmStart({ PORT: String(port), QM_LOCAL_WAIT_MS: "50", SLACK_WEBHOOK_URL: "" });
+    started.push(app);
+    await waitForOutput(app.child, app.output, /^ready api=\S+ aws=\S+$/m, 90_000);
+
+    const { stdout } = await exec("bash", ["-euo", "pipefail", "-c", quickstartScript(port)], {
+      timeout: 120_000,
+    });
+
+    expect(stdout).toContain('"requestId":"quickstart-1"');
+    expect(stdout).toMatch(/quickstart-1\s+SUCCEEDED/);
+    expect(stdout).toContain('"status":"SUCCEEDED"');
+    expect(stdout).toMatch(/WOULD DELETE/);
+    await waitForOutput(app.child, app.output, /== Account ready: payments-dev ==/, 10_000);
+    expect(app.output.stdout).toContain("assume payments-dev/AdministratorAccess");
+    expect(["0/null", "null/SIGINT"]).toContain(await stop(app.child, "SIGINT"));
+  });
+});
