@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { ListAccountsCommand, ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../packages/local/src/emulator";
-import { npmStart, stop, waitForOutput } from "../support/npm-start";
+import { npmStart, waitForOutput } from "../support/npm-start";
 
 /** Processes whose command line mentions this port (the emulator's or the API's). */
 function processesOn(port: number): string[] {

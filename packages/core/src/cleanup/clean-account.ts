@@ -129,7 +129,7 @@ async function settle(
 ): Promise<Stack | undefined> {
   for (let attempt = 0; ; attempt++) {
     const stack = await describe(cfn, ctx, name);
-    if (!stack || !stack.StackStatus?.endsWith("_IN_PROGRESS")) return stack;
+    if (!stack?.StackStatus?.endsWith("_IN_PROGRESS")) return stack;
     if (ctx.clock().getTime() > deadline)
       throw new DeadlineExceededError(`Stack ${name} stayed ${stack.StackStatus} past the deadline`);
     await ctx.retry.sleep(

@@ -1,8 +1,4 @@
-import {
-  type Account,
-  DescribeOrganizationCommand,
-  ListAccountsForParentCommand,
-} from "@aws-sdk/client-organizations";
+import { type Account, DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
