@@ -139,6 +139,7 @@ describe("Api stack", () => {
         "GET /accounts/requests/{requestId}",
         "GET /cleanup/runs/{runId}",
         "GET /health",
+        "GET /openapi.json",
         "POST /accounts",
         "POST /accounts/requests/{requestId}/retry",
         "POST /budgets/reconcile",

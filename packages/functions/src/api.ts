@@ -6,6 +6,7 @@ import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { errorResponse, header, json, parseJsonBody } from "./http";
 import { withBase } from "./middleware";
+import { openApiDocument } from "./openapi";
 import { type ContextSource, lambdaContext } from "./runtime";
 
 type Route = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -26,6 +27,7 @@ function pathParam(event: APIGatewayProxyEventV2, name: string): string {
 /** Route key (as API Gateway names it) -> handler. Every route of API.md is here. */
 export const ROUTES: Record<string, Route> = {
   "GET /health": async () => json(200, { ok: true }),
+  "GET /openapi.json": async () => json(200, openApiDocument()),
   "POST /accounts": async (ctx, event) => {
     const { record } = await submitVendRequest(ctx, {
       body: parseJsonBody(event),
