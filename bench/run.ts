@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: vends accounts through the local control plane against moto and reports
+ * latency, throughput, memory and AWS calls per vend. Targets live here, not in tests.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { parseConfig } from "../packages/core/src/config/config";
+import { createLocalControlPlane } from "../packages/local/src/control-plane";
+import { startEmulator } from "../packages/local/src/emulator";
+import { seedReferenceOrg } from "../packages/local/src/seed";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const COUNT = Number(process.env.BENCH_VENDS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
+// Targets on this 2-core machine against moto; a run that misses one exits 1.
+const TARGETS = { p95Ms: 5_000, maxRssMb: 600, maxAwsCallsPerVend: 25 };
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+};
+
+async function main() {
+  const emulator = await startEmulator();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench",
+  });
+  try {
+    const seeded = await seedReferenceOrg({ region: "us-east-1", tableName: "quartermaster-bench" });
+    const plane = createLocalControlPlane({
+      config: parseConfig({ creation: { pollMinSeconds: 1, pollMaxSeconds: 2, deadlineMinutes: 5 } }),
+      tableName: "quartermaster-bench",
+      budgetTopicArn: seeded.budgetTopicArn,
+      waitMs: 10,
+      retryIntervalMs: 10,
+      logger: new Logger({ serviceName: "bench", logLevel: "SILENT" }),
+      print: () => undefined,
+    });
+    // Control-plane AWS calls (throttled by AWS per account) versus the project's own table.
+    const count = (ownTable: boolean) =>
+      Object.entries(plane.counter.snapshot())
+        .filter(([op]) => op.startsWith("DynamoDB.") === ownTable)
+        .reduce((a, [, n]) => a + n, 0);
+    const before = { aws: count(false), table: count(true) };
+    const latencies: number[] = [];
+    const started = Date.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < COUNT) {
+        const i = next++;
+        const t0 = Date.now();
+        const { record } = await import("../packages/core/src/vending/submit").then((m) =>
+          m.submitVendRequest(plane.ctx, {
+            body: {
+              name: `bench-${i}`,
+              email: `aws+bench-${i}-${started}@example.com`,
+              ou: "Workloads/Development",
+              access: [{ group: "Developers", permissionSets: ["ReadOnlyAccess"] }],
+            },
+          }),
+        );
+        const status = await plane.runner.wait(record.executionArn as string);
+        if (status !== "SUCCEEDED") throw new Error(`vend ${i} ended ${status}`);
+        latencies.push(Date.now() - t0);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const elapsed = Date.now() - started;
+    const awsCalls = count(false) - before.aws;
+    const tableCalls = count(true) - before.table;
+    const result = {
+      vends: COUNT,
+      concurrency: CONCURRENCY,
+      p50Ms: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      vendsPerMinute: Math.round((COUNT / elapsed) * 60_000),
+      awsCallsPerVend: Math.round((awsCalls / COUNT) * 10) / 10,
+      tableCallsPerVend: Math.round((tableCalls / COUNT) * 10) / 10,
+      rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
+      callsByOperation: plane.counter.snapshot(),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const missed = [
+      result.p95Ms > TARGETS.p95Ms && `p95 ${result.p95Ms} ms > ${TARGETS.p95Ms}`,
+      result.rssMb > TARGETS.maxRssMb && `RSS ${result.rssMb} MB > ${TARGETS.maxRssMb}`,
+      result.awsCallsPerVend > TARGETS.maxAwsCallsPerVend &&
+        `${result.awsCallsPerVend} AWS calls/vend > ${TARGETS.maxAwsCallsPerVend}`,
+    ].filter(Boolean);
+    if (missed.length) {
+      process.stderr.write(`bench: missed targets: ${missed.join("; ")}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await emulator.stop();
+  }
+}
+
+await main();
