@@ -27,7 +27,8 @@ export function Vending({ stack, app }: StackContext) {
       ),
       // CreateAccount with Tags also needs TagResource on the new account.
       allow(["organizations:TagResource"], [org.account]),
-      writeRecord,
+      // The CreateAccount semaphore and the request record.
+      readWriteRecord,
     ],
     checkAccountCreation: [allow(["organizations:DescribeCreateAccountStatus"], ["*"]), writeRecord],
     placeAccount: [

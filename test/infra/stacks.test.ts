@@ -90,6 +90,7 @@ describe("Vending stack", () => {
     [
       "VendcreateAccount",
       [
+        "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "organizations:CreateAccount",
         "organizations:ListAccounts",

@@ -120,3 +120,18 @@ export class MemoryCleanupStore implements CleanupStore {
     run.accounts = [...run.accounts.filter((a) => a.accountId !== report.accountId), report];
   }
 }
+
+/** An in-memory Semaphore for unit tests. */
+export class MemorySemaphore {
+  readonly holders = new Map<string, Date>();
+  constructor(private readonly limit = 5) {}
+  async acquire(holder: string, now: Date) {
+    if (this.holders.has(holder)) return true;
+    if (this.holders.size >= this.limit) return false;
+    this.holders.set(holder, now);
+    return true;
+  }
+  async release(holder: string) {
+    this.holders.delete(holder);
+  }
+}

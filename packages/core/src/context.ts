@@ -5,6 +5,7 @@ import type { CleanupStore } from "./cleanup/record";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
 import type { RequestStore } from "./store/request-store";
+import type { Semaphore } from "./store/semaphore";
 import type { WorkflowRunner } from "./vending/workflow-runner";
 
 /** Everything a core function needs, passed in: real clients in Lambda, fakes in unit tests. */
@@ -13,6 +14,8 @@ export interface CoreContext {
   config: Config;
   store: RequestStore;
   runs: CleanupStore;
+  /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */
+  createSlots: Semaphore;
   logger: Logger;
   clock: () => Date;
   retry: RetryPolicy;

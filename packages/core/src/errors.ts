@@ -114,6 +114,14 @@ export class AssignmentFailedError extends QuartermasterError {
   }
 }
 
+/** All CreateAccount slots are taken (at most 5 in flight per organisation); the workflow waits and retries. */
+export class CreateSlotUnavailableError extends QuartermasterError {
+  constructor(message: string) {
+    super("CREATE_SLOT_UNAVAILABLE", message);
+    this.name = "CreateSlotUnavailableError";
+  }
+}
+
 /** Assuming the member-account role failed. */
 export class AssumeRoleError extends QuartermasterError {
   constructor(message: string, options?: { cause?: unknown }) {

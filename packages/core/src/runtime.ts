@@ -7,6 +7,7 @@ import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { DynamoCleanupStore } from "./store/dynamo-cleanup-store";
 import { DynamoRequestStore } from "./store/dynamo-request-store";
+import { DynamoSemaphore } from "./store/semaphore";
 import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./vending/workflow-runner";
 
 export interface RuntimeOptions {
@@ -23,6 +24,9 @@ export interface RuntimeOptions {
   events?: EventPublisher;
 }
 
+/** AWS Organizations allows at most 5 CreateAccount requests in progress at once. */
+export const MAX_CREATE_ACCOUNT_IN_FLIGHT = 5;
+
 /** Builds the core context once per process: clients, store, publisher and workflow runner. */
 export function createCoreContext(options: RuntimeOptions): CoreContext {
   const retry = options.retry ?? defaultRetryPolicy;
@@ -38,6 +42,14 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     config: options.config,
     store: new DynamoRequestStore({ client: clients.dynamo, tableName: options.tableName }),
     runs: new DynamoCleanupStore({ client: clients.dynamo, tableName: options.tableName }),
+    createSlots: new DynamoSemaphore({
+      client: clients.dynamo,
+      tableName: options.tableName,
+      name: "create-account",
+      limit: MAX_CREATE_ACCOUNT_IN_FLIGHT,
+      // A holder that outlives creation's deadline by 15 minutes crashed; its slot is reclaimed.
+      leaseMs: (options.config.creation.deadlineMinutes + 15) * 60_000,
+    }),
     logger: options.logger ?? new Logger({ serviceName: "quartermaster" }),
     clock: () => new Date(),
     retry,

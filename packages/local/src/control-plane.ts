@@ -75,15 +75,18 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     ]),
   );
   const waitMs = options.waitMs ?? 200;
+  const retryMs = options.retryIntervalMs ?? 50;
   const runner = new LocalWorkflowRunner({
     region,
     logger,
-    retryIntervalMs: options.retryIntervalMs ?? 50,
+    retryIntervalMs: retryMs,
     workflows: {
       "vend-account": {
         definition: vendAccountDefinition(localTaskArns(VEND_TASKS, region)),
         tasks: vendTasks,
         waits: Object.fromEntries(VEND_WAIT_STATES.map((s) => [s, waitMs])),
+        // The third CreateAccount retrier waits for a CreateAccount slot: keep it long enough for one to free up.
+        retryIntervals: { CreateAccount: [retryMs, retryMs, Math.max(250, retryMs)] },
       },
       "sandbox-cleanup": {
         definition: sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, region), {

@@ -32,6 +32,8 @@ export interface LocalWorkflow {
   tasks: Record<string, LocalTaskHandler>;
   /** Wait state name -> milliseconds, replacing the definition's seconds (never edits the definition). */
   waits?: Record<string, number>;
+  /** State name -> milliseconds per retrier (by index), where the runner-wide interval does not fit. */
+  retryIntervals?: Record<string, number[]>;
 }
 
 interface LocalExecution {

@@ -10,7 +10,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { unitContext, vendState } from "../../../../test/support/unit-context";
-import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
+import { AccountCreationFailedError, CreateSlotUnavailableError, DeadlineExceededError } from "../errors";
 import { checkAccountCreation, createAccount, REQUEST_TAG } from "./create-account";
 
 const org = mockClient(OrganizationsClient);
@@ -156,5 +156,41 @@ describe("checkAccountCreation", () => {
 
     expect(await checkAccountCreation(ctx, state)).toMatchObject({ done: true, accountId: "123412341234" });
     expect(org.calls()).toHaveLength(0);
+  });
+});
+
+describe("the CreateAccount slots", () => {
+  it("waits (CreateSlotUnavailableError) without calling CreateAccount when five creations are in flight", async () => {
+    const { ctx, store, createSlots } = unitContext();
+    for (const h of ["r1", "r2", "r3", "r4", "r5"]) await createSlots.acquire(h, new Date());
+    const state = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [] });
+    org.on(ListCreateAccountStatusCommand).resolves({});
+
+    await expect(createAccount(ctx, state)).rejects.toBeInstanceOf(CreateSlotUnavailableError);
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+  });
+
+  it("holds a slot while creating and frees it when creation ends, succeeded or failed", async () => {
+    const { ctx, store, createSlots } = unitContext();
+    const ok = vendState(store);
+    const bad = vendState(store);
+    org.on(ListAccountsCommand).resolves({ Accounts: [] });
+    org.on(ListCreateAccountStatusCommand).resolves({});
+    org.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: "car-x" } });
+    await createAccount(ctx, ok);
+    await createAccount(ctx, bad);
+    expect([...createSlots.holders.keys()]).toEqual([ok.requestId, bad.requestId]);
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolvesOnce({ CreateAccountStatus: { State: "SUCCEEDED", AccountId: "111111111111" } })
+      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: "INTERNAL_FAILURE" } });
+
+    await checkAccountCreation(ctx, { ...ok, create: { createRequestId: "car-x", adopted: false } });
+    await expect(
+      checkAccountCreation(ctx, { ...bad, create: { createRequestId: "car-x", adopted: false } }),
+    ).rejects.toThrow();
+
+    expect(createSlots.holders.size).toBe(0);
   });
 });

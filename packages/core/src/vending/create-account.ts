@@ -7,13 +7,13 @@ import {
 import { collectPages } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
+import { AccountCreationFailedError, CreateSlotUnavailableError, DeadlineExceededError } from "../errors";
 import { findAccountByEmail } from "./directory";
 import { nextPollSeconds, pastDeadline } from "./poll";
 import type { CreateResult, CreationProgress, VendState } from "./state";
 import { stepStarted, stepSucceeded, tracked } from "./track-step";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots">;
 
 /** Tag that ties an account to the request that vended it. */
 export const REQUEST_TAG = "quartermaster:request-id";
@@ -59,6 +59,11 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
     if (inFlight?.Id) {
       ctx.logger.info("Joining the CreateAccount already in progress", { createRequestId: inFlight.Id });
       return { createRequestId: inFlight.Id, adopted: false };
+    }
+    if (!(await ctx.createSlots.acquire(requestId, ctx.clock()))) {
+      throw new CreateSlotUnavailableError(
+        "Five account creations are already in progress; waiting for a free slot",
+      );
     }
     const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
     const out = await withRetry(
@@ -108,6 +113,7 @@ export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<
   if (!previous) await stepStarted(ctx, requestId, "awaitCreation");
 
   const finish = async (accountId: string): Promise<CreationProgress> => {
+    await ctx.createSlots.release(requestId);
     await ctx.store.setAccountId(requestId, accountId, ctx.clock().toISOString());
     await stepSucceeded(ctx, requestId, "awaitCreation", since);
     return { done: true, accountId, attempt, since, waitSeconds: 0 };
@@ -128,6 +134,7 @@ export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<
   const status = out.CreateAccountStatus;
   if (status?.State === "SUCCEEDED" && status.AccountId) return finish(status.AccountId);
   if (status?.State === "FAILED") {
+    await ctx.createSlots.release(requestId);
     const reason = status.FailureReason ?? "UNKNOWN";
     throw new AccountCreationFailedError(
       reason,
@@ -135,6 +142,7 @@ export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<
     );
   }
   if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
+    await ctx.createSlots.release(requestId);
     throw new DeadlineExceededError(
       `Account creation ${createRequestId} did not finish within ${ctx.config.creation.deadlineMinutes} minutes`,
     );

@@ -43,6 +43,19 @@ describe("vendAccountDefinition", () => {
     }
   });
 
+  it("waits for a CreateAccount slot with its own long, jittered retrier", () => {
+    const retry = definition.States.CreateAccount?.Retry as {
+      ErrorEquals: string[];
+      MaxAttempts: number;
+      JitterStrategy: string;
+    }[];
+
+    expect(retry.find((r) => r.ErrorEquals.includes("CreateSlotUnavailableError"))).toMatchObject({
+      MaxAttempts: 40,
+      JitterStrategy: "FULL",
+    });
+  });
+
   it("catches every failure of a step and routes it through RecordFailure to a Fail state", () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== "Task" || name === "RecordFailure") continue;

@@ -51,6 +51,17 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
         resultPath: "$.create",
         next: "CheckAccountCreation",
         catchTo: "CreateFailed",
+        // Waiting for one of the five CreateAccount slots: up to about an hour, jittered.
+        extraRetry: [
+          {
+            ErrorEquals: ["CreateSlotUnavailableError"],
+            IntervalSeconds: 30,
+            MaxAttempts: 40,
+            BackoffRate: 1.2,
+            MaxDelaySeconds: 120,
+            JitterStrategy: "FULL",
+          },
+        ],
       }),
       CheckAccountCreation: lambdaTask(arns.checkAccountCreation, {
         resultPath: "$.creation",

@@ -8,7 +8,7 @@ import {
 import { VEND_STEPS, type VendStep } from "./record";
 import { accountIdOf, type VendState } from "./state";
 
-type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">;
+type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" | "createSlots">;
 
 /** Publishes a domain event; a failure is logged as an error, never turned into a failed request (DESIGN rule 6). */
 async function publishSafely(ctx: Ctx, detailType: string, detail: object): Promise<void> {
@@ -96,6 +96,8 @@ export async function recordFailure(
       }
     : undefined;
   await ctx.store.fail(state.requestId, { code, message, step: failure.step }, step, at);
+  // A failure before creation finished must not keep a CreateAccount slot.
+  await ctx.createSlots.release(state.requestId);
   ctx.logger.error("Vend request failed", {
     requestId: state.requestId,
     step: failure.step,

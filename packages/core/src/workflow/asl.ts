@@ -44,14 +44,19 @@ export function taskRetry(): Record<string, unknown>[] {
  */
 export function lambdaTask(
   functionArn: string,
-  options: { resultPath: string | null; next?: string; catchTo?: string },
+  options: {
+    resultPath: string | null;
+    next?: string;
+    catchTo?: string;
+    extraRetry?: Record<string, unknown>[];
+  },
 ): AslState {
   const state: AslState = {
     Type: "Task",
     Resource: functionArn,
     Parameters: { "executionArn.$": "$$.Execution.Id", "state.$": "$" },
     ResultPath: options.resultPath,
-    Retry: taskRetry(),
+    Retry: [...taskRetry(), ...(options.extraRetry ?? [])],
   };
   if (options.next) state.Next = options.next;
   else state.End = true;
