@@ -6,7 +6,18 @@
 // without fetching it. Run it after changing dependencies: `node scripts/complete-lock.mjs`.
 import { readFileSync, writeFileSync } from "node:fs";
 
-const OS = ["android", "darwin", "freebsd", "linux", "openbsd", "openharmony", "win32", "netbsd", "sunos", "aix"];
+const OS = [
+  "android",
+  "darwin",
+  "freebsd",
+  "linux",
+  "openbsd",
+  "openharmony",
+  "win32",
+  "netbsd",
+  "sunos",
+  "aix",
+];
 const CPU = [
   ["arm64", "arm64"],
   ["x64", "x64"],
@@ -23,7 +34,11 @@ function platformOf(name) {
   const os = OS.find((o) => base.includes(`-${o}-`) || base.startsWith(`${o}-`));
   const cpu = CPU.find(([marker]) => `${base}-`.includes(`-${marker}`) || `${base}-`.includes(marker))?.[1];
   if (!os || !cpu) return undefined;
-  const libc = base.includes("musl") ? ["musl"] : os === "linux" && base.includes("gnu") ? ["glibc"] : undefined;
+  const libc = base.includes("musl")
+    ? ["musl"]
+    : os === "linux" && base.includes("gnu")
+      ? ["glibc"]
+      : undefined;
   return { os: [os], cpu: [cpu], ...(libc ? { libc } : {}) };
 }
 
@@ -44,6 +59,8 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lock: added ${added} platform stub(s)`);
