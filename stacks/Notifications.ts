@@ -44,6 +44,15 @@ export function Notifications({ stack }: StackContext) {
     },
     targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
   });
+  // Records vend requests whose execution failed without a task recording it (retries exhausted, timeouts).
+  const monitor = new SstFunction(stack, "ExecutionMonitor", {
+    handler: "packages/functions/src/execution-monitor.handler",
+    environment,
+    permissions: [
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn]),
+      allow(["events:PutEvents"], [bus.eventBusArn]),
+    ],
+  });
   new Rule(stack, "ExecutionFailures", {
     eventPattern: {
       source: ["aws.states"],
@@ -53,7 +62,10 @@ export function Notifications({ stack }: StackContext) {
         stateMachineArn: [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn],
       },
     },
-    targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
+    targets: [
+      new LambdaFunction(notifier, { retryAttempts: 8 }),
+      new LambdaFunction(monitor, { retryAttempts: 8 }),
+    ],
   });
   budgetTopic.addSubscription(new LambdaSubscription(notifier));
 

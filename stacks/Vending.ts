@@ -10,9 +10,12 @@ export function Vending({ stack, app }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const config = stackConfig();
   const org = organizationArns(stack);
-  const writeRecord = allow(["dynamodb:UpdateItem"], [table.tableArn]);
-  const readWriteRecord = allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn]);
-  const putEvents = allow(["events:PutEvents"], [bus.eventBusArn]);
+  // Every task reads and updates its request record, and may record the request's failure
+  // (which publishes Account Vending Failed and frees a CreateAccount slot).
+  const record = [
+    allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn]),
+    allow(["events:PutEvents"], [bus.eventBusArn]),
+  ];
 
   // Each task's IAM statements: exactly the API calls its core step makes.
   const permissions: Record<VendTask, ReturnType<typeof allow>[]> = {
@@ -27,22 +30,21 @@ export function Vending({ stack, app }: StackContext) {
       ),
       // CreateAccount with Tags also needs TagResource on the new account.
       allow(["organizations:TagResource"], [org.account]),
-      // The CreateAccount semaphore and the request record.
-      readWriteRecord,
+      ...record,
     ],
-    checkAccountCreation: [allow(["organizations:DescribeCreateAccountStatus"], ["*"]), writeRecord],
+    checkAccountCreation: [allow(["organizations:DescribeCreateAccountStatus"], ["*"]), ...record],
     placeAccount: [
       allow(["organizations:ListParents"], ["*"]),
       allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),
-      writeRecord,
+      ...record,
     ],
     grantAccess: [
       allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES),
-      writeRecord,
+      ...record,
     ],
     checkGrants: [
       allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]),
-      writeRecord,
+      ...record,
     ],
     provisionBudget: [
       allow(["organizations:DescribeOrganization"], ["*"]),
@@ -51,14 +53,14 @@ export function Vending({ stack, app }: StackContext) {
         ["budgets:ViewBudget", "budgets:ModifyBudget"],
         [`arn:aws:budgets::${stack.account}:budget/quartermaster-*`],
       ),
-      allow(["dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn]),
+      allow(["dynamodb:PutItem"], [table.tableArn]),
+      ...record,
     ],
     tagAccount: [
       allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]),
-      writeRecord,
+      ...record,
     ],
-    recordSuccess: [readWriteRecord, putEvents],
-    recordFailure: [readWriteRecord, putEvents],
+    recordSuccess: record,
   };
   if (config.managementRoleArn) {
     for (const task of VEND_TASKS)

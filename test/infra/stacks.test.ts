@@ -86,42 +86,36 @@ describe("Vending stack", () => {
     for (const fn of functions) expect(fn.Properties.Runtime).toBe("nodejs22.x");
   });
 
+  // Every task may record its request's failure: read/update the record, publish the event.
+  const record = ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"];
   it.each([
     [
       "VendcreateAccount",
       [
-        "dynamodb:GetItem",
-        "dynamodb:UpdateItem",
         "organizations:CreateAccount",
         "organizations:ListAccounts",
         "organizations:ListCreateAccountStatus",
         "organizations:TagResource",
       ],
     ],
-    ["VendcheckAccountCreation", ["dynamodb:UpdateItem", "organizations:DescribeCreateAccountStatus"]],
-    ["VendplaceAccount", ["dynamodb:UpdateItem", "organizations:ListParents", "organizations:MoveAccount"]],
-    ["VendgrantAccess", ["dynamodb:UpdateItem", "sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
-    ["VendcheckGrants", ["dynamodb:UpdateItem", "sso:DescribeAccountAssignmentCreationStatus"]],
-    [
-      "VendtagAccount",
-      ["dynamodb:UpdateItem", "organizations:ListTagsForResource", "organizations:TagResource"],
-    ],
-    ["VendrecordSuccess", ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"]],
+    ["VendcheckAccountCreation", ["organizations:DescribeCreateAccountStatus"]],
+    ["VendplaceAccount", ["organizations:ListParents", "organizations:MoveAccount"]],
+    ["VendgrantAccess", ["sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
+    ["VendcheckGrants", ["sso:DescribeAccountAssignmentCreationStatus"]],
+    ["VendtagAccount", ["organizations:ListTagsForResource", "organizations:TagResource"]],
+    ["VendrecordSuccess", []],
     [
       "VendprovisionBudget",
       [
         "budgets:ModifyBudget",
         "budgets:ViewBudget",
-        "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
         "organizations:DescribeOrganization",
       ],
     ],
   ])("grants %s only the actions its step calls", (prefix, expected) => {
-    expect(actionsOf(templates.vending, prefix)).toEqual(expected);
+    expect(actionsOf(templates.vending, prefix)).toEqual([...expected, ...record].sort());
   });
-
   it("lets the state machine invoke only its task functions", () => {
     const actions = actionsOf(templates.vending, "VendAccountRole");
     expect(actions).toEqual(["lambda:InvokeFunction"]);

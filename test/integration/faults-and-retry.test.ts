@@ -66,4 +66,31 @@ describe("QM_FAULTS and retry", () => {
       409,
     );
   });
+
+  it("records a request whose transient failures outlast every retry, through the execution failure event", async () => {
+    const exhausted = testPlane({ faults: "Organizations.ListParents=ThrottlingException" });
+    const server = await serveApi(exhausted);
+    try {
+      const name = unique("exhausted");
+
+      const accepted = await call(server.url, "POST", "/accounts", {
+        name,
+        email: `aws+${name}@example.com`,
+        ou: "Marketplace",
+      });
+      await exhausted.runner.wait(accepted.body.executionArn);
+      await exhausted.events.drain();
+      const record = await call(server.url, "GET", accepted.body.links.self);
+
+      expect(record.body.status).toBe("FAILED");
+      expect(record.body.error).toMatchObject({ step: "place", code: "AWS_TRANSIENT" });
+      expect(record.body.error.message).toMatch(/ThrottlingException/);
+      // 6 tries inside the step, times the state machine's first try and its 5 retries.
+      expect(exhausted.counter.get("Organizations.ListParents")).toBe(36);
+      const failed = exhausted.events.published.filter((e) => e["detail-type"] === "Account Vending Failed");
+      expect(failed.map((e) => e.detail.requestId)).toEqual([accepted.body.requestId]);
+    } finally {
+      await server.close();
+    }
+  });
 });

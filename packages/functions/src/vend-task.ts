@@ -1,8 +1,9 @@
 import type { CoreContext } from "@quartermaster/core/context";
-import { toWorkflowError } from "@quartermaster/core/errors";
+import { QuartermasterError, toWorkflowError } from "@quartermaster/core/errors";
 import { checkAccountCreation, createAccount } from "@quartermaster/core/vending/create-account";
 import type { VendTask } from "@quartermaster/core/vending/definition";
-import { recordFailure, recordSuccess } from "@quartermaster/core/vending/finish";
+import { recordFailure, retriedByWorkflow, STEP_OF_TASK } from "@quartermaster/core/vending/failures";
+import { recordSuccess } from "@quartermaster/core/vending/finish";
 import { checkGrants, grantAccess } from "@quartermaster/core/vending/grant-access";
 import { placeAccount } from "@quartermaster/core/vending/place-account";
 import { provisionBudget } from "@quartermaster/core/vending/provision-budget";
@@ -41,8 +42,6 @@ export async function runVendTask(ctx: CoreContext, task: VendTask, event: VendT
       return tagAccount(ctx, state);
     case "recordSuccess":
       return recordSuccess(ctx, state);
-    case "recordFailure":
-      return recordFailure(ctx, state, event.executionArn);
     default:
       return assertNever(task);
   }
@@ -63,7 +62,19 @@ export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
       return await runVendTask(ctx, task, event);
     } catch (error) {
       ctx.logger.warn("Task failed", { error });
-      throw toWorkflowError(error);
+      const thrown = toWorkflowError(error);
+      // An error the state machine will not retry ends the execution here: record it now.
+      // (Retried errors that run out of attempts are recorded by the execution monitor.)
+      if (!retriedByWorkflow(thrown.name)) {
+        await recordFailure(ctx, {
+          requestId: event.state.requestId,
+          step: STEP_OF_TASK[task],
+          code: error instanceof QuartermasterError ? error.code : thrown.name,
+          message: error instanceof Error ? error.message : String(error),
+          executionArn: event.executionArn,
+        });
+      }
+      throw thrown;
     }
   });
 }
@@ -76,4 +87,3 @@ export const checkGrantsHandler = makeVendTaskHandler("checkGrants", lambdaConte
 export const provisionBudgetHandler = makeVendTaskHandler("provisionBudget", lambdaContext);
 export const tagAccountHandler = makeVendTaskHandler("tagAccount", lambdaContext);
 export const recordSuccessHandler = makeVendTaskHandler("recordSuccess", lambdaContext);
-export const recordFailureHandler = makeVendTaskHandler("recordFailure", lambdaContext);

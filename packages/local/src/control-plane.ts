@@ -19,6 +19,11 @@ import {
   type VendTask,
   vendAccountDefinition,
 } from "@quartermaster/core/vending/definition";
+import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
+import {
+  EXECUTION_STATUS_CHANGE,
+  type ExecutionStatusChange,
+} from "@quartermaster/core/workflow/execution-events";
 import { makeApiHandler } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { runNotifier } from "@quartermaster/functions/notifier";
@@ -79,6 +84,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   const runner = new LocalWorkflowRunner({
     region,
     logger,
+    // As in AWS, a failed execution is an `aws.states` event: the monitor and the notifier receive it.
+    onFailure: (change) => events.publishFrom("aws.states", EXECUTION_STATUS_CHANGE, change),
     retryIntervalMs: retryMs,
     workflows: {
       "vend-account": {
@@ -109,6 +116,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   });
   const permanentFailures: number[] = [];
   // The local bus delivers to the notifier after the publishing step returns, as EventBridge does.
+  events.subscribe(async (event) => {
+    if (event.source === "aws.states")
+      await recordExecutionFailure(source(), event.detail as unknown as ExecutionStatusChange);
+  });
   events.subscribe(async (event) => {
     await runNotifier(
       source(),

@@ -29,9 +29,14 @@ export class LocalEventBus implements EventPublisher {
   }
 
   async publish(detailType: string, detail: object): Promise<void> {
+    await this.publishFrom(EVENT_SOURCE, detailType, detail);
+  }
+
+  /** Publishes an event from another source (local mode's stand-in for `aws.states` events). */
+  async publishFrom(source: string, detailType: string, detail: object): Promise<void> {
     const event: LocalEvent = {
       id: randomUUID(),
-      source: EVENT_SOURCE,
+      source,
       "detail-type": detailType,
       time: new Date().toISOString(),
       detail: detail as Record<string, unknown>,

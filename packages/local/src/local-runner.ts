@@ -6,6 +6,7 @@ import type {
   WorkflowRunner,
 } from "@quartermaster/core/vending/workflow-runner";
 import type { AslDefinition } from "@quartermaster/core/workflow/asl";
+import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 
@@ -76,6 +77,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       logger?: Logger;
       region?: string;
       accountId?: string;
+      /** Called when an execution fails, with what Step Functions' status change event carries. */
+      onFailure?: (change: ExecutionStatusChange) => Promise<void>;
     },
   ) {}
 
@@ -117,10 +120,21 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       () => {
         record.status = "SUCCEEDED";
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         record.status = "FAILED";
         record.error = error instanceof ExecutionError ? error.message : String(error);
         this.options.logger?.warn("Local execution failed", { executionArn: arn, error: record.error });
+        // The interpreter wraps the state's error; its name and message are Step Functions' error and cause.
+        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+        await this.options.onFailure?.({
+          executionArn: arn,
+          stateMachineArn: arn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, ""),
+          name,
+          status: "FAILED",
+          error: cause?.name ?? "States.Runtime",
+          cause: cause?.message ?? record.error,
+          input: JSON.stringify(input),
+        });
       },
     );
     this.executions.set(arn, record);

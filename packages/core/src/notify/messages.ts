@@ -1,5 +1,6 @@
 import type { SandboxCleanupCompleted } from "../cleanup/events";
 import type { AccountReady, AccountVendingFailed } from "../vending/events";
+import type { ExecutionStatusChange } from "../workflow/execution-events";
 
 /** A Slack incoming-webhook payload: Block Kit blocks and the plain-text fallback. */
 export interface SlackMessage {
@@ -123,13 +124,6 @@ export function cleanupCompletedMessage(event: SandboxCleanupCompleted): SlackMe
       ),
     ],
   };
-}
-
-export interface ExecutionStatusChange {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: string;
 }
 
 export function executionFailedMessage(change: ExecutionStatusChange): SlackMessage {

@@ -6,12 +6,12 @@ import {
   type AccountReady,
   type AccountVendingFailed,
 } from "../vending/events";
+import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChange } from "../workflow/execution-events";
 import { type DeliveryOptions, defaultDelivery, postToSlack, SlackPermanentError } from "./deliver";
 import {
   accountReadyMessage,
   budgetAlertMessage,
   cleanupCompletedMessage,
-  type ExecutionStatusChange,
   executionFailedMessage,
   parseBudgetAlert,
   type SlackMessage,
@@ -37,7 +37,7 @@ export interface BusEvent {
 /** Maps a bus event to a notification; undefined for events the notifier does not post. */
 export function fromBusEvent(event: BusEvent): Notification | undefined {
   const detailType = event["detail-type"];
-  if (event.source === "aws.states" && detailType === "Step Functions Execution Status Change") {
+  if (event.source === "aws.states" && detailType === EXECUTION_STATUS_CHANGE) {
     return {
       kind: "execution-failed",
       id: event.id,

@@ -1,4 +1,4 @@
-import { type AslDefinition, type AslState, lambdaTask } from "../workflow/asl";
+import { type AslDefinition, lambdaTask } from "../workflow/asl";
 
 /** The Lambda tasks of `vend-account`; each is its own function with its own IAM policy. */
 export const VEND_TASKS = [
@@ -10,7 +10,6 @@ export const VEND_TASKS = [
   "provisionBudget",
   "tagAccount",
   "recordSuccess",
-  "recordFailure",
 ] as const;
 export type VendTask = (typeof VEND_TASKS)[number];
 
@@ -24,23 +23,16 @@ export const VEND_TASK_STATES: Record<string, VendTask> = {
   ProvisionBudget: "provisionBudget",
   TagAccount: "tagAccount",
   RecordSuccess: "recordSuccess",
-  RecordFailure: "recordFailure",
 };
 
 /** Wait states of `vend-account`; the local runner shortens them through overrides. */
 export const VEND_WAIT_STATES = ["WaitForAccountCreation", "WaitForGrants"] as const;
 
-/** Failure handler for a step: names the step, then records the failure. */
-function failed(step: string): AslState {
-  return {
-    Type: "Pass",
-    Parameters: { step, "error.$": "$.error" },
-    ResultPath: "$.failure",
-    Next: "RecordFailure",
-  };
-}
-
-/** The `vend-account` state machine, in JSONPath ASL. The deployed and the local runner both use this. */
+/**
+ * The `vend-account` state machine, in JSONPath ASL. The deployed and the local runner both use this.
+ * There is no Catch: a step that fails ends the execution at that step, so a redrive resumes there.
+ * The failure is recorded by the task itself (terminal errors) or by the execution monitor.
+ */
 export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefinition {
   return {
     Comment: "Quartermaster: vend an AWS account (create, await, place, grant, budget, tag, record)",
@@ -50,7 +42,6 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       CreateAccount: lambdaTask(arns.createAccount, {
         resultPath: "$.create",
         next: "CheckAccountCreation",
-        catchTo: "CreateFailed",
         // Waiting for one of the five CreateAccount slots: up to about an hour, jittered.
         extraRetry: [
           {
@@ -66,7 +57,6 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       CheckAccountCreation: lambdaTask(arns.checkAccountCreation, {
         resultPath: "$.creation",
         next: "AccountCreated?",
-        catchTo: "AwaitCreationFailed",
       }),
       "AccountCreated?": {
         Type: "Choice",
@@ -81,17 +71,14 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       PlaceAccount: lambdaTask(arns.placeAccount, {
         resultPath: "$.place",
         next: "GrantAccess",
-        catchTo: "PlaceFailed",
       }),
       GrantAccess: lambdaTask(arns.grantAccess, {
         resultPath: "$.grant",
         next: "CheckGrants",
-        catchTo: "GrantFailed",
       }),
       CheckGrants: lambdaTask(arns.checkGrants, {
         resultPath: "$.grants",
         next: "GrantsDone?",
-        catchTo: "GrantFailed",
       }),
       "GrantsDone?": {
         Type: "Choice",
@@ -111,30 +98,14 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       ProvisionBudget: lambdaTask(arns.provisionBudget, {
         resultPath: "$.budget",
         next: "TagAccount",
-        catchTo: "BudgetFailed",
       }),
       TagAccount: lambdaTask(arns.tagAccount, {
         resultPath: "$.tag",
         next: "RecordSuccess",
-        catchTo: "TagFailed",
       }),
       RecordSuccess: lambdaTask(arns.recordSuccess, {
         resultPath: "$.result",
-        catchTo: "RecordFailedOutcome",
       }),
-      CreateFailed: failed("create"),
-      AwaitCreationFailed: failed("awaitCreation"),
-      PlaceFailed: failed("place"),
-      GrantFailed: failed("grant"),
-      BudgetFailed: failed("budget"),
-      TagFailed: failed("tag"),
-      RecordFailedOutcome: failed("record"),
-      RecordFailure: lambdaTask(arns.recordFailure, {
-        resultPath: "$.recorded",
-        next: "VendFailed",
-        catchTo: "VendFailed",
-      }),
-      VendFailed: { Type: "Fail", ErrorPath: "$.failure.error.Error", CausePath: "$.failure.error.Cause" },
     },
   };
 }

@@ -1,17 +1,15 @@
 import type { CoreContext } from "../context";
-import {
-  ACCOUNT_READY,
-  ACCOUNT_VENDING_FAILED,
-  type AccountReady,
-  type AccountVendingFailed,
-} from "./events";
-import { VEND_STEPS, type VendStep } from "./record";
+import { ACCOUNT_READY, type AccountReady } from "./events";
 import { accountIdOf, type VendState } from "./state";
 
-type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" | "createSlots">;
+type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">;
 
 /** Publishes a domain event; a failure is logged as an error, never turned into a failed request (DESIGN rule 6). */
-async function publishSafely(ctx: Ctx, detailType: string, detail: object): Promise<void> {
+export async function publishSafely(
+  ctx: Pick<CoreContext, "events" | "logger">,
+  detailType: string,
+  detail: object,
+): Promise<void> {
   try {
     await ctx.events.publish(detailType, detail);
   } catch (error) {
@@ -65,59 +63,4 @@ export function describeCaught(error: { Error: string; Cause?: string }): { code
   // Task errors carry their code in front of the message (see toWorkflowError).
   const coded = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(message);
   return coded ? { code: coded[1] as string, message: coded[2] as string } : { code: error.Error, message };
-}
-
-function isVendStep(name: string): name is VendStep {
-  return (VEND_STEPS as readonly string[]).includes(name);
-}
-
-/** Step `recordFailure`: the request is FAILED with the step and the error; `Account Vending Failed` is published. */
-export async function recordFailure(
-  ctx: Ctx,
-  state: VendState,
-  executionArn?: string,
-): Promise<RequestFailure> {
-  const failure = state.failure ?? {
-    step: "unknown",
-    error: { Error: "Unknown", Cause: "No error was captured" },
-  };
-  const { code, message } = describeCaught(failure.error);
-  const at = ctx.clock().toISOString();
-  const previous = isVendStep(failure.step)
-    ? (await ctx.store.get(state.requestId))?.steps[failure.step]
-    : undefined;
-  const step = isVendStep(failure.step)
-    ? {
-        name: failure.step,
-        status: "FAILED" as const,
-        startedAt: previous?.startedAt ?? at,
-        endedAt: at,
-        error: message,
-      }
-    : undefined;
-  await ctx.store.fail(state.requestId, { code, message, step: failure.step }, step, at);
-  // A failure before creation finished must not keep a CreateAccount slot.
-  await ctx.createSlots.release(state.requestId);
-  ctx.logger.error("Vend request failed", {
-    requestId: state.requestId,
-    step: failure.step,
-    code,
-    error: message,
-  });
-  const detail: AccountVendingFailed = {
-    requestId: state.requestId,
-    accountName: state.request.name,
-    step: failure.step,
-    code,
-    message,
-    executionArn,
-  };
-  await publishSafely(ctx, ACCOUNT_VENDING_FAILED, detail);
-  return { step: failure.step, code, message };
-}
-
-export interface RequestFailure {
-  step: string;
-  code: string;
-  message: string;
 }

@@ -1,0 +1,125 @@
+import type { CoreContext } from "../context";
+import { RETRYABLE_ERROR_NAMES } from "../errors";
+import { LAMBDA_SERVICE_ERRORS } from "../workflow/asl";
+import type { ExecutionStatusChange } from "../workflow/execution-events";
+import type { VendTask } from "./definition";
+import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
+import { describeCaught, publishSafely } from "./finish";
+import { VEND_STEPS, type VendStep } from "./record";
+
+type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots">;
+
+/** The request step each task reports under. */
+export const STEP_OF_TASK: Record<VendTask, VendStep | "record"> = {
+  createAccount: "create",
+  checkAccountCreation: "awaitCreation",
+  placeAccount: "place",
+  grantAccess: "grant",
+  checkGrants: "grant",
+  provisionBudget: "budget",
+  tagAccount: "tag",
+  recordSuccess: "record",
+};
+
+/** Errors the state machine retries: a task failing with one of these is not necessarily the end. */
+export function retriedByWorkflow(errorName: string): boolean {
+  return (
+    (RETRYABLE_ERROR_NAMES as readonly string[]).includes(errorName) ||
+    errorName === "CreateSlotUnavailableError" ||
+    LAMBDA_SERVICE_ERRORS.includes(errorName)
+  );
+}
+
+function isVendStep(name: string): name is VendStep {
+  return (VEND_STEPS as readonly string[]).includes(name);
+}
+
+/**
+ * Marks the request FAILED at `step` and publishes `Account Vending Failed`, once: a request
+ * already FAILED or SUCCEEDED is left as it is (the task and the execution monitor may both report).
+ */
+export async function recordFailure(
+  ctx: Ctx,
+  failure: {
+    requestId: string;
+    accountName?: string;
+    step: string;
+    code: string;
+    message: string;
+    executionArn?: string;
+  },
+): Promise<boolean> {
+  const record = await ctx.store.get(failure.requestId);
+  if (!record || record.status === "FAILED" || record.status === "SUCCEEDED") return false;
+  const at = ctx.clock().toISOString();
+  const previous = isVendStep(failure.step) ? record.steps[failure.step] : undefined;
+  const step = isVendStep(failure.step)
+    ? {
+        name: failure.step,
+        status: "FAILED" as const,
+        startedAt: previous?.startedAt ?? at,
+        endedAt: at,
+        error: failure.message,
+      }
+    : undefined;
+  await ctx.store.fail(
+    failure.requestId,
+    { code: failure.code, message: failure.message, step: failure.step },
+    step,
+    at,
+  );
+  // A failure before creation finished must not keep a CreateAccount slot.
+  await ctx.createSlots.release(failure.requestId);
+  ctx.logger.error("Vend request failed", {
+    requestId: failure.requestId,
+    step: failure.step,
+    code: failure.code,
+  });
+  const detail: AccountVendingFailed = {
+    requestId: failure.requestId,
+    accountName: failure.accountName ?? record.request.name,
+    step: failure.step,
+    code: failure.code,
+    message: failure.message,
+    executionArn: failure.executionArn ?? record.executionArn,
+  };
+  await publishSafely(ctx, ACCOUNT_VENDING_FAILED, detail);
+  return true;
+}
+
+/** The step a failed execution stopped in: the one the record shows RUNNING (last in order), if any. */
+function runningStep(steps: Partial<Record<VendStep, { status: string }>>): VendStep | undefined {
+  return [...VEND_STEPS].reverse().find((name) => steps[name]?.status === "RUNNING");
+}
+
+/**
+ * The backstop for failures no task could record (retries exhausted, Lambda timeouts,
+ * TIMED_OUT and ABORTED executions): driven by the `aws.states` execution status change.
+ */
+export async function recordExecutionFailure(ctx: Ctx, change: ExecutionStatusChange): Promise<boolean> {
+  // Deployed names are `<stage>-quartermaster-vend-account`; clean-up runs report through FinishRun.
+  if (!change.stateMachineArn.endsWith("vend-account")) return false;
+  let requestId: string | undefined;
+  try {
+    requestId = JSON.parse(change.input ?? "{}").requestId;
+  } catch (error) {
+    ctx.logger.warn("Execution input is not JSON", { executionArn: change.executionArn, error });
+  }
+  requestId ??= change.name.replace(/-\d+$/, "");
+  const record = await ctx.store.get(requestId);
+  if (!record) {
+    ctx.logger.warn("No request for a failed execution", { executionArn: change.executionArn, requestId });
+    return false;
+  }
+  const { code, message } = describeCaught({
+    Error: change.error ?? `States.${change.status}`,
+    Cause: change.cause ?? `The execution ended ${change.status}`,
+  });
+  return recordFailure(ctx, {
+    requestId,
+    step: runningStep(record.steps) ?? "unknown",
+    code,
+    message,
+    executionArn: change.executionArn,
+  });
+}
