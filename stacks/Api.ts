@@ -1,4 +1,4 @@
-import { Api as SstApi, type StackContext, use } from "sst/constructs";
+import { Api as SstApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { ROUTES } from "../packages/functions/src/api";
 import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
@@ -40,25 +40,22 @@ export function Api({ stack }: StackContext) {
   ];
   if (config.managementRoleArn) permissions.push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
 
+  // One function serves every route (the handler routes on the route key), so it is warm for all of them.
+  const handler = new SstFunction(stack, "ApiHandler", {
+    handler: "packages/functions/src/api.handler",
+    environment: functionEnv({
+      QM_CONFIG: JSON.stringify(config),
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+      QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
+      QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
+    }),
+    permissions,
+  });
   const api = new SstApi(stack, "Api", {
-    defaults: {
-      authorizer: "iam",
-      function: {
-        handler: "packages/functions/src/api.handler",
-        environment: functionEnv({
-          QM_CONFIG: JSON.stringify(config),
-          QM_TABLE_NAME: table.tableName,
-          QM_EVENT_BUS_NAME: bus.eventBusName,
-          QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
-          QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
-          QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
-        }),
-        permissions,
-      },
-    },
-    routes: Object.fromEntries(
-      Object.keys(ROUTES).map((route) => [route, "packages/functions/src/api.handler"]),
-    ),
+    defaults: { authorizer: "iam" },
+    routes: Object.fromEntries(Object.keys(ROUTES).map((route) => [route, { function: handler }])),
   });
   stack.addOutputs({ ApiUrl: api.url });
   return { api };

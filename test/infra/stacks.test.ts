@@ -145,6 +145,13 @@ describe("Api stack", () => {
     for (const route of Object.values(routes)) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
   });
 
+  it("serves every route from one function", () => {
+    const handlers = Object.values(templates.api.findResources("AWS::Lambda::Function"))
+      .map((f) => f.Properties.Handler as string)
+      .filter((h) => h.startsWith("packages/"));
+    expect(handlers).toEqual(["packages/functions/src/api.handler"]);
+  });
+
   it("lets the API start executions of the vend state machine only, and read the directory", () => {
     const actions = new Set(
       Object.values(templates.api.findResources("AWS::IAM::Policy")).flatMap((p) =>
