@@ -2,8 +2,7 @@ import { Duration } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
-import { DefinitionBody, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
-import { Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { type StackContext, use } from "sst/constructs";
 import {
   CLEANUP_TASKS,
   type CleanupTask,
@@ -12,6 +11,7 @@ import {
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
+import { taskWorkflow } from "./workflow";
 
 /** The nightly `sandbox-cleanup` state machine, its schedule and dead-letter queue. */
 export function Cleanup({ stack, app }: StackContext) {
@@ -49,40 +49,22 @@ export function Cleanup({ stack, app }: StackContext) {
       allow(["events:PutEvents"], [bus.eventBusArn]),
     ],
   };
-  if (config.managementRoleArn) {
-    for (const task of CLEANUP_TASKS)
-      permissions[task].push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
-  }
-  const environment = functionEnv({
-    QM_CONFIG: JSON.stringify(config),
-    QM_TABLE_NAME: table.tableName,
-    QM_EVENT_BUS_NAME: bus.eventBusName,
+  const { stateMachine } = taskWorkflow(stack, {
+    id: "Cleanup",
+    stateMachine: { id: "SandboxCleanup", name: `${app.stage}-${app.name}-sandbox-cleanup` },
+    tasks: CLEANUP_TASKS,
+    handlerFile: "packages/functions/src/cleanup-task",
+    permissions,
+    environment: functionEnv({
+      QM_CONFIG: JSON.stringify(config),
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+    }),
+    // One account, every region, awaited deletions: the longest a Lambda may run.
+    timeouts: { cleanAccount: 900 },
+    managementRoleArn: config.managementRoleArn,
+    definition: (arns) => sandboxCleanupDefinition(arns, { maxConcurrency: config.cleanup.maxConcurrency }),
   });
-  const functions = Object.fromEntries(
-    CLEANUP_TASKS.map((task) => [
-      task,
-      new SstFunction(stack, `Cleanup-${task}`, {
-        handler: `packages/functions/src/cleanup-task.${task}Handler`,
-        environment,
-        permissions: permissions[task],
-        timeout: task === "cleanAccount" ? 900 : 60,
-      }),
-    ]),
-  ) as Record<CleanupTask, SstFunction>;
-
-  const definition = sandboxCleanupDefinition(
-    Object.fromEntries(CLEANUP_TASKS.map((t) => [t, functions[t].functionArn])) as Record<
-      CleanupTask,
-      string
-    >,
-    { maxConcurrency: config.cleanup.maxConcurrency },
-  );
-  const stateMachine = new StateMachine(stack, "SandboxCleanup", {
-    stateMachineName: `${app.stage}-${app.name}-sandbox-cleanup`,
-    stateMachineType: StateMachineType.STANDARD,
-    definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
-  });
-  for (const fn of Object.values(functions)) fn.grantInvoke(stateMachine);
 
   const deadLetters = new Queue(stack, "ScheduleDeadLetters", {
     retentionPeriod: Duration.days(14),

@@ -1,9 +1,9 @@
-import { DefinitionBody, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
-import { Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { type StackContext, use } from "sst/constructs";
 import { VEND_TASKS, type VendTask, vendAccountDefinition } from "../packages/core/src/vending/definition";
 import { functionEnv, stackConfig } from "./config";
 import { allow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
 import { Storage } from "./Storage";
+import { taskWorkflow } from "./workflow";
 
 /** The `vend-account` state machine and one least-privilege function per task. */
 export function Vending({ stack, app }: StackContext) {
@@ -62,40 +62,21 @@ export function Vending({ stack, app }: StackContext) {
     ],
     recordSuccess: record,
   };
-  if (config.managementRoleArn) {
-    for (const task of VEND_TASKS)
-      permissions[task].push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
-  }
-
-  const environment = functionEnv({
-    QM_CONFIG: JSON.stringify(config),
-    QM_TABLE_NAME: table.tableName,
-    QM_EVENT_BUS_NAME: bus.eventBusName,
-    QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
+  const { stateMachine, functions } = taskWorkflow(stack, {
+    id: "Vend",
+    stateMachine: { id: "VendAccount", name: `${app.stage}-${app.name}-vend-account` },
+    tasks: VEND_TASKS,
+    handlerFile: "packages/functions/src/vend-task",
+    permissions,
+    environment: functionEnv({
+      QM_CONFIG: JSON.stringify(config),
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
+    }),
+    managementRoleArn: config.managementRoleArn,
+    definition: vendAccountDefinition,
   });
-  const functions = Object.fromEntries(
-    VEND_TASKS.map((task) => [
-      task,
-      new SstFunction(stack, `Vend-${task}`, {
-        handler: `packages/functions/src/vend-task.${task}Handler`,
-        environment,
-        permissions: permissions[task],
-      }),
-    ]),
-  ) as Record<VendTask, SstFunction>;
-
-  const definition = vendAccountDefinition(
-    Object.fromEntries(VEND_TASKS.map((task) => [task, functions[task].functionArn])) as Record<
-      VendTask,
-      string
-    >,
-  );
-  const stateMachine = new StateMachine(stack, "VendAccount", {
-    stateMachineName: `${app.stage}-${app.name}-vend-account`,
-    stateMachineType: StateMachineType.STANDARD,
-    definitionBody: DefinitionBody.fromString(JSON.stringify(definition)),
-  });
-  for (const fn of Object.values(functions)) fn.grantInvoke(stateMachine);
 
   stack.addOutputs({ VendStateMachineArn: stateMachine.stateMachineArn });
   return { vendStateMachine: stateMachine, vendFunctions: functions };
