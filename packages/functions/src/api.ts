@@ -74,8 +74,7 @@ export const ROUTES: Record<string, Route> = {
 
 /** Dispatches an API Gateway (HTTP API, payload v2) event; errors become the API's error shape here only. */
 export function makeApiHandler(source: ContextSource, routes: Record<string, Route> = ROUTES) {
-  return withBase<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(source, async (event) => {
-    const ctx = source();
+  return withBase<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(source, async (event, ctx) => {
     const route = routes[event.routeKey];
     if (!route) return json(404, { error: { code: "NOT_FOUND", message: `No route ${event.routeKey}` } });
     try {

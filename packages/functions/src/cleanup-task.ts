@@ -56,8 +56,7 @@ export async function runCleanupTask(
 }
 
 export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource) {
-  return withBase<CleanupTaskEvent, unknown>(source, async (event) => {
-    const ctx = source();
+  return withBase<CleanupTaskEvent, unknown>(source, async (event, ctx) => {
     ctx.logger.appendKeys({
       executionArn: event.executionArn,
       runId: event.state.plan?.runId ?? event.state.runId,

@@ -14,8 +14,7 @@ export interface ExecutionStatusEvent {
  * recording it (retries exhausted, timeouts), so no request stays RUNNING forever.
  */
 export function makeExecutionMonitorHandler(source: ContextSource) {
-  return withBase<ExecutionStatusEvent, { recorded: boolean }>(source, async (event) => {
-    const ctx = source();
+  return withBase<ExecutionStatusEvent, { recorded: boolean }>(source, async (event, ctx) => {
     ctx.logger.appendKeys({ executionArn: event.detail.executionArn });
     return { recorded: await recordExecutionFailure(ctx, event.detail) };
   });

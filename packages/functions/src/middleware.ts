@@ -1,26 +1,22 @@
-import middy, { type MiddlewareObj } from "@middy/core";
+import middy from "@middy/core";
+import type { CoreContext } from "@quartermaster/core/context";
 import type { Context } from "aws-lambda";
 import type { ContextSource } from "./runtime";
 
-/** Adds the Lambda context (request id, function) to the logger and clears per-request keys afterwards. */
-function loggerContext<TEvent, TResult>(source: ContextSource): MiddlewareObj<TEvent, TResult> {
-  const reset = () => source().logger.resetKeys();
-  return {
-    before: (request) => {
-      source().logger.addContext(request.context);
-    },
-    after: reset,
-    onError: reset,
-  };
-}
-
 /**
- * The one middy bundle every handler uses. The context source is read lazily, so importing
- * a handler module never builds clients (local mode imports them with its own source).
+ * The one middy bundle every handler uses. Each invocation gets its own child logger carrying
+ * the Lambda request id (and whatever keys the handler appends), so concurrent invocations in
+ * one process (local mode) never mix their keys. The context source is read lazily: importing a
+ * handler module never builds clients.
  */
 export function withBase<TEvent, TResult>(
   source: ContextSource,
-  handler: (event: TEvent, context: Context) => Promise<TResult>,
+  handler: (event: TEvent, ctx: CoreContext, lambda: Context) => Promise<TResult>,
 ) {
-  return middy<TEvent, TResult>().use(loggerContext<TEvent, TResult>(source)).handler(handler);
+  return middy<TEvent, TResult>().handler(async (event, lambda) => {
+    const base = source();
+    const logger = base.logger.createChild();
+    logger.addContext(lambda);
+    return handler(event, { ...base, logger }, lambda);
+  });
 }

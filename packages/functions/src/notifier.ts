@@ -38,5 +38,5 @@ export async function runNotifier(ctx: CoreContext, deps: NotifierDeps, event: N
 
 /** The notifier handler with its delivery dependencies (secret, metric) passed in. */
 export function makeNotifierHandler(source: ContextSource, deps: NotifierDeps) {
-  return withBase<NotifierEvent, unknown>(source, async (event) => runNotifier(source(), deps, event));
+  return withBase<NotifierEvent, unknown>(source, async (event, ctx) => runNotifier(ctx, deps, event));
 }

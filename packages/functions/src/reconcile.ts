@@ -4,8 +4,7 @@ import { type ContextSource, lambdaContext } from "./runtime";
 
 /** The weekly schedule's target: the same reconcile as `POST /budgets/reconcile`. */
 export function makeReconcileHandler(source: ContextSource) {
-  return withBase<unknown, unknown>(source, async () => {
-    const ctx = source();
+  return withBase<unknown, unknown>(source, async (_event, ctx) => {
     const result = await reconcileBudgets(ctx);
     ctx.logger.info("Budgets reconciled", { created: result.created.length, unchanged: result.unchanged });
     return result;

@@ -49,8 +49,7 @@ export async function runVendTask(ctx: CoreContext, task: VendTask, event: VendT
 
 /** A Lambda handler for one task, with request id, execution ARN and account id as log keys. */
 export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
-  return withBase<VendTaskEvent, unknown>(source, async (event) => {
-    const ctx = source();
+  return withBase<VendTaskEvent, unknown>(source, async (event, ctx) => {
     const accountId = event.state.creation?.accountId ?? event.state.create?.accountId;
     ctx.logger.appendKeys({
       requestId: event.state.requestId,
