@@ -40,4 +40,10 @@ describe("FaultInjector", () => {
     expect(third).toBeUndefined();
     expect(injector.take("Organizations.MoveAccount")).toBeUndefined();
   });
+
+  it("matches service and operation names case-insensitively", () => {
+    const injector = new FaultInjector(parseFaults("IdentityStore.ListGroups=AccessDeniedException:1"));
+
+    expect(injector.take("Identitystore.ListGroups")?.name).toBe("AccessDeniedException");
+  });
 });

@@ -54,7 +54,9 @@ export class FaultInjector {
 
   /** Returns the error to throw for this operation, consuming one count, or undefined. */
   take(operation: string): Error | undefined {
-    const fault = this.faults.find((f) => f.operation === operation && f.remaining > 0);
+    // Case-insensitive: `IdentityStore.ListGroups` and the SDK's `Identitystore.ListGroups` are the same operation.
+    const wanted = operation.toLowerCase();
+    const fault = this.faults.find((f) => f.operation.toLowerCase() === wanted && f.remaining > 0);
     if (!fault) return undefined;
     fault.remaining -= 1;
     return injectedError(fault);
