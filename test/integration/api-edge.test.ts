@@ -101,4 +101,25 @@ describe("the API edge", () => {
   it("serves /health", async () => {
     expect(await call(api.url, "GET", "/health")).toMatchObject({ status: 200, body: { ok: true } });
   });
+
+  it("pages through requests newest first with the next token, and rejects a forged token", async () => {
+    for (const n of [1, 2])
+      await call(api.url, "POST", "/accounts", { ...valid(), name: unique(`page${n}`) });
+    await plane.runner.idle();
+
+    const first = await call(api.url, "GET", "/accounts/requests?limit=1");
+    const second = await call(
+      api.url,
+      "GET",
+      `/accounts/requests?limit=1&next=${encodeURIComponent(first.body.next)}`,
+    );
+    const forged = await call(api.url, "GET", "/accounts/requests?next=not-a-token");
+
+    expect(first.body.items).toHaveLength(1);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].requestId).not.toBe(first.body.items[0].requestId);
+    expect(second.body.items[0].createdAt <= first.body.items[0].createdAt).toBe(true);
+    expect(forged.status).toBe(422);
+    expect(forged.body.error.details[0].path).toBe("next");
+  });
 });
