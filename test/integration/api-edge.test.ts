@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, serveApi, testPlane, unique } from "../support/plane";
+import { describe, expect, it } from "vitest";
+import { call, unique, useApi } from "../support/plane";
 
-const plane = testPlane();
-let api: Awaited<ReturnType<typeof serveApi>>;
-
-beforeAll(async () => {
-  api = await serveApi(plane);
-});
-afterAll(async () => {
-  await api.close();
-});
+const api = useApi();
+const { plane } = api;
 
 const valid = () => ({ name: unique("edge"), email: `aws+${unique("edge")}@example.com`, ou: "Sandbox" });
 

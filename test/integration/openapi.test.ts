@@ -1,16 +1,9 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROUTES } from "../../packages/functions/src/api";
-import { call, serveApi, testPlane } from "../support/plane";
+import { call, useApi } from "../support/plane";
 
-const plane = testPlane();
-let api: Awaited<ReturnType<typeof serveApi>>;
-beforeAll(async () => {
-  api = await serveApi(plane);
-});
-afterAll(async () => {
-  await api.close();
-});
+const api = useApi();
 
 /** `METHOD /path` of every `## ` heading in the contract (query strings dropped). */
 function contractRoutes(): string[] {

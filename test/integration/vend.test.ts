@@ -11,7 +11,7 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   findGroupId,
   identityCenter,
@@ -20,20 +20,13 @@ import {
 } from "../../packages/core/src/vending/directory";
 import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
 import { TEST_REGION } from "../support/aws-env";
-import { call, serveApi, testPlane, unique } from "../support/plane";
+import { call, unique, useApi } from "../support/plane";
 
-const plane = testPlane();
-let api: Awaited<ReturnType<typeof serveApi>>;
+const api = useApi();
+const { plane } = api;
 const org = new OrganizationsClient({ region: TEST_REGION });
 const sso = new SSOAdminClient({ region: TEST_REGION });
 const budgets = new BudgetsClient({ region: TEST_REGION });
-
-beforeAll(async () => {
-  api = await serveApi(plane);
-});
-afterAll(async () => {
-  await api.close();
-});
 
 function body(name: string) {
   return {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
@@ -77,4 +77,20 @@ export async function call(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+/** A test plane served over HTTP for one test file: listening before its tests, closed after them. */
+export function useApi(options: Parameters<typeof testPlane>[0] = {}) {
+  const plane = testPlane(options);
+  const api = { plane, url: "" };
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const served = await serveApi(plane);
+    api.url = served.url;
+    close = served.close;
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+  return api;
 }
