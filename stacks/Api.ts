@@ -33,7 +33,7 @@ export function Api({ stack }: StackContext) {
       ["*"],
     ),
     allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
-    allow(["identitystore:ListGroups"], ["*"]),
+    allow(["identitystore:GetGroupId"], ["*"]),
     // POST /budgets/reconcile
     allow(["organizations:DescribeOrganization", "organizations:ListAccountsForParent"], ["*"]),
     allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),

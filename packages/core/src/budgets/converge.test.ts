@@ -85,17 +85,48 @@ describe("convergeBudget", () => {
     expect(store.fingerprints.get(spec.budgetName)).toBe(specFingerprint(spec));
   });
 
-  it("leaves an existing budget alone when the applied spec is the same", async () => {
+  function existingAsApplied(spec: ReturnType<typeof budgetSpec>) {
+    budgets.on(DescribeBudgetCommand).resolves({
+      Budget: {
+        BudgetName: spec.budgetName,
+        BudgetType: "COST",
+        TimeUnit: "MONTHLY",
+        BudgetLimit: { Amount: spec.monthlyLimitUsd.toFixed(1), Unit: "USD" },
+        CostFilters: { LinkedAccount: [spec.accountId] },
+      },
+    });
+    return spec.notifications.map((n) => ({
+      NotificationType: n.type,
+      ComparisonOperator: "GREATER_THAN" as const,
+      Threshold: n.threshold,
+      ThresholdType: "PERCENTAGE" as const,
+    }));
+  }
+
+  it("leaves an existing budget alone when it and the applied spec match", async () => {
     const { ctx, store } = unitContext();
     const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
     store.fingerprints.set(spec.budgetName, specFingerprint(spec));
-    budgets
-      .on(DescribeBudgetCommand)
-      .resolves({ Budget: { BudgetName: spec.budgetName, BudgetType: "COST", TimeUnit: "MONTHLY" } });
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: existingAsApplied(spec) });
 
     expect(await convergeBudget(ctx, spec)).toBe("unchanged");
     expect(budgets.commandCalls(CreateBudgetCommand)).toHaveLength(0);
     expect(budgets.commandCalls(UpdateBudgetCommand)).toHaveLength(0);
+    expect(budgets.commandCalls(CreateNotificationCommand)).toHaveLength(0);
+  });
+
+  it("restores notifications edited outside Quartermaster even when the applied spec is unchanged", async () => {
+    const { ctx, store } = unitContext();
+    const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
+    store.fingerprints.set(spec.budgetName, specFingerprint(spec));
+    const [first, ...rest] = existingAsApplied(spec);
+    budgets
+      .on(DescribeNotificationsForBudgetCommand)
+      .resolves({ Notifications: [{ ...first, Threshold: 5 }, ...rest] } as never);
+
+    expect(await convergeBudget(ctx, spec)).toBe("updated");
+    expect(budgets.commandCalls(DeleteNotificationCommand)).toHaveLength(spec.notifications.length);
+    expect(budgets.commandCalls(CreateNotificationCommand)).toHaveLength(spec.notifications.length);
   });
 
   it("updates a changed limit and replaces the notifications with their subscribers, never duplicating the budget", async () => {

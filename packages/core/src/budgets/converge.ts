@@ -102,8 +102,7 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
     await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
     return "created";
   }
-  if ((await ctx.store.getBudgetFingerprint(spec.budgetName)) === fingerprint) return "unchanged";
-
+  let changed = false;
   const limit = Number(existing.BudgetLimit?.Amount ?? Number.NaN);
   const filters = existing.CostFilters?.LinkedAccount ?? [];
   if (
@@ -117,6 +116,7 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
         ctx.clients.budgets.send(new UpdateBudgetCommand({ AccountId: owner, NewBudget: budgetOf(spec) })),
       ctx.retry,
     );
+    changed = true;
   }
   const current = await collectPages(async (token) => {
     const out = await withRetry(
@@ -133,6 +133,19 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
     );
     return { items: out.Notifications ?? [], next: out.NextToken };
   });
+  const key = (n: Notification) =>
+    `${n.NotificationType}:${n.ComparisonOperator}:${n.Threshold}:${n.ThresholdType ?? "PERCENTAGE"}`;
+  const sameNotifications =
+    current.map(key).sort().join() ===
+    spec.notifications
+      .map((n) => key(notificationOf(n)))
+      .sort()
+      .join();
+  // Subscribers are compared through the fingerprint of the spec last applied: replacing the
+  // notifications rewrites them without reading them back (which not every endpoint supports).
+  if (sameNotifications && (await ctx.store.getBudgetFingerprint(spec.budgetName)) === fingerprint) {
+    return changed ? "updated" : "unchanged";
+  }
   for (const notification of current) {
     await withRetry(
       "budgets:DeleteNotification",

@@ -1,4 +1,4 @@
-import { ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import { GetGroupIdCommand } from "@aws-sdk/client-identitystore";
 import {
   type Account,
   DescribeOrganizationalUnitCommand,
@@ -153,24 +153,31 @@ export async function identityCenter(ctx: Ctx): Promise<IdentityCenter> {
   return { instanceArn: instance.InstanceArn, identityStoreId: instance.IdentityStoreId };
 }
 
-/** The group id for a display name, or undefined. */
+/** The group id for a display name, or undefined when no group has it. */
 export async function findGroupId(
   ctx: Ctx,
   ic: IdentityCenter,
   displayName: string,
 ): Promise<string | undefined> {
-  const out = await withRetry(
-    "identitystore:ListGroups",
-    () =>
-      ctx.clients.identityStore.send(
-        new ListGroupsCommand({
-          IdentityStoreId: ic.identityStoreId,
-          Filters: [{ AttributePath: "DisplayName", AttributeValue: displayName }],
-        }),
-      ),
-    ctx.retry,
-  );
-  return out.Groups?.find((g) => g.DisplayName === displayName)?.GroupId;
+  try {
+    const out = await withRetry(
+      "identitystore:GetGroupId",
+      () =>
+        ctx.clients.identityStore.send(
+          new GetGroupIdCommand({
+            IdentityStoreId: ic.identityStoreId,
+            AlternateIdentifier: {
+              UniqueAttribute: { AttributePath: "displayName", AttributeValue: displayName },
+            },
+          }),
+        ),
+      ctx.retry,
+    );
+    return out.GroupId;
+  } catch (error) {
+    if (awsErrorName((error as Error).cause) === "ResourceNotFoundException") return undefined;
+    throw error;
+  }
 }
 
 /** Permission set name -> ARN for the whole instance. */
