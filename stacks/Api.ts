@@ -28,6 +28,7 @@ export function Api({ stack }: StackContext) {
         "organizations:ListRoots",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
         "organizations:ListAccounts",
       ],
       ["*"],

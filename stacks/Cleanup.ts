@@ -27,6 +27,8 @@ export function Cleanup({ stack, app }: StackContext) {
           "organizations:ListOrganizationalUnitsForParent",
           "organizations:ListAccountsForParent",
           "organizations:DescribeOrganizationalUnit",
+          // OU ids in configuration are resolved to their path.
+          "organizations:ListParents",
         ],
         ["*"],
       ),

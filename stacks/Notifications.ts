@@ -80,6 +80,8 @@ export function Notifications({ stack }: StackContext) {
           "organizations:ListRoots",
           "organizations:ListOrganizationalUnitsForParent",
           "organizations:DescribeOrganizationalUnit",
+          // OU ids in configuration are resolved to their path.
+          "organizations:ListParents",
           "organizations:ListAccountsForParent",
         ],
         ["*"],

@@ -194,6 +194,7 @@ describe("POST /accounts against the emulator", () => {
     const record = await call(api.url, "GET", res.body.links.self);
 
     expect(record.body.status).toBe("SUCCEEDED");
+    expect(record.body.ouPath).toBe("Workloads/QA");
     const parents = await org.send(new ListParentsCommand({ ChildId: record.body.accountId }));
     expect(parents.Parents?.[0]?.Id).toBe(qa?.id);
   });

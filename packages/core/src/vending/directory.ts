@@ -5,6 +5,7 @@ import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
   ListRootsCommand,
 } from "@aws-sdk/client-organizations";
 import {
@@ -64,21 +65,38 @@ export async function childOus(ctx: AwsCtx, parentId: string) {
   });
 }
 
+/** The path from the root (`Workloads/Development`) of an OU id, read upwards with ListParents. */
+export async function ouPathOf(ctx: AwsCtx, ouId: string): Promise<string> {
+  const names: string[] = [];
+  let current = ouId;
+  // Organizations nests OUs at most five levels deep; the bound guards against a malformed answer.
+  for (let depth = 0; depth < 6; depth++) {
+    const ou = await withRetry(
+      "organizations:DescribeOrganizationalUnit",
+      () =>
+        ctx.clients.organizations.send(
+          new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: current }),
+        ),
+      ctx.retry,
+    );
+    names.unshift(ou.OrganizationalUnit?.Name ?? current);
+    const parents = await withRetry(
+      "organizations:ListParents",
+      () => ctx.clients.organizations.send(new ListParentsCommand({ ChildId: current })),
+      ctx.retry,
+    );
+    const parent = parents.Parents?.[0];
+    if (!parent?.Id || parent.Type === "ROOT") break;
+    current = parent.Id;
+  }
+  return names.join("/");
+}
+
 /** Resolves an OU path (`Workloads/Development`) or id; undefined when it does not exist. */
 export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | undefined> {
   if (OU_ID.test(ref)) {
     try {
-      const out = await withRetry(
-        "organizations:DescribeOrganizationalUnit",
-        () =>
-          ctx.clients.organizations.send(
-            new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: ref }),
-          ),
-        ctx.retry,
-      );
-      return out.OrganizationalUnit?.Id
-        ? { id: out.OrganizationalUnit.Id, path: out.OrganizationalUnit.Name ?? ref }
-        : undefined;
+      return { id: ref, path: await ouPathOf(ctx, ref) };
     } catch (error) {
       if (awsErrorName((error as Error).cause) === "OrganizationalUnitNotFoundException") return undefined;
       throw error;
