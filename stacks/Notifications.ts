@@ -7,6 +7,7 @@ import { Config, Function as SstFunction, type StackContext, use } from "sst/con
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
+import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
 import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
@@ -58,7 +59,7 @@ export function Notifications({ stack }: StackContext) {
       source: ["aws.states"],
       detailType: ["Step Functions Execution Status Change"],
       detail: {
-        status: ["FAILED", "TIMED_OUT", "ABORTED"],
+        status: FAILED_STATUSES,
         stateMachineArn: [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn],
       },
     },

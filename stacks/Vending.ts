@@ -62,7 +62,7 @@ export function Vending({ stack, app }: StackContext) {
     ],
     recordSuccess: record,
   };
-  const { stateMachine, functions } = taskWorkflow(stack, {
+  const { stateMachine } = taskWorkflow(stack, {
     id: "Vend",
     stateMachine: { id: "VendAccount", name: `${app.stage}-${app.name}-vend-account` },
     tasks: VEND_TASKS,
@@ -79,5 +79,5 @@ export function Vending({ stack, app }: StackContext) {
   });
 
   stack.addOutputs({ VendStateMachineArn: stateMachine.stateMachineArn });
-  return { vendStateMachine: stateMachine, vendFunctions: functions };
+  return { vendStateMachine: stateMachine };
 }

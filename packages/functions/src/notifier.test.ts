@@ -29,7 +29,14 @@ describe("notificationsOf", () => {
       id: "e-1",
       source: "quartermaster",
       "detail-type": "Account Ready",
-      detail: { accountId: "1" },
+      detail: {
+        requestId: "r",
+        accountId: "1",
+        accountName: "a",
+        email: "a@b.co",
+        ouPath: "Sandbox",
+        access: [],
+      },
     };
     const other = { id: "e-2", source: "quartermaster", "detail-type": "Something Else", detail: {} };
     const failed = {
@@ -42,5 +49,16 @@ describe("notificationsOf", () => {
     expect(notificationsOf(ready).map((n) => n.kind)).toEqual(["account-ready"]);
     expect(notificationsOf(other)).toEqual([]);
     expect(notificationsOf(failed).map((n) => n.kind)).toEqual(["execution-failed"]);
+  });
+
+  it("refuses an event whose detail does not match its schema", () => {
+    const broken = {
+      id: "e-4",
+      source: "quartermaster",
+      "detail-type": "Account Ready",
+      detail: { accountId: 1 },
+    };
+
+    expect(() => notificationsOf(broken)).toThrow();
   });
 });

@@ -31,8 +31,16 @@ export function notificationsOf(event: NotifierEvent): Notification[] {
 }
 
 export async function runNotifier(ctx: CoreContext, deps: NotifierDeps, event: NotifierEvent) {
+  let notifications: Notification[];
+  try {
+    notifications = notificationsOf(event);
+  } catch (error) {
+    // A malformed event stays malformed: retrying it would only post nothing again. Log it whole.
+    ctx.logger.error("Malformed event not posted", { event, error });
+    return ["malformed" as const];
+  }
   const outcomes = [];
-  for (const notification of notificationsOf(event)) outcomes.push(await notify(ctx, deps, notification));
+  for (const notification of notifications) outcomes.push(await notify(ctx, deps, notification));
   return outcomes;
 }
 

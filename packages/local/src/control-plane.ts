@@ -143,5 +143,3 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     logger,
   };
 }
-
-export type LocalControlPlane = ReturnType<typeof createLocalControlPlane>;

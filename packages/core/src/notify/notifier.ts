@@ -1,10 +1,16 @@
-import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "../cleanup/events";
+import {
+  SANDBOX_CLEANUP_COMPLETED,
+  type SandboxCleanupCompleted,
+  SandboxCleanupCompletedSchema,
+} from "../cleanup/events";
 import type { CoreContext } from "../context";
 import {
   ACCOUNT_READY,
   ACCOUNT_VENDING_FAILED,
   type AccountReady,
+  AccountReadySchema,
   type AccountVendingFailed,
+  AccountVendingFailedSchema,
 } from "../vending/events";
 import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChange } from "../workflow/execution-events";
 import { type DeliveryOptions, defaultDelivery, postToSlack, SlackPermanentError } from "./deliver";
@@ -44,20 +50,17 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
       change: event.detail as unknown as ExecutionStatusChange,
     };
   }
+  // The same schemas the publishers type their details with: a malformed event is refused, not posted half-empty.
   switch (detailType) {
     case ACCOUNT_READY:
-      return { kind: "account-ready", id: event.id, detail: event.detail as unknown as AccountReady };
+      return { kind: "account-ready", id: event.id, detail: AccountReadySchema.parse(event.detail) };
     case ACCOUNT_VENDING_FAILED:
-      return {
-        kind: "vending-failed",
-        id: event.id,
-        detail: event.detail as unknown as AccountVendingFailed,
-      };
+      return { kind: "vending-failed", id: event.id, detail: AccountVendingFailedSchema.parse(event.detail) };
     case SANDBOX_CLEANUP_COMPLETED:
       return {
         kind: "cleanup-completed",
         id: event.id,
-        detail: event.detail as unknown as SandboxCleanupCompleted,
+        detail: SandboxCleanupCompletedSchema.parse(event.detail),
       };
     default:
       return undefined;

@@ -48,7 +48,6 @@ export interface VendState extends VendInput {
   creation?: CreationProgress;
   grant?: GrantResult;
   grants?: GrantProgress;
-  failure?: { step: string; error: { Error: string; Cause?: string } };
 }
 
 /** The account id once creation has finished, or an error naming the missing step. */
