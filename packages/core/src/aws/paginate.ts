@@ -1,3 +1,5 @@
+import { type RetryPolicy, withRetry } from "./retry";
+
 /** Reads every page of a NextToken-paginated AWS list call. */
 export async function collectPages<T>(
   fetch: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
@@ -10,4 +12,17 @@ export async function collectPages<T>(
     token = page.next;
   } while (token);
   return all;
+}
+
+/** Every item of a NextToken-paginated AWS list call, each page retried per the policy. */
+export async function pagedList<O extends { NextToken?: string }, T>(
+  action: string,
+  policy: RetryPolicy,
+  call: (token: string | undefined) => Promise<O>,
+  items: (page: O) => T[] | undefined,
+): Promise<T[]> {
+  return collectPages(async (token) => {
+    const page = await withRetry(action, () => call(token), policy);
+    return { items: items(page) ?? [], next: page.NextToken };
+  });
 }

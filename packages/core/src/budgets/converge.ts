@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-budgets";
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import { awsErrorName } from "../aws/classify";
-import { collectPages } from "../aws/paginate";
+import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { TerminalAwsError } from "../errors";
@@ -118,21 +118,19 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
     );
     changed = true;
   }
-  const current = await collectPages(async (token) => {
-    const out = await withRetry(
-      "budgets:DescribeNotificationsForBudget",
-      () =>
-        ctx.clients.budgets.send(
-          new DescribeNotificationsForBudgetCommand({
-            AccountId: owner,
-            BudgetName: spec.budgetName,
-            NextToken: token,
-          }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.Notifications ?? [], next: out.NextToken };
-  });
+  const current = await pagedList(
+    "budgets:DescribeNotificationsForBudget",
+    ctx.retry,
+    (token) =>
+      ctx.clients.budgets.send(
+        new DescribeNotificationsForBudgetCommand({
+          AccountId: owner,
+          BudgetName: spec.budgetName,
+          NextToken: token,
+        }),
+      ),
+    (out) => out.Notifications,
+  );
   const key = (n: Notification) =>
     `${n.NotificationType}:${n.ComparisonOperator}:${n.Threshold}:${n.ThresholdType ?? "PERCENTAGE"}`;
   const sameNotifications =

@@ -1,7 +1,6 @@
 import { DescribeBudgetsCommand } from "@aws-sdk/client-budgets";
 import type { Account } from "@aws-sdk/client-organizations";
-import { collectPages } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
+import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import { accountsUnderOu, resolveOu } from "../vending/directory";
 import { convergeBudget, payerAccountId } from "./converge";
@@ -20,14 +19,12 @@ export interface ReconcileResult {
  */
 export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
   const payer = await payerAccountId(ctx);
-  const budgets = await collectPages(async (token) => {
-    const out = await withRetry(
-      "budgets:DescribeBudgets",
-      () => ctx.clients.budgets.send(new DescribeBudgetsCommand({ AccountId: payer, NextToken: token })),
-      ctx.retry,
-    );
-    return { items: out.Budgets ?? [], next: out.NextToken };
-  });
+  const budgets = await pagedList(
+    "budgets:DescribeBudgets",
+    ctx.retry,
+    (token) => ctx.clients.budgets.send(new DescribeBudgetsCommand({ AccountId: payer, NextToken: token })),
+    (out) => out.Budgets,
+  );
   const covered = new Set(
     budgets
       .filter((b) => b.BudgetName?.startsWith(BUDGET_PREFIX))

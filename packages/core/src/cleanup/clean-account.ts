@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { awsErrorName } from "../aws/classify";
-import { collectPages } from "../aws/paginate";
+import { pagedList } from "../aws/paginate";
 import { fullJitterDelay, withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { DeadlineExceededError } from "../errors";
@@ -50,21 +50,19 @@ const LIVE_STATUSES: StackStatus[] = [
 export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<string[]> {
   if (ctx.config.cleanup.regions.length > 0) return ctx.config.cleanup.regions;
   try {
-    const regions = await collectPages(async (token) => {
-      const out = await withRetry(
-        "account:ListRegions",
-        () =>
-          ctx.clients.account.send(
-            new ListRegionsCommand({
-              AccountId: accountId,
-              RegionOptStatusContains: ["ENABLED", "ENABLED_BY_DEFAULT"],
-              NextToken: token,
-            }),
-          ),
-        ctx.retry,
-      );
-      return { items: out.Regions ?? [], next: out.NextToken };
-    });
+    const regions = await pagedList(
+      "account:ListRegions",
+      ctx.retry,
+      (token) =>
+        ctx.clients.account.send(
+          new ListRegionsCommand({
+            AccountId: accountId,
+            RegionOptStatusContains: ["ENABLED", "ENABLED_BY_DEFAULT"],
+            NextToken: token,
+          }),
+        ),
+      (out) => out.Regions,
+    );
     return regions.map((r) => r.RegionName as string);
   } catch (error) {
     ctx.logger.warn("account:ListRegions failed; falling back to EC2 DescribeRegions", { accountId, error });
@@ -190,14 +188,12 @@ export async function cleanRegion(
   cfn: CloudFormationClient,
   options: { region: string; runId: string; dryRun: boolean; deadline: number },
 ): Promise<RegionReport> {
-  const summaries = await collectPages(async (token) => {
-    const out = await withRetry(
-      "cloudformation:ListStacks",
-      () => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
-      ctx.retry,
-    );
-    return { items: out.StackSummaries ?? [], next: out.NextToken };
-  });
+  const summaries = await pagedList(
+    "cloudformation:ListStacks",
+    ctx.retry,
+    (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
+    (out) => out.StackSummaries,
+  );
   const stacks: StackInfo[] = [];
   for (const summary of summaries) {
     const name = summary.StackName as string;

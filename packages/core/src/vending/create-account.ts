@@ -4,7 +4,7 @@ import {
   DescribeCreateAccountStatusCommand,
   ListCreateAccountStatusCommand,
 } from "@aws-sdk/client-organizations";
-import { collectPages } from "../aws/paginate";
+import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AccountCreationFailedError, CreateSlotUnavailableError, DeadlineExceededError } from "../errors";
@@ -86,17 +86,15 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
 }
 
 async function findInFlightCreation(ctx: Ctx, accountName: string): Promise<CreateAccountStatus | undefined> {
-  const statuses = await collectPages(async (token) => {
-    const out = await withRetry(
-      "organizations:ListCreateAccountStatus",
-      () =>
-        ctx.clients.organizations.send(
-          new ListCreateAccountStatusCommand({ States: ["IN_PROGRESS"], NextToken: token }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.CreateAccountStatuses ?? [], next: out.NextToken };
-  });
+  const statuses = await pagedList(
+    "organizations:ListCreateAccountStatus",
+    ctx.retry,
+    (token) =>
+      ctx.clients.organizations.send(
+        new ListCreateAccountStatusCommand({ States: ["IN_PROGRESS"], NextToken: token }),
+      ),
+    (out) => out.CreateAccountStatuses,
+  );
   return statuses.find((s) => s.AccountName === accountName);
 }
 

@@ -14,7 +14,7 @@ import {
   ListPermissionSetsCommand,
 } from "@aws-sdk/client-sso-admin";
 import { awsErrorName } from "../aws/classify";
-import { collectPages } from "../aws/paginate";
+import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { TerminalAwsError } from "../errors";
@@ -52,17 +52,15 @@ export async function rootId(ctx: AwsCtx): Promise<string> {
 
 /** Child OUs of a parent, every page read. */
 export async function childOus(ctx: AwsCtx, parentId: string) {
-  return collectPages(async (token) => {
-    const out = await withRetry(
-      "organizations:ListOrganizationalUnitsForParent",
-      () =>
-        ctx.clients.organizations.send(
-          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.OrganizationalUnits ?? [], next: out.NextToken };
-  });
+  return pagedList(
+    "organizations:ListOrganizationalUnitsForParent",
+    ctx.retry,
+    (token) =>
+      ctx.clients.organizations.send(
+        new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token }),
+      ),
+    (out) => out.OrganizationalUnits,
+  );
 }
 
 /** The path from the root (`Workloads/Development`) of an OU id, read upwards with ListParents. */
@@ -113,17 +111,15 @@ export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | 
 
 /** Every account under an OU, recursively through nested OUs, every page read. */
 export async function accountsUnderOu(ctx: AwsCtx, parentId: string): Promise<Account[]> {
-  const direct = await collectPages(async (token) => {
-    const out = await withRetry(
-      "organizations:ListAccountsForParent",
-      () =>
-        ctx.clients.organizations.send(
-          new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.Accounts ?? [], next: out.NextToken };
-  });
+  const direct = await pagedList(
+    "organizations:ListAccountsForParent",
+    ctx.retry,
+    (token) =>
+      ctx.clients.organizations.send(
+        new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
+      ),
+    (out) => out.Accounts,
+  );
   const nested = await Promise.all(
     (await childOus(ctx, parentId)).map((ou) => accountsUnderOu(ctx, ou.Id as string)),
   );
@@ -132,14 +128,12 @@ export async function accountsUnderOu(ctx: AwsCtx, parentId: string): Promise<Ac
 
 /** Every account in the organisation, every page read. */
 export async function listAccounts(ctx: AwsCtx): Promise<Account[]> {
-  return collectPages(async (token) => {
-    const out = await withRetry(
-      "organizations:ListAccounts",
-      () => ctx.clients.organizations.send(new ListAccountsCommand({ NextToken: token })),
-      ctx.retry,
-    );
-    return { items: out.Accounts ?? [], next: out.NextToken };
-  });
+  return pagedList(
+    "organizations:ListAccounts",
+    ctx.retry,
+    (token) => ctx.clients.organizations.send(new ListAccountsCommand({ NextToken: token })),
+    (out) => out.Accounts,
+  );
 }
 
 /** The account in the organisation that uses this email, if any (emails compare case-insensitively). */
@@ -200,17 +194,15 @@ export async function findGroupId(
 
 /** Permission set name -> ARN for the whole instance. */
 export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promise<Map<string, string>> {
-  const arns = await collectPages(async (token) => {
-    const out = await withRetry(
-      "sso:ListPermissionSets",
-      () =>
-        ctx.clients.ssoAdmin.send(
-          new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.PermissionSets ?? [], next: out.NextToken };
-  });
+  const arns = await pagedList(
+    "sso:ListPermissionSets",
+    ctx.retry,
+    (token) =>
+      ctx.clients.ssoAdmin.send(
+        new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token }),
+      ),
+    (out) => out.PermissionSets,
+  );
   const byName = new Map<string, string>();
   for (const arn of arns) {
     const out = await withRetry(

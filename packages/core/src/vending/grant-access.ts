@@ -3,7 +3,7 @@ import {
   DescribeAccountAssignmentCreationStatusCommand,
   ListAccountAssignmentsCommand,
 } from "@aws-sdk/client-sso-admin";
-import { collectPages } from "../aws/paginate";
+import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError, DeadlineExceededError } from "../errors";
@@ -17,22 +17,20 @@ type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" 
 export const MAX_OUTSTANDING_ASSIGNMENTS = 10;
 
 async function existingGroupIds(ctx: Ctx, instanceArn: string, accountId: string, permissionSetArn: string) {
-  const assignments = await collectPages(async (token) => {
-    const out = await withRetry(
-      "sso:ListAccountAssignments",
-      () =>
-        ctx.clients.ssoAdmin.send(
-          new ListAccountAssignmentsCommand({
-            InstanceArn: instanceArn,
-            AccountId: accountId,
-            PermissionSetArn: permissionSetArn,
-            NextToken: token,
-          }),
-        ),
-      ctx.retry,
-    );
-    return { items: out.AccountAssignments ?? [], next: out.NextToken };
-  });
+  const assignments = await pagedList(
+    "sso:ListAccountAssignments",
+    ctx.retry,
+    (token) =>
+      ctx.clients.ssoAdmin.send(
+        new ListAccountAssignmentsCommand({
+          InstanceArn: instanceArn,
+          AccountId: accountId,
+          PermissionSetArn: permissionSetArn,
+          NextToken: token,
+        }),
+      ),
+    (out) => out.AccountAssignments,
+  );
   return new Set(assignments.filter((a) => a.PrincipalType === "GROUP").map((a) => a.PrincipalId));
 }
 
