@@ -20,6 +20,8 @@ export async function publishSafely(
 /** Step `recordSuccess`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
   const accountId = accountIdOf(state);
+  // Run twice (a Lambda retry after a lost response): the account is announced once.
+  if ((await ctx.store.get(state.requestId))?.status === "SUCCEEDED") return { accountId };
   await ctx.store.complete(
     state.requestId,
     { accountId, ouId: state.resolved.ouId },
