@@ -64,6 +64,8 @@ describe("finishRun", () => {
     );
 
     expect(outcome.status).toBe("FAILED");
+    expect(await finishRun(ctx, { runId: "run-1" }, "arn")).toEqual({ runId: "run-1", status: "FAILED" });
+    expect(events.events).toHaveLength(1);
     expect(events.events[0]).toMatchObject({
       detailType: "Sandbox Cleanup Completed",
       detail: {

@@ -137,6 +137,8 @@ export async function finishRun(
   const runId = input.runId ?? executionArn.split(":").at(-1) ?? "";
   const stored = await ctx.runs.getRun(runId);
   if (!stored) throw new NotFoundError(`No clean-up run ${runId}`);
+  // Run twice (a Lambda retry after a lost response): the report is announced once.
+  if (stored.status !== "RUNNING" && stored.endedAt) return { runId, status: stored.status };
   // Every planned account appears in the report, even one whose task never reported.
   for (const account of input.planned ?? []) {
     if (!stored.accounts.some((a) => a.accountId === account.accountId)) {
