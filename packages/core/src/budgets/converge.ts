@@ -9,28 +9,14 @@ import {
   type Subscriber,
   UpdateBudgetCommand,
 } from "@aws-sdk/client-budgets";
-import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import { awsErrorName } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { TerminalAwsError } from "../errors";
+import { managementAccountId } from "../vending/directory";
 import { type BudgetSpec, specFingerprint } from "./spec";
 
 type Ctx = Pick<CoreContext, "clients" | "retry" | "logger" | "store">;
-
-/** The payer (management) account id, which owns every budget. */
-export async function payerAccountId(ctx: Ctx): Promise<string> {
-  const out = await withRetry(
-    "organizations:DescribeOrganization",
-    () => ctx.clients.organizations.send(new DescribeOrganizationCommand({})),
-    ctx.retry,
-  );
-  const id = out.Organization?.MasterAccountId;
-  if (!id)
-    throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
-  return id;
-}
 
 function budgetOf(spec: BudgetSpec): Budget {
   return {
@@ -80,7 +66,7 @@ export type BudgetOutcome = "created" | "updated" | "unchanged";
  * rewrites their subscribers). The applied spec's fingerprint is kept in the store.
  */
 export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string): Promise<BudgetOutcome> {
-  const owner = payer ?? (await payerAccountId(ctx));
+  const owner = payer ?? (await managementAccountId(ctx));
   const fingerprint = specFingerprint(spec);
   const existing = await describeBudget(ctx, owner, spec.budgetName);
   if (!existing) {

@@ -1,9 +1,8 @@
 import { DescribeBudgetsCommand } from "@aws-sdk/client-budgets";
-import type { Account } from "@aws-sdk/client-organizations";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
-import { accountsUnderOu, resolveOu } from "../vending/directory";
-import { convergeBudget, payerAccountId } from "./converge";
+import { activeAccountsUnder, managementAccountId } from "../vending/directory";
+import { convergeBudget } from "./converge";
 import { BUDGET_PREFIX, budgetSpec } from "./spec";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store" | "resources">;
@@ -18,7 +17,7 @@ export interface ReconcileResult {
  * no Quartermaster budget the default one. Existing Quartermaster budgets are left as they are.
  */
 export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
-  const payer = await payerAccountId(ctx);
+  const payer = await managementAccountId(ctx);
   const budgets = await pagedList(
     "budgets:DescribeBudgets",
     ctx.retry,
@@ -30,21 +29,11 @@ export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
       .filter((b) => b.BudgetName?.startsWith(BUDGET_PREFIX))
       .flatMap((b) => b.CostFilters?.LinkedAccount ?? []),
   );
-  const accounts = new Map<string, Account>();
-  for (const path of ctx.config.budgetOuPaths) {
-    const ou = await resolveOu(ctx, path);
-    if (!ou) {
-      ctx.logger.warn("Configured budget OU does not exist", { ou: path });
-      continue;
-    }
-    for (const account of await accountsUnderOu(ctx, ou.id))
-      if (account.Id) accounts.set(account.Id, account);
-  }
+  const { accounts, missing } = await activeAccountsUnder(ctx, ctx.config.budgetOuPaths);
+  if (missing.length) ctx.logger.warn("Configured budget OUs do not exist", { missing });
   const result: ReconcileResult = { created: [], unchanged: 0 };
-  for (const account of [...accounts.values()].sort((a, b) =>
-    (a.Id as string).localeCompare(b.Id as string),
-  )) {
-    if ((account.State ?? account.Status) !== "ACTIVE" || account.Id === payer) continue;
+  for (const account of accounts) {
+    if (account.Id === payer) continue;
     if (covered.has(account.Id as string)) {
       result.unchanged++;
       continue;

@@ -2,6 +2,7 @@ import { GetGroupIdCommand } from "@aws-sdk/client-identitystore";
 import {
   type Account,
   DescribeOrganizationalUnitCommand,
+  DescribeOrganizationCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -124,6 +125,43 @@ export async function accountsUnderOu(ctx: AwsCtx, parentId: string): Promise<Ac
     (await childOus(ctx, parentId)).map((ou) => accountsUnderOu(ctx, ou.Id as string)),
   );
   return [...direct, ...nested.flat()];
+}
+
+/**
+ * The ACTIVE accounts under the given OU paths or ids, nested OUs included, each once and
+ * sorted by id; `missing` lists the paths that do not exist.
+ */
+export async function activeAccountsUnder(
+  ctx: AwsCtx,
+  ouRefs: string[],
+): Promise<{ accounts: Account[]; missing: string[] }> {
+  const seen = new Map<string, Account>();
+  const missing: string[] = [];
+  for (const ref of ouRefs) {
+    const ou = await resolveOu(ctx, ref);
+    if (!ou) {
+      missing.push(ref);
+      continue;
+    }
+    for (const account of await accountsUnderOu(ctx, ou.id)) if (account.Id) seen.set(account.Id, account);
+  }
+  const accounts = [...seen.values()]
+    .filter((a) => (a.State ?? a.Status) === "ACTIVE")
+    .sort((a, b) => (a.Id as string).localeCompare(b.Id as string));
+  return { accounts, missing };
+}
+
+/** The management (payer) account of the organisation. */
+export async function managementAccountId(ctx: AwsCtx): Promise<string> {
+  const out = await withRetry(
+    "organizations:DescribeOrganization",
+    () => ctx.clients.organizations.send(new DescribeOrganizationCommand({})),
+    ctx.retry,
+  );
+  const id = out.Organization?.MasterAccountId;
+  if (!id)
+    throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
+  return id;
 }
 
 /** Every account in the organisation, every page read. */
