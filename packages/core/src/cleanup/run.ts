@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { publishSafely } from "../events/publisher";
 import { findForbiddenKeys, toFieldIssues } from "../vending/request";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
@@ -165,12 +166,8 @@ export async function finishRun(
     skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
     failures,
   };
-  try {
-    await ctx.events.publish(SANDBOX_CLEANUP_COMPLETED, detail);
-  } catch (publishError) {
-    // The report is stored either way; a lost notification must not fail the run.
-    ctx.logger.error("Could not publish Sandbox Cleanup Completed", { runId, error: publishError });
-  }
+  // The report is stored either way; a lost notification must not fail the run.
+  await publishSafely(ctx, SANDBOX_CLEANUP_COMPLETED, detail);
   return { runId, status };
 }
 

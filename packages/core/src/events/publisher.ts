@@ -1,3 +1,4 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { type RetryPolicy, withRetry } from "../aws/retry";
 import { TransientAwsError } from "../errors";
@@ -38,5 +39,21 @@ export class EventBridgePublisher implements EventPublisher {
         `events:PutEvents rejected ${detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
       );
     }
+  }
+}
+
+/**
+ * Publishes a domain event; a failure is logged as an error and never fails the caller,
+ * since notifications must never fail provisioning or a clean-up (DESIGN rule 6).
+ */
+export async function publishSafely(
+  ctx: { events: EventPublisher; logger: Logger },
+  detailType: string,
+  detail: object,
+): Promise<void> {
+  try {
+    await ctx.events.publish(detailType, detail);
+  } catch (error) {
+    ctx.logger.error("Could not publish domain event", { detailType, error });
   }
 }

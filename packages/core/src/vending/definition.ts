@@ -1,4 +1,4 @@
-import { type AslDefinition, lambdaTask } from "../workflow/asl";
+import { type AslDefinition, lambdaTask, taskRetry } from "../workflow/asl";
 
 /** The Lambda tasks of `vend-account`; each is its own function with its own IAM policy. */
 export const VEND_TASKS = [
@@ -28,6 +28,16 @@ export const VEND_TASK_STATES: Record<string, VendTask> = {
 /** Wait states of `vend-account`; the local runner shortens them through overrides. */
 export const VEND_WAIT_STATES = ["WaitForAccountCreation", "WaitForGrants"] as const;
 
+/** Waiting for one of the five CreateAccount slots: up to about an hour, jittered. */
+export const CREATE_SLOT_RETRY = {
+  ErrorEquals: ["CreateSlotUnavailableError"],
+  IntervalSeconds: 30,
+  MaxAttempts: 40,
+  BackoffRate: 1.2,
+  MaxDelaySeconds: 120,
+  JitterStrategy: "FULL",
+};
+
 /**
  * The `vend-account` state machine, in JSONPath ASL. The deployed and the local runner both use this.
  * There is no Catch: a step that fails ends the execution at that step, so a redrive resumes there.
@@ -42,17 +52,7 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
       CreateAccount: lambdaTask(arns.createAccount, {
         resultPath: "$.create",
         next: "CheckAccountCreation",
-        // Waiting for one of the five CreateAccount slots: up to about an hour, jittered.
-        extraRetry: [
-          {
-            ErrorEquals: ["CreateSlotUnavailableError"],
-            IntervalSeconds: 30,
-            MaxAttempts: 40,
-            BackoffRate: 1.2,
-            MaxDelaySeconds: 120,
-            JitterStrategy: "FULL",
-          },
-        ],
+        extraRetry: [CREATE_SLOT_RETRY],
       }),
       CheckAccountCreation: lambdaTask(arns.checkAccountCreation, {
         resultPath: "$.creation",
@@ -109,3 +109,8 @@ export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefini
     },
   };
 }
+
+/** Every error name some `vend-account` Task retries: a task failing with one is not necessarily the end. */
+export const VEND_RETRIED_ERRORS: ReadonlySet<string> = new Set(
+  [...taskRetry(), CREATE_SLOT_RETRY].flatMap((retrier) => retrier.ErrorEquals as string[]),
+);

@@ -1,10 +1,8 @@
 import type { CoreContext } from "../context";
-import { RETRYABLE_ERROR_NAMES } from "../errors";
-import { LAMBDA_SERVICE_ERRORS } from "../workflow/asl";
+import { publishSafely } from "../events/publisher";
 import type { ExecutionStatusChange } from "../workflow/execution-events";
-import type { VendTask } from "./definition";
+import { VEND_RETRIED_ERRORS, type VendTask } from "./definition";
 import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
-import { describeCaught, publishSafely } from "./finish";
 import { VEND_STEPS, type VendStep } from "./record";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots">;
@@ -21,13 +19,25 @@ export const STEP_OF_TASK: Record<VendTask, VendStep | "record"> = {
   recordSuccess: "record",
 };
 
-/** Errors the state machine retries: a task failing with one of these is not necessarily the end. */
+/** Whether the state machine retries this error, read from the definition's own Retry policies. */
 export function retriedByWorkflow(errorName: string): boolean {
-  return (
-    (RETRYABLE_ERROR_NAMES as readonly string[]).includes(errorName) ||
-    errorName === "CreateSlotUnavailableError" ||
-    LAMBDA_SERVICE_ERRORS.includes(errorName)
-  );
+  return VEND_RETRIED_ERRORS.has(errorName);
+}
+
+/**
+ * An execution's `{error, cause}` as code and message. Lambda wraps the cause as JSON; task errors
+ * carry their code in front of the message (see toWorkflowError).
+ */
+export function describeCaught(error: { Error: string; Cause?: string }): { code: string; message: string } {
+  let message = error.Cause ?? error.Error;
+  try {
+    const parsed = JSON.parse(error.Cause ?? "");
+    if (parsed && typeof parsed.errorMessage === "string") message = parsed.errorMessage;
+  } catch {
+    // Not JSON: the local interpreter passes the error message as it is.
+  }
+  const coded = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(message);
+  return coded ? { code: coded[1] as string, message: coded[2] as string } : { code: error.Error, message };
 }
 
 function isVendStep(name: string): name is VendStep {

@@ -3,10 +3,11 @@ import type { VendStep } from "./record";
 
 type Ctx = Pick<CoreContext, "store" | "clock">;
 
-/** Marks a step RUNNING in the request record. */
-export async function stepStarted(ctx: Ctx, requestId: string, name: VendStep): Promise<void> {
+/** Marks a step RUNNING in the request record and returns when it started. */
+export async function stepStarted(ctx: Ctx, requestId: string, name: VendStep): Promise<string> {
   const at = ctx.clock().toISOString();
   await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: at }, at);
+  return at;
 }
 
 /** Marks a step SUCCEEDED, keeping the time it started. */
@@ -20,15 +21,14 @@ export async function stepSucceeded(
   await ctx.store.putStep(requestId, { name, status: "SUCCEEDED", startedAt, endedAt: at }, at);
 }
 
-/** Runs a one-shot step between RUNNING and SUCCEEDED records; failures are recorded by the workflow's Catch. */
+/** Runs a one-shot step between RUNNING and SUCCEEDED records; a failure is recorded by the task wrapper or the execution monitor. */
 export async function tracked<T>(
   ctx: Ctx,
   requestId: string,
   name: VendStep,
   run: () => Promise<T>,
 ): Promise<T> {
-  const startedAt = ctx.clock().toISOString();
-  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt }, startedAt);
+  const startedAt = await stepStarted(ctx, requestId, name);
   const result = await run();
   await stepSucceeded(ctx, requestId, name, startedAt);
   return result;

@@ -1,3 +1,5 @@
+import { RETRYABLE_ERROR_NAMES } from "../errors";
+
 /** Minimal typing of the Amazon States Language states Quartermaster uses (JSONPath mode). */
 export type AslState = Record<string, unknown> & { Type: string };
 
@@ -27,7 +29,7 @@ export function taskRetry(): Record<string, unknown>[] {
       JitterStrategy: "FULL",
     },
     {
-      ErrorEquals: ["TransientAwsError"],
+      ErrorEquals: [...RETRYABLE_ERROR_NAMES],
       IntervalSeconds: 2,
       MaxAttempts: 5,
       BackoffRate: 2,
