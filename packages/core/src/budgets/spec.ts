@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../canonical-json";
 import type { Config } from "../config/config";
 import type { VendRequest } from "../vending/request";
-import { canonicalJson } from "../vending/submit";
 
 export interface BudgetNotificationSpec {
   type: "ACTUAL" | "FORECASTED";

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
-import { findForbiddenKeys, toFieldIssues } from "../vending/request";
+import { findForbiddenKeys, toFieldIssues } from "../validation";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Page } from "../store/request-store";
+import { toFieldIssues } from "../validation";
 import { REQUEST_STATUSES, type StepRecord, VEND_STEPS, type VendRequestRecord } from "./record";
 import { startExecution } from "./submit";
 
@@ -63,10 +64,7 @@ export async function listRequests(
 ): Promise<Page<RequestView>> {
   const parsed = ListQuerySchema.safeParse(query);
   if (!parsed.success) {
-    throw new ValidationError(
-      "Invalid query",
-      parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(query)", message: i.message })),
-    );
+    throw new ValidationError("Invalid query", toFieldIssues(parsed.error, "(query)"));
   }
   const page = await ctx.store.list({
     status: parsed.data.status as VendRequestRecord["status"] | undefined,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type FieldIssue, ValidationError } from "../errors";
+import { ValidationError } from "../errors";
+import { findForbiddenKeys, toFieldIssues } from "../validation";
 
 // Printable ASCII without brackets or quotes: the name becomes a granted profile
 // name (`assume <name>/<PermissionSet>`), where those characters break parsing.
@@ -79,30 +80,6 @@ export type VendRequest = z.infer<typeof VendRequestSchema> & { ou: string };
 export const IdempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 _ -");
-
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-
-/** Lists every `__proto__`/`constructor`/`prototype` key anywhere in a parsed JSON value. */
-export function findForbiddenKeys(value: unknown, path: string[] = []): FieldIssue[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => findForbiddenKeys(v, [...path, String(i)]));
-  if (value === null || typeof value !== "object") return [];
-  return Object.keys(value).flatMap((key) => {
-    const here = [...path, key];
-    const own = FORBIDDEN_KEYS.has(key)
-      ? [{ path: here.join("."), message: `key "${key}" is not allowed` }]
-      : [];
-    return [...own, ...findForbiddenKeys((value as Record<string, unknown>)[key], here)];
-  });
-}
-
-/** Converts zod issues into the API's field-level details. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
-    message:
-      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
-  }));
-}
 
 /** Validates a parsed body against the contract, listing every failing field. */
 export function parseVendRequest(body: unknown, defaultOu: string): VendRequest {

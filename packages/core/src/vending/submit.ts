@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
 import {
@@ -24,18 +25,6 @@ export interface SubmitResult {
   record: VendRequestRecord;
   /** False when an identical earlier request was returned instead. */
   created: boolean;
-}
-
-/** Canonical JSON: object keys sorted, so equal payloads hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function payloadHash(request: VendRequest): string {

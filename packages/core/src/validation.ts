@@ -1,0 +1,26 @@
+import type { z } from "zod";
+import type { FieldIssue } from "./errors";
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Lists every `__proto__`/`constructor`/`prototype` key anywhere in a parsed JSON value. */
+export function findForbiddenKeys(value: unknown, path: string[] = []): FieldIssue[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => findForbiddenKeys(v, [...path, String(i)]));
+  if (value === null || typeof value !== "object") return [];
+  return Object.keys(value).flatMap((key) => {
+    const here = [...path, key];
+    const own = FORBIDDEN_KEYS.has(key)
+      ? [{ path: here.join("."), message: `key "${key}" is not allowed` }]
+      : [];
+    return [...own, ...findForbiddenKeys((value as Record<string, unknown>)[key], here)];
+  });
+}
+
+/** Converts zod issues into the API's field-level details. */
+export function toFieldIssues(error: z.ZodError, root = "(body)"): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || root,
+    message:
+      issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
+  }));
+}
