@@ -85,6 +85,12 @@ function describeRequest(view: RequestView): string {
   return lines.join("\n");
 }
 
+const requestPath = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
+
+/** What `qm` prints after the API accepted a vend or a retry. */
+const acceptedNote = (requestId: string, status: string) =>
+  `${requestId}  ${status}\nwatch with: qm status ${requestId} --watch`;
+
 function splitPair(value: string, flag: string): [string, string] {
   const i = value.indexOf("=");
   if (i <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got "${value}"`);
@@ -124,12 +130,7 @@ async function vend(args: string[], io: Io): Promise<number> {
     status: string;
     executionArn?: string;
   }>("POST", "/accounts", body, key ? { "idempotency-key": key } : {});
-  print(
-    io,
-    values.json,
-    res,
-    () => `${res.requestId}  ${res.status}\nwatch with: qm status ${res.requestId} --watch`,
-  );
+  print(io, values.json, res, () => acceptedNote(res.requestId, res.status));
   return 0;
 }
 
@@ -138,7 +139,7 @@ async function status(args: string[], io: Io): Promise<number> {
   const id = positionals[0];
   if (!id) throw new UsageError("qm status needs a request id");
   const client = clientFor(io, values.api);
-  const path = `/accounts/requests/${encodeURIComponent(id)}`;
+  const path = requestPath(id);
   let view = await client.request<RequestView>("GET", path);
   let frame = 0;
   let lastReported = "";
@@ -217,10 +218,7 @@ async function retry(args: string[], io: Io): Promise<number> {
     const results: { requestId: string; status: string; error?: string }[] = [];
     for (const target of targets) {
       try {
-        const view = await client.request<RequestView>(
-          "POST",
-          `/accounts/requests/${encodeURIComponent(target.requestId)}/retry`,
-        );
+        const view = await client.request<RequestView>("POST", `${requestPath(target.requestId)}/retry`);
         results.push({ requestId: view.requestId, status: view.status });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
@@ -239,16 +237,8 @@ async function retry(args: string[], io: Io): Promise<number> {
   }
   const id = positionals[0];
   if (!id) throw new UsageError("qm retry needs a request id, or --all-failed");
-  const view = await client.request<RequestView>(
-    "POST",
-    `/accounts/requests/${encodeURIComponent(id)}/retry`,
-  );
-  print(
-    io,
-    values.json,
-    view,
-    () => `${view.requestId}  ${view.status}\nwatch with: qm status ${view.requestId} --watch`,
-  );
+  const view = await client.request<RequestView>("POST", `${requestPath(id)}/retry`);
+  print(io, values.json, view, () => acceptedNote(view.requestId, view.status));
   return 0;
 }
 

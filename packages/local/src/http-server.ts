@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { lambdaContextFor } from "./lambda-context";
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,
@@ -52,23 +53,6 @@ async function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge:
     chunks.push(chunk as Buffer);
   }
   return { body: Buffer.concat(chunks).toString("utf8"), tooLarge: false };
-}
-
-function localContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "qm-local-api",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:qm-local-api",
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: "/aws/lambda/qm-local-api",
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /** Serves API Gateway HTTP API routes through a Lambda handler, as payload format 2.0 events. */
@@ -132,7 +116,7 @@ export function createApiServer(handler: ApiHandler, routeKeys: string[]): Serve
           timeEpoch: Date.now(),
         },
       } as APIGatewayProxyEventV2;
-      const result = await handler(event, localContext());
+      const result = await handler(event, lambdaContextFor("qm-local-api", 30_000));
       const outHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
       send(result.statusCode ?? 200, result.body ?? "", outHeaders);

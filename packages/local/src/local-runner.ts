@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type {
   ExecutionInfo,
@@ -9,6 +8,7 @@ import type { AslDefinition } from "@quartermaster/core/workflow/asl";
 import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import { lambdaContextFor } from "./lambda-context";
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); provide it on Node 20, here only.
 const promiseCtor = Promise as PromiseConstructor & { withResolvers?: unknown };
@@ -43,23 +43,6 @@ interface LocalExecution {
   status: ExecutionInfo["status"];
   error?: string;
   done: Promise<void>;
-}
-
-function lambdaContextFor(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: "512",
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /**
@@ -99,7 +82,10 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       taskNames.map((state) => [
         state,
         (event: unknown) =>
-          (spec.tasks[state] as LocalTaskHandler)(event as never, lambdaContextFor(`qm-local-${state}`)),
+          (spec.tasks[state] as LocalTaskHandler)(
+            event as never,
+            lambdaContextFor(`qm-local-${state}`, 900_000),
+          ),
       ]),
     );
     const retryIntervalOverrides = Object.fromEntries(

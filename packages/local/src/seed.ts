@@ -1,5 +1,5 @@
 import {
-  CloudFormationClient,
+  type CloudFormationClient,
   CreateStackCommand,
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
@@ -27,7 +27,8 @@ import {
   ListPermissionSetsCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { createAwsClients } from "@quartermaster/core/aws/clients";
+import { defaultRetryPolicy } from "@quartermaster/core/aws/retry";
 import { TABLE_KEYS } from "@quartermaster/core/store/table";
 import { REFERENCE_ORG, topicTemplate } from "./reference-org";
 
@@ -119,23 +120,17 @@ export async function ensureAccount(
 }
 
 /** A CloudFormation client inside a member account (moto maps assumed-role credentials to the account). */
+/**
+ * A CloudFormation client inside a member account, through the production client factory
+ * (moto maps assumed-role credentials to the account). No plugins: faults never hit the seed.
+ */
 export async function memberCloudFormation(region: string, accountId: string): Promise<CloudFormationClient> {
-  const sts = new STSClient({ region });
-  const out = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`,
-      RoleSessionName: "seed",
-    }),
-  );
-  const c = out.Credentials;
-  return new CloudFormationClient({
+  const clients = createAwsClients({
     region,
-    credentials: {
-      accessKeyId: c?.AccessKeyId ?? "",
-      secretAccessKey: c?.SecretAccessKey ?? "",
-      sessionToken: c?.SessionToken,
-    },
+    memberRoleName: "OrganizationAccountAccessRole",
+    retryPolicy: defaultRetryPolicy,
   });
+  return clients.memberCloudFormation(accountId, region);
 }
 
 /** Creates a stack unless one with that name already exists (and is not deleted). */
