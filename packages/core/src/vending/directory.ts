@@ -186,6 +186,18 @@ export async function identityCenter(ctx: Ctx): Promise<IdentityCenter> {
   if (configured.instanceArn && configured.identityStoreId) {
     return { instanceArn: configured.instanceArn, identityStoreId: configured.identityStoreId };
   }
+  // An organisation's Identity Center instance does not change: look it up once per process (per client).
+  const known = discoveredInstances.get(ctx.clients.ssoAdmin);
+  if (known) return known;
+  const found = await discoverIdentityCenter(ctx);
+  discoveredInstances.set(ctx.clients.ssoAdmin, found);
+  return found;
+}
+
+const discoveredInstances = new WeakMap<object, IdentityCenter>();
+
+async function discoverIdentityCenter(ctx: Ctx): Promise<IdentityCenter> {
+  const configured = ctx.config.identityCenter;
   const out = await withRetry(
     "sso:ListInstances",
     () => ctx.clients.ssoAdmin.send(new ListInstancesCommand({})),
