@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { ListAccountsCommand, ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../packages/local/src/emulator";
-import { npmStart, waitForOutput } from "../support/npm-start";
+import { killLeftovers, npmStart, stop, waitForOutput } from "../support/npm-start";
 
 /** Processes whose command line mentions this port (the emulator's or the API's). */
 function processesOn(port: number): string[] {
@@ -11,16 +11,12 @@ function processesOn(port: number): string[] {
   return out.split("\n").filter((line) => line.includes("moto.server") && line.includes(`-p ${port}`));
 }
 
-const started: ReturnType<typeof npmStart>[] = [];
-afterAll(() => {
-  for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
-});
+afterAll(killLeftovers);
 
 describe("npm start", () => {
   it("serves the API on the emulator, vends an account, and leaves no process behind after SIGTERM", async () => {
     const port = await freePort();
     const app = npmStart({ PORT: String(port), QM_LOCAL_WAIT_MS: "50" });
-    started.push(app);
     const { child } = app;
 
     const ready = await waitForOutput(child, app.output, /^ready api=(\S+) aws=(\S+)$/m, 90_000);
@@ -59,12 +55,8 @@ describe("npm start", () => {
 
     const emulatorPort = Number(new URL(aws).port);
     expect(processesOn(emulatorPort)).toHaveLength(1);
-    const exited = new Promise<string>((resolve) =>
-      child.once("exit", (code, signal) => resolve(`${code}/${signal}`)),
-    );
-    child.kill("SIGTERM");
     // npm re-raises the signal its script ended on; either way it must be a clean stop.
-    expect(["0/null", "null/SIGTERM"]).toContain(await exited);
+    expect(["0/null", "null/SIGTERM"]).toContain(await stop(child, "SIGTERM"));
     await new Promise((r) => setTimeout(r, 300));
     expect(processesOn(emulatorPort)).toEqual([]);
     await expect(fetch(`${api}/health`)).rejects.toThrow();
@@ -77,7 +69,6 @@ describe("npm start", () => {
     );
     try {
       const app = npmStart({ PORT: String(port) });
-      started.push(app);
       const code = await new Promise<number | null>((resolve) => app.child.once("exit", (c) => resolve(c)));
 
       expect(code).not.toBe(0);

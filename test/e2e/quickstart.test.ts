@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../packages/local/src/emulator";
-import { npmStart, stop, waitForOutput } from "../support/npm-start";
+import { killLeftovers, npmStart, stop, waitForOutput } from "../support/npm-start";
 
 const exec = promisify(execFile);
 
@@ -16,16 +16,12 @@ function quickstartScript(port: number): string {
   return blocks.join("\n").replaceAll("127.0.0.1:8787", `127.0.0.1:${port}`);
 }
 
-const started: ReturnType<typeof npmStart>[] = [];
-afterAll(() => {
-  for (const s of started) if (s.child.exitCode === null) s.child.kill("SIGKILL");
-});
+afterAll(killLeftovers);
 
 describe("the README quickstart", () => {
   it("runs every command against npm start, shows the Slack message, and stops on Ctrl-C", async () => {
     const port = await freePort();
     const app = npmStart({ PORT: String(port), QM_LOCAL_WAIT_MS: "50", SLACK_WEBHOOK_URL: "" });
-    started.push(app);
     await waitForOutput(app.child, app.output, /^ready api=\S+ aws=\S+$/m, 90_000);
 
     const { stdout } = await exec("bash", ["-euo", "pipefail", "-c", quickstartScript(port)], {

@@ -1,11 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 
-/** `npm start` as a user runs it, with output collected. */
+const started: ChildProcess[] = [];
+
+/** Kills whatever `npm start` a test left running (call from afterAll). */
+export function killLeftovers(): void {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+/** `npm start` as a user runs it, with output collected; `killLeftovers` ends it if a test did not. */
 export function npmStart(env: Record<string, string>) {
   const child = spawn("npm", ["start", "--silent"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  started.push(child);
   const output = { stdout: "", stderr: "" };
   child.stdout?.on("data", (c: Buffer) => {
     output.stdout += c.toString();
