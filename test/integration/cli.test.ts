@@ -78,7 +78,7 @@ describe("qm against the API", () => {
 
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/422 VALIDATION_FAILED/);
-    expect(res.err).toMatch(/name: must not contain brackets/);
+    expect(res.err).toMatch(/name: may use letters, digits/);
     expect(res.err).toMatch(/email:/);
   });
 

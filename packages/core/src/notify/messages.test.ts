@@ -6,6 +6,7 @@ import {
   parseBudgetAlert,
   vendingFailedMessage,
 } from "./messages";
+import { renderText } from "./notifier";
 
 const text = (m: { blocks: { text?: { text: string } }[] }) =>
   m.blocks.map((b) => b.text?.text ?? "").join("\n");
@@ -36,6 +37,30 @@ describe("accountReadyMessage", () => {
     expect(body).toContain("$100/month");
     expect(body).toContain("assume payments-dev/AdministratorAccess\nassume payments-dev/ReadOnlyAccess");
     expect(message.text).toContain("assume payments-dev/AdministratorAccess");
+  });
+
+  it("writes the granted profile name, spaces as dashes, in the assume line", () => {
+    const message = accountReadyMessage({
+      requestId: "req-2",
+      accountId: "123456789012",
+      accountName: "payments dev.v2",
+      email: "aws+pd@example.com",
+      ouPath: "Sandbox",
+      access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
+    });
+
+    expect(text(message)).toContain("assume payments-dev.v2/AdministratorAccess");
+  });
+});
+
+describe("renderText", () => {
+  it("drops the bold markers but keeps a star that is part of a value", () => {
+    const rendered = renderText({
+      text: "x",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "*Requested by:* a*b@example.com *x*" } }],
+    });
+
+    expect(rendered).toContain("Requested by: a*b@example.com x");
   });
 });
 

@@ -1,5 +1,6 @@
 import type { SandboxCleanupCompleted } from "../cleanup/events";
 import type { AccountReady, AccountVendingFailed } from "../vending/events";
+import { profileName } from "../vending/request";
 import type { ExecutionStatusChange } from "../workflow/execution-events";
 
 /** A Slack incoming-webhook payload: Block Kit blocks and the plain-text fallback. */
@@ -21,7 +22,7 @@ export function executionConsoleUrl(executionArn: string): string {
 /** The `assume` lines (granted) a user with each permission set types next. */
 export function assumeLines(accountName: string, access: AccountReady["access"]): string[] {
   const sets = [...new Set(access.flatMap((a) => a.permissionSets))];
-  return sets.map((ps) => `assume ${accountName}/${ps}`);
+  return sets.map((ps) => `assume ${profileName(accountName)}/${ps}`);
 }
 
 export function accountReadyMessage(event: AccountReady & { portalUrl?: string }): SlackMessage {

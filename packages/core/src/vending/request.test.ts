@@ -27,8 +27,25 @@ describe("parseVendRequest", () => {
     ["a name with non-ASCII", "équipe"],
     ["an empty name", ""],
     ["a name over 50 characters", "x".repeat(51)],
+    ["a name with a shell separator", "x;touch pwned;"],
+    ["a name with a variable", "$HOME"],
+    ["a name with a pipe", "a|b"],
+    ["a name with a slash", "a/b"],
+    ["a name with a star", "a*b"],
+    ["a name that looks like an option", "-rf"],
+    ["a name ending with a dot", "team."],
   ])("rejects %s", (_label, name) => {
     expect(issuesFor({ ...vendRequest(), name })).toEqual(["name"]);
+  });
+
+  it.each(["payments-dev", "Team 1.v2_x", "a", "9"])("accepts the name %s", (name) => {
+    expect(issuesFor({ ...vendRequest(), name })).toEqual([]);
+  });
+
+  it("refuses user tags under quartermaster:, which Quartermaster writes itself", () => {
+    expect(issuesFor({ ...vendRequest(), tags: { "Quartermaster:request-id": "x" } })).toEqual([
+      "tags.Quartermaster:request-id",
+    ]);
   });
 
   it.each([

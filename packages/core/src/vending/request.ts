@@ -2,10 +2,9 @@ import { z } from "zod";
 import { ValidationError } from "../errors";
 import { findForbiddenKeys, toFieldIssues } from "../validation";
 
-// Printable ASCII without brackets or quotes: the name becomes a granted profile
-// name (`assume <name>/<PermissionSet>`), where those characters break parsing.
-const ACCOUNT_NAME = /^[\x20-\x7E]+$/;
-const NAME_FORBIDDEN = /[[\]{}()<>"'`]/;
+// The name becomes a granted profile name pasted into a shell (`assume <name>/<PermissionSet>`):
+// only characters no shell reads as syntax, and nothing that starts an option or a path.
+const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]*[A-Za-z0-9])?$/;
 // AWS Organizations' CreateAccount email rules, plus a dotted domain.
 const EMAIL = /^[^\s"'()<>[\]:;,\\|%&@]+@[^\s"'()<>[\]:;,\\|%&@]+\.[^\s"'()<>[\]:;,\\|%&@.]+$/;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -20,9 +19,15 @@ export const AccountNameSchema = z
   .string()
   .min(1, { error: "must be 1-50 characters", abort: true })
   .max(50, { error: "must be 1-50 characters", abort: true })
-  .regex(ACCOUNT_NAME, "must be printable ASCII")
-  .refine((v) => !NAME_FORBIDDEN.test(v), "must not contain brackets or quotes")
-  .refine((v) => v.trim() === v, "must not start or end with a space");
+  .regex(
+    ACCOUNT_NAME,
+    "may use letters, digits, space, '.', '_' and '-', and must start and end with a letter or digit",
+  );
+
+/** The granted profile name of an account: its name with spaces replaced by `-`. */
+export function profileName(accountName: string): string {
+  return accountName.replace(/ /g, "-");
+}
 
 export const OuRefSchema = z
   .string()
@@ -55,7 +60,12 @@ export const TagsSchema = z
       .min(1, "tag keys must be 1-128 characters")
       .max(128, "tag keys must be 1-128 characters")
       .regex(TAG_CHARS, "tag keys may use letters, numbers, spaces and _.:/=+-@")
-      .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys must not start with aws:"),
+      .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys must not start with aws:")
+      // Quartermaster writes its own quartermaster:* tags (the request id, protection).
+      .refine(
+        (k) => !k.toLowerCase().startsWith("quartermaster:"),
+        "tag keys must not start with quartermaster:",
+      ),
     z
       .string()
       .max(256, "tag values must be at most 256 characters")
