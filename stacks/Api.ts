@@ -30,6 +30,8 @@ export function Api({ stack }: StackContext) {
         "organizations:DescribeOrganizationalUnit",
         "organizations:ListParents",
         "organizations:ListAccounts",
+        // POST /accounts/requests/{id}/retry: an account closed since is never redriven into.
+        "organizations:DescribeAccount",
       ],
       ["*"],
     ),

@@ -22,8 +22,9 @@ export function Vending({ stack, app }: StackContext) {
     createAccount: [
       allow(
         [
+          "organizations:DescribeCreateAccountStatus",
+          "organizations:DescribeAccount",
           "organizations:ListAccounts",
-          "organizations:ListCreateAccountStatus",
           "organizations:CreateAccount",
         ],
         ["*"],
@@ -32,7 +33,12 @@ export function Vending({ stack, app }: StackContext) {
       allow(["organizations:TagResource"], [org.account]),
       ...record,
     ],
-    checkAccountCreation: [allow(["organizations:DescribeCreateAccountStatus"], ["*"]), ...record],
+    checkAccountCreation: [
+      // ListAccounts and ListTagsForResource only on EMAIL_ALREADY_EXISTS, to adopt this request's own account.
+      allow(["organizations:DescribeCreateAccountStatus", "organizations:ListAccounts"], ["*"]),
+      allow(["organizations:ListTagsForResource"], [org.account]),
+      ...record,
+    ],
     placeAccount: [
       allow(["organizations:ListParents"], ["*"]),
       allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),

@@ -93,12 +93,20 @@ describe("Vending stack", () => {
       "VendcreateAccount",
       [
         "organizations:CreateAccount",
+        "organizations:DescribeAccount",
+        "organizations:DescribeCreateAccountStatus",
         "organizations:ListAccounts",
-        "organizations:ListCreateAccountStatus",
         "organizations:TagResource",
       ],
     ],
-    ["VendcheckAccountCreation", ["organizations:DescribeCreateAccountStatus"]],
+    [
+      "VendcheckAccountCreation",
+      [
+        "organizations:DescribeCreateAccountStatus",
+        "organizations:ListAccounts",
+        "organizations:ListTagsForResource",
+      ],
+    ],
     ["VendplaceAccount", ["organizations:ListParents", "organizations:MoveAccount"]],
     ["VendgrantAccess", ["sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
     ["VendcheckGrants", ["sso:DescribeAccountAssignmentCreationStatus"]],

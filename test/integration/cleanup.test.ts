@@ -1,5 +1,6 @@
 import { DescribeStacksCommand, ListStacksCommand } from "@aws-sdk/client-cloudformation";
 import {
+  CloseAccountCommand,
   DescribeOrganizationCommand,
   ListRootsCommand,
   OrganizationsClient,
@@ -82,6 +83,8 @@ beforeAll(async () => {
   await seedAccount("sbx-top", sandboxOu);
   await seedAccount("sbx-nested", `${sandboxOu}/Team/Nested`);
   await seedAccount("workload", workloadOu);
+  await seedAccount("sbx-closed", sandboxOu);
+  await org.send(new CloseAccountCommand({ AccountId: accounts["sbx-closed"] }));
 }, 120_000);
 afterAll(async () => {
   await api.close();
@@ -103,7 +106,7 @@ describe("sandbox clean-up against the emulator", () => {
   });
 
   it("deletes only unprotected sandbox stacks, importers first, in every region and nested OU, and reports it", async () => {
-    const { run } = await runToEnd({});
+    const { run } = await runToEnd({ dryRun: false });
 
     expect(run.status).toBe("SUCCEEDED");
     expect(run.accounts.map((a: { accountId: string }) => a.accountId).sort()).toEqual(
@@ -149,6 +152,38 @@ describe("sandbox clean-up against the emulator", () => {
       [accounts.workload, management].sort(),
     );
     expect(await liveStacks(accounts.workload as string, "us-east-1")).toHaveLength(STACKS.length);
+  });
+
+  it("lists a SUSPENDED sandbox account under refused, with its state, and never touches its stacks", async () => {
+    const { run } = await runToEnd({ dryRun: true });
+
+    const closed = run.refused.find((r: { accountId: string }) => r.accountId === accounts["sbx-closed"]);
+    expect(closed?.reason).toMatch(/SUSPENDED/);
+    expect(run.accounts.map((a: { accountId: string }) => a.accountId)).not.toContain(accounts["sbx-closed"]);
+  });
+
+  it.each([
+    ["no body", undefined, {}],
+    ["an empty text/plain body", "", { "content-type": "text/plain" }],
+    ["an empty JSON object", "{}", { "content-type": "application/json" }],
+  ])("starts a dry run, never a deleting one, for %s", async (_label, body, headers) => {
+    const res = await fetch(`${api.url}/cleanup/runs`, { method: "POST", headers, body });
+    const started = (await res.json()) as { dryRun: boolean; links: { self: string } };
+    await plane.runner.idle();
+    const run = (await call(api.url, "GET", started.links.self)).body;
+
+    expect(res.status).toBe(202);
+    expect(started.dryRun).toBe(true);
+    expect(run.dryRun).toBe(true);
+    expect(await liveStacks(accounts["sbx-closed"] as string, "us-east-1")).toHaveLength(STACKS.length);
+  });
+
+  it("answers 422 for a JSON null body and 400 for a duplicate dryRun, starting nothing", async () => {
+    const nullBody = await call(api.url, "POST", "/cleanup/runs", "null");
+    const duplicate = await call(api.url, "POST", "/cleanup/runs", '{"dryRun":true,"dryRun":false}');
+
+    expect(nullBody.status).toBe(422);
+    expect(duplicate.status).toBe(400);
   });
 
   it("validates the request body", async () => {

@@ -51,11 +51,11 @@ export class MemoryRequestStore implements RequestStore {
     r.executionArn = attempt.executionArn;
     r.updatedAt = at;
   }
-  async reset(id: string, at: string) {
+  async reset(id: string, at: string, seen: { status: RequestStatus; attempts: number }) {
     const r = this.must(id);
-    r.status = "PENDING";
-    r.error = undefined;
-    r.updatedAt = at;
+    if (r.status !== seen.status || (r.attempts ?? []).length !== seen.attempts) return false;
+    Object.assign(r, { status: "PENDING", error: undefined, updatedAt: at });
+    return true;
   }
   async putStep(id: string, step: StepRecord, at: string) {
     const r = this.must(id);
@@ -78,6 +78,9 @@ export class MemoryRequestStore implements RequestStore {
   }
   async setAccountId(id: string, accountId: string, at: string) {
     Object.assign(this.must(id), { accountId, updatedAt: at });
+  }
+  async setCreateRequestId(id: string, createRequestId: string, at: string) {
+    Object.assign(this.must(id), { createRequestId, updatedAt: at });
   }
   readonly fingerprints = new Map<string, string>();
   async getBudgetFingerprint(name: string) {

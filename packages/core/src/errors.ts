@@ -98,6 +98,17 @@ export class AccountCreationFailedError extends QuartermasterError {
   }
 }
 
+/** The account that uses the request's email is not ACTIVE (closed, suspended): it is never adopted. */
+export class AccountNotActiveError extends QuartermasterError {
+  constructor(accountId: string, state: string) {
+    super(
+      "ACCOUNT_NOT_ACTIVE",
+      `Account ${accountId}, which uses this email, is ${state}; only an ACTIVE account is adopted`,
+    );
+    this.name = "AccountNotActiveError";
+  }
+}
+
 /** An awaited asynchronous AWS operation did not finish before its deadline. */
 export class DeadlineExceededError extends QuartermasterError {
   constructor(message: string) {

@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { activeAccountsUnder, managementAccountId } from "../vending/directory";
+import { accountState, allAccountsUnder, managementAccountId } from "../vending/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
 
@@ -18,8 +18,9 @@ export interface Discovery {
 }
 
 /**
- * Every ACTIVE account under the given OU paths, recursively. The management account and the
- * account Quartermaster runs in are refused even if configuration puts them in scope.
+ * Every ACTIVE account under the given OU paths, recursively. The management account, the
+ * account Quartermaster runs in (even if configuration puts them in scope) and accounts that
+ * are not ACTIVE (SUSPENDED, PENDING_CLOSURE) are refused, with the reason.
  */
 export async function discoverSandboxAccounts(ctx: Ctx, ouPaths: string[]): Promise<Discovery> {
   const [management, identity] = await Promise.all([
@@ -34,13 +35,16 @@ export async function discoverSandboxAccounts(ctx: Ctx, ouPaths: string[]): Prom
   if (identity.Account && !forbidden.has(identity.Account))
     forbidden.set(identity.Account, "Quartermaster's own account is never cleaned");
 
-  const { accounts: active, missing: missingOus } = await activeAccountsUnder(ctx, ouPaths);
+  const { accounts: all, missing: missingOus } = await allAccountsUnder(ctx, ouPaths);
   const accounts: SandboxAccount[] = [];
   const refused: Discovery["refused"] = [];
-  for (const account of active) {
+  // Every account under the sandbox OUs is in the report: cleaned, or refused with its reason.
+  for (const account of all) {
     const id = account.Id as string;
     const name = account.Name ?? id;
-    const reason = forbidden.get(id);
+    const state = accountState(account);
+    const reason =
+      forbidden.get(id) ?? (state === "ACTIVE" ? undefined : `the account is ${state}, not ACTIVE`);
     if (reason) refused.push({ accountId: id, name, reason });
     else accounts.push({ accountId: id, name });
   }

@@ -62,16 +62,50 @@ describe("planDeletions", () => {
     expect(result.failed[0]?.reason).toMatch(/dependency cycle/);
   });
 
-  it("keeps an exporter whose importer is protected", () => {
+  it("keeps an exporter whose importer is protected, reported as skipped on purpose, not failed", () => {
     const result = plan([
       stack("shared", { exports: ["x"] }),
       stack("guarded", { imports: ["x"], tags: { "quartermaster:protect": "true" } }),
     ]);
 
     expect(result.delete).toEqual([]);
-    expect(result.failed).toEqual([
-      { stack: "shared", reason: "exports values still imported by guarded, which is kept" },
+    expect(result.failed).toEqual([]);
+    expect(result.skipped).toContainEqual({
+      stack: "shared",
+      reason: "kept: exports values imported by guarded, which is kept",
+    });
+  });
+
+  it("keeps a whole chain above a protected importer, and deletes an unrelated stack", () => {
+    const result = plan([
+      stack("base", { exports: ["b"] }),
+      stack("middle", { imports: ["b"], exports: ["m"] }),
+      stack("CDKToolkit", { imports: ["m"] }),
+      stack("free"),
     ]);
+
+    expect(result.delete).toEqual(["free"]);
+    expect(result.failed).toEqual([]);
+    expect(result.skipped.map((s) => s.stack).sort()).toEqual(["CDKToolkit", "base", "middle"]);
+  });
+
+  it("reports an exporter failed, not kept, when one of its importers is in a cycle", () => {
+    const result = plan([
+      stack("base", { exports: ["b"] }),
+      stack("guarded", { imports: ["b"], terminationProtection: true }),
+      stack("loopA", { imports: ["b", "lb"], exports: ["la"] }),
+      stack("loopB", { imports: ["la"], exports: ["lb"] }),
+    ]);
+
+    expect(result.failed.map((f) => f.stack).sort()).toEqual(["base", "loopA", "loopB"]);
+    expect(result.delete).toEqual([]);
+  });
+
+  it.each([" TRUE ", "True", "true "])("treats the protect tag value %j as true", (value) => {
+    const result = plan([stack("app", { tags: { "quartermaster:protect": value } })]);
+
+    expect(result.delete).toEqual([]);
+    expect(result.skipped[0]?.reason).toMatch(/quartermaster:protect/);
   });
 
   it("deletes only root stacks: nested stacks go with their root", () => {

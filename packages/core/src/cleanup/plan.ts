@@ -40,7 +40,8 @@ export function protectionReason(stack: StackInfo, extraPatterns: string[]): str
   const builtIn = BUILT_IN_PROTECTED.find((p) => matchesPattern(stack.name, p));
   if (builtIn) return `protected name (${builtIn})`;
   if (stack.terminationProtection) return "termination protection is enabled";
-  if (stack.tags[PROTECT_TAG]?.toLowerCase() === "true") return `tagged ${PROTECT_TAG}=true`;
+  // People type tags by hand: " True", "TRUE" and "true " protect as "true" does.
+  if (stack.tags[PROTECT_TAG]?.trim().toLowerCase() === "true") return `tagged ${PROTECT_TAG}=true`;
   const configured = extraPatterns.find((p) => matchesPattern(stack.name, p));
   if (configured) return `protected by configured pattern ${configured}`;
   return undefined;
@@ -78,45 +79,51 @@ export function planDeletions(stacks: StackInfo[], options: { protectPatterns: s
   }
 
   const order: string[] = [];
-  const state = new Map<string, "visiting" | "done" | "blocked">();
-  const blockedBy = new Map<string, string>();
+  // done: deletable, in `order`; kept: stays on purpose, because a stack importing from it
+  // (directly or down a chain) is protected or nested, so it is skipped, not failed, and a
+  // healthy night is not PARTIAL forever; failed: a cycle, or an importer that failed.
+  type Outcome = "done" | "kept" | "failed";
+  const outcome = new Map<string, Outcome | "visiting">();
+  const why = new Map<string, string>();
 
   // Depth-first: a stack is placed after all of its importers; a back edge is a cycle.
-  const visit = (name: string, path: string[]): boolean => {
-    const seen = state.get(name);
-    if (seen === "done") return true;
-    if (seen === "blocked") return false;
+  const visit = (name: string, path: string[]): Outcome => {
+    const seen = outcome.get(name);
     if (seen === "visiting") {
       const cycle = [...path.slice(path.indexOf(name)), name];
-      for (const member of cycle) blockedBy.set(member, `dependency cycle: ${cycle.join(" -> ")}`);
-      return false;
+      for (const member of cycle) why.set(member, `dependency cycle: ${cycle.join(" -> ")}`);
+      return "failed";
     }
-    state.set(name, "visiting");
-    let ok = true;
-    for (const importer of importers.get(name) ?? []) {
-      if (!candidates.has(importer)) {
-        blockedBy.set(name, `exports values still imported by ${importer}, which is kept`);
-        ok = false;
-        continue;
+    if (seen) return seen;
+    outcome.set(name, "visiting");
+    let result: Outcome = "done";
+    for (const importer of [...(importers.get(name) ?? [])].sort()) {
+      // An importer that is not a candidate is skipped (protected or nested): kept on purpose.
+      const theirs = candidates.has(importer) ? visit(importer, [...path, name]) : "kept";
+      if (theirs === "done") continue;
+      if (theirs === "failed" && result !== "failed") {
+        result = "failed";
+        if (!why.has(name)) why.set(name, `imported by ${importer}, which cannot be deleted`);
       }
-      if (!visit(importer, [...path, name])) {
-        if (!blockedBy.has(name)) blockedBy.set(name, `imported by ${importer}, which cannot be deleted`);
-        ok = false;
+      if (theirs === "kept" && result === "done") {
+        result = "kept";
+        why.set(name, `kept: exports values imported by ${importer}, which is kept`);
       }
     }
-    if (!ok) {
-      state.set(name, "blocked");
-      return false;
+    if (result === "failed" && why.get(name)?.startsWith("kept:")) {
+      why.set(name, `imported by a stack that cannot be deleted`);
     }
-    state.set(name, "done");
-    order.push(name);
-    return true;
+    outcome.set(name, result);
+    if (result === "done") order.push(name);
+    return result;
   };
 
   for (const name of [...candidates.keys()].sort()) visit(name, []);
   for (const name of [...candidates.keys()].sort()) {
-    if (state.get(name) === "blocked")
-      failed.push({ stack: name, reason: blockedBy.get(name) ?? "cannot be deleted safely" });
+    const result = outcome.get(name);
+    const entry = { stack: name, reason: why.get(name) ?? "cannot be deleted safely" };
+    if (result === "kept") skipped.push(entry);
+    if (result === "failed") failed.push(entry);
   }
   return { delete: order, skipped, failed };
 }

@@ -15,7 +15,8 @@ type Ctx = Pick<
 >;
 
 export const CleanupRequestSchema = z.strictObject({
-  dryRun: z.boolean().default(false),
+  /** Nothing is deleted unless the caller says `"dryRun": false` (the schedule and `qm cleanup` do). */
+  dryRun: z.boolean().default(true),
   accounts: z
     .array(z.string().regex(/^\d{12}$/, "must be a 12-digit account id"))
     .min(1)
@@ -43,7 +44,8 @@ function newRunId(now: Date): string {
 /** `POST /cleanup/runs`: records the run, then starts the workflow. */
 export async function startCleanupRun(ctx: Ctx, body: unknown): Promise<CleanupRun> {
   const forbidden = findForbiddenKeys(body);
-  const parsed = CleanupRequestSchema.safeParse(body ?? {});
+  // The edge turns an empty body into {}; JSON null or any non-object is refused here (422).
+  const parsed = CleanupRequestSchema.safeParse(body);
   if (!parsed.success || forbidden.length) {
     throw new ValidationError("The clean-up request is invalid", [
       ...forbidden,
@@ -78,7 +80,8 @@ export async function beginRun(
   const run = await ctx.runs.createRun({
     runId,
     status: "RUNNING",
-    dryRun: input.dryRun ?? false,
+    // Only an explicit false deletes: a workflow input without dryRun (a hand-started execution) is a dry run.
+    dryRun: input.dryRun !== false,
     trigger: input.runId ? "api" : "schedule",
     requestedAccounts: input.accounts,
     refused: [],
@@ -88,9 +91,12 @@ export async function beginRun(
     startedAt: ctx.clock().toISOString(),
   });
   const discovery = await discoverSandboxAccounts(ctx, ctx.config.sandboxOuPaths);
-  const refused = [...discovery.refused];
+  let refused = [...discovery.refused];
   let accounts = discovery.accounts;
   if (run.requestedAccounts?.length) {
+    // A run narrowed to some accounts reports on those accounts only.
+    const requested = new Set(run.requestedAccounts);
+    refused = refused.filter((r) => requested.has(r.accountId));
     const inScope = new Set(accounts.map((a) => a.accountId));
     const refusedIds = new Set(refused.map((r) => r.accountId));
     for (const id of run.requestedAccounts) {

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { ValidationError } from "../errors";
+import { MalformedRequestError } from "../errors";
 import type {
   ExecutionAttempt,
   RequestError,
@@ -32,23 +32,42 @@ function encodeToken(key: Record<string, unknown> | undefined): string | undefin
   return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
 }
 
-function decodeToken(token: string | undefined): Record<string, unknown> | undefined {
-  if (!token) return undefined;
+/** A page token is at most this long; a real one (four short keys) is far shorter. */
+const MAX_TOKEN_CHARS = 1024;
+
+function invalidToken(cause?: unknown): MalformedRequestError {
+  return new MalformedRequestError("Invalid pagination token: next is not a token from a previous page", {
+    cause,
+  });
+}
+
+/**
+ * Decodes a page token into the ExclusiveStartKey of the query it continues. Only the key
+ * attributes of that index, with the partition that query reads, pass: anything else is forged
+ * (DynamoDB would answer a ValidationException, a 500) and is a 400 here.
+ */
+function decodeToken(token: string | undefined, gsi: "gsi1" | "gsi2", partition: string) {
+  if (token === undefined) return undefined;
+  if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalidToken();
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (key && typeof key === "object" && !Array.isArray(key)) return key;
+    key = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
   } catch (error) {
-    throw new ValidationError(
-      "Invalid pagination token",
-      [{ path: "next", message: "is not a token from a previous page" }],
-      {
-        cause: error,
-      },
-    );
+    throw invalidToken(error);
   }
-  throw new ValidationError("Invalid pagination token", [
-    { path: "next", message: "is not a token from a previous page" },
-  ]);
+  const expected = ["pk", "sk", `${gsi}pk`, `${gsi}sk`].sort();
+  if (!key || typeof key !== "object" || Array.isArray(key)) throw invalidToken();
+  const entries = Object.entries(key);
+  const valid =
+    entries.length === expected.length &&
+    entries.every(
+      ([k, v]) => expected.includes(k) && typeof v === "string" && v.length > 0 && v.length <= 256,
+    ) &&
+    (key as Record<string, string>)[`${gsi}pk`] === partition &&
+    /^REQ#/.test((key as Record<string, string>).pk ?? "") &&
+    (key as Record<string, string>).sk === "REQ";
+  if (!valid) throw invalidToken();
+  return key as Record<string, string>;
 }
 
 /** RequestStore on one DynamoDB table (see TABLE_KEYS). */
@@ -117,15 +136,16 @@ export class DynamoRequestStore implements RequestStore {
 
   async list(options: ListOptions): Promise<Page<VendRequestRecord>> {
     const byStatus = options.status !== undefined;
+    const partition = byStatus ? `REQUEST#${options.status}` : "REQUEST";
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: byStatus ? "byStatus" : "byCreated",
         KeyConditionExpression: byStatus ? "gsi2pk = :pk" : "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": byStatus ? `REQUEST#${options.status}` : "REQUEST" },
+        ExpressionAttributeValues: { ":pk": partition },
         ScanIndexForward: false,
         Limit: options.limit,
-        ExclusiveStartKey: decodeToken(options.next),
+        ExclusiveStartKey: decodeToken(options.next, byStatus ? "gsi2" : "gsi1", partition),
       }),
     );
     return {
@@ -165,13 +185,29 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
-  async reset(requestId: string, at: string) {
-    await this.update(
-      requestId,
-      "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at REMOVE #error",
-      { "#status": "status", "#error": "error" },
-      { ":at": at, ...this.statusFields("PENDING") },
-    );
+  async reset(requestId: string, at: string, seen: { status: RequestStatus; attempts: number }) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(requestId),
+          UpdateExpression: "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at REMOVE #error",
+          // A conditional write: of concurrent retries of one request, exactly one passes.
+          ConditionExpression: "#status = :seen AND size(attempts) = :attempts",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: {
+            ":at": at,
+            ":seen": seen.status,
+            ":attempts": seen.attempts,
+            ...this.statusFields("PENDING"),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      throw error;
+    }
   }
 
   async putStep(requestId: string, step: StepRecord, at: string) {
@@ -194,6 +230,15 @@ export class DynamoRequestStore implements RequestStore {
 
   async setAccountId(requestId: string, accountId: string, at: string) {
     await this.update(requestId, "SET accountId = :id, updatedAt = :at", {}, { ":id": accountId, ":at": at });
+  }
+
+  async setCreateRequestId(requestId: string, createRequestId: string, at: string) {
+    await this.update(
+      requestId,
+      "SET createRequestId = :car, updatedAt = :at",
+      {},
+      { ":car": createRequestId, ":at": at },
+    );
   }
 
   async complete(requestId: string, result: { accountId: string; ouId: string }, at: string) {

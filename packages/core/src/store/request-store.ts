@@ -36,13 +36,18 @@ export interface RequestStore {
   list(options: ListOptions): Promise<Page<VendRequestRecord>>;
   /** Appends an execution attempt and makes it the current execution. */
   addAttempt(requestId: string, attempt: ExecutionAttempt, at: string): Promise<void>;
-  /** Back to PENDING with the error cleared, before a retry starts. */
-  reset(requestId: string, at: string): Promise<void>;
+  /**
+   * Back to PENDING with the error cleared, before a retry starts, only while the record is still
+   * as the caller read it (same status, same number of attempts): false when another retry won.
+   */
+  reset(requestId: string, at: string, seen: { status: RequestStatus; attempts: number }): Promise<boolean>;
   putStep(requestId: string, step: StepRecord, at: string): Promise<void>;
   setStatus(requestId: string, status: RequestStatus, at: string): Promise<void>;
   complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
   fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
   setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
+  /** Remembers the CreateAccount request this request started. */
+  setCreateRequestId(requestId: string, createRequestId: string, at: string): Promise<void>;
   /** Fingerprint of the budget spec last applied under this name (see budgets/converge). */
   getBudgetFingerprint(budgetName: string): Promise<string | undefined>;
   putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void>;

@@ -1,16 +1,23 @@
 import {
   CreateAccountCommand,
   type CreateAccountFailureReason,
+  DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
   ListAccountsCommand,
   ListCreateAccountStatusCommand,
+  ListTagsForResourceCommand,
   OrganizationsClient,
   TooManyRequestsException,
 } from "@aws-sdk/client-organizations";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { unitContext, vendState } from "../../../../test/support/unit-context";
-import { AccountCreationFailedError, CreateSlotUnavailableError, DeadlineExceededError } from "../errors";
+import {
+  AccountCreationFailedError,
+  AccountNotActiveError,
+  CreateSlotUnavailableError,
+  DeadlineExceededError,
+} from "../errors";
 import { checkAccountCreation, createAccount, REQUEST_TAG } from "./create-account";
 
 const org = mockClient(OrganizationsClient);
@@ -43,9 +50,9 @@ describe("createAccount", () => {
   it("adopts the account that already uses the email instead of creating a second one", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
-    org
-      .on(ListAccountsCommand)
-      .resolves({ Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com" }] });
+    org.on(ListAccountsCommand).resolves({
+      Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com", State: "ACTIVE" }],
+    });
 
     const result = await createAccount(ctx, state);
 
@@ -53,15 +60,71 @@ describe("createAccount", () => {
     expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
   });
 
-  it("joins a creation of the same account that is already in progress", async () => {
+  it("never joins another request's in-flight creation of an account with the same name", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
     org.on(ListAccountsCommand).resolves({ Accounts: [] });
     org.on(ListCreateAccountStatusCommand).resolves({
       CreateAccountStatuses: [{ Id: "car-7", AccountName: "payments-dev", State: "IN_PROGRESS" }],
     });
+    org.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: "car-8", State: "IN_PROGRESS" } });
 
-    expect(await createAccount(ctx, state)).toEqual({ createRequestId: "car-7", adopted: false });
+    const result = await createAccount(ctx, state);
+
+    expect(result).toEqual({ createRequestId: "car-8", adopted: false });
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(1);
+    expect((await store.get(state.requestId))?.createRequestId).toBe("car-8");
+  });
+
+  it("joins the creation this request started before while it is still in progress", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store);
+    await store.setCreateRequestId(state.requestId, "car-9", "x");
+    org
+      .on(DescribeCreateAccountStatusCommand, { CreateAccountRequestId: "car-9" })
+      .resolves({ CreateAccountStatus: { Id: "car-9", State: "IN_PROGRESS" } });
+
+    expect(await createAccount(ctx, state)).toEqual({ createRequestId: "car-9", adopted: false });
+    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+    expect(org.commandCalls(ListAccountsCommand)).toHaveLength(0);
+  });
+
+  it.each(["SUSPENDED", "PENDING_CLOSURE"] as const)(
+    "refuses to adopt a %s account that uses the email, naming its state",
+    async (accountState) => {
+      const { ctx, store } = unitContext();
+      const state = vendState(store);
+      org.on(ListAccountsCommand).resolves({
+        Accounts: [
+          {
+            Id: "123412341234",
+            Email: "aws+payments-dev@example.com",
+            State: accountState,
+            Status: "SUSPENDED",
+          },
+        ],
+      });
+
+      const result = createAccount(ctx, state);
+
+      await expect(result).rejects.toBeInstanceOf(AccountNotActiveError);
+      await expect(result).rejects.toThrow(accountState);
+      expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+    },
+  );
+
+  it("refuses the account its own earlier creation made once that account is closed", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store);
+    await store.setCreateRequestId(state.requestId, "car-3", "x");
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolves({ CreateAccountStatus: { Id: "car-3", State: "SUCCEEDED", AccountId: "123412341234" } });
+    org
+      .on(DescribeAccountCommand)
+      .resolves({ Account: { Id: "123412341234", State: "SUSPENDED", Status: "SUSPENDED" } });
+
+    await expect(createAccount(ctx, state)).rejects.toThrow(/123412341234.*SUSPENDED/);
     expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
   });
 
@@ -118,6 +181,7 @@ describe("checkAccountCreation", () => {
   ])("fails with the AWS reason when creation ends FAILED with %s", async (reason, message) => {
     const { ctx, store } = unitContext();
     const state = vendState(store, { create: { createRequestId: "car-1", adopted: false } });
+    org.on(ListAccountsCommand).resolves({ Accounts: [] });
     org
       .on(DescribeCreateAccountStatusCommand)
       .resolvesOnce({ CreateAccountStatus: { State: "IN_PROGRESS" } })
@@ -148,6 +212,38 @@ describe("checkAccountCreation", () => {
       DeadlineExceededError,
     );
     expect(second.done).toBe(false);
+  });
+
+  it("adopts on EMAIL_ALREADY_EXISTS the account its own lost CreateAccount made (tagged with its id)", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, { create: { createRequestId: "car-2", adopted: false } });
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: "EMAIL_ALREADY_EXISTS" } });
+    org.on(ListAccountsCommand).resolves({
+      Accounts: [{ Id: "555566667777", Email: "aws+payments-dev@example.com", State: "ACTIVE" }],
+    });
+    org
+      .on(ListTagsForResourceCommand, { ResourceId: "555566667777" })
+      .resolves({ Tags: [{ Key: REQUEST_TAG, Value: state.requestId }] });
+
+    const result = await checkAccountCreation(ctx, state);
+
+    expect(result).toMatchObject({ done: true, accountId: "555566667777" });
+  });
+
+  it("fails with EMAIL_ALREADY_EXISTS when the account with the email is another request's", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, { create: { createRequestId: "car-2", adopted: false } });
+    org
+      .on(DescribeCreateAccountStatusCommand)
+      .resolves({ CreateAccountStatus: { State: "FAILED", FailureReason: "EMAIL_ALREADY_EXISTS" } });
+    org.on(ListAccountsCommand).resolves({
+      Accounts: [{ Id: "555566667777", Email: "aws+payments-dev@example.com", State: "ACTIVE" }],
+    });
+    org.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: REQUEST_TAG, Value: "someone-else" }] });
+
+    await expect(checkAccountCreation(ctx, state)).rejects.toMatchObject({ code: "EMAIL_ALREADY_EXISTS" });
   });
 
   it("finishes at once for an adopted account without calling AWS", async () => {

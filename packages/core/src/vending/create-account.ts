@@ -1,14 +1,19 @@
 import {
+  type Account,
   CreateAccountCommand,
-  type CreateAccountStatus,
+  DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
-  ListCreateAccountStatusCommand,
+  ListTagsForResourceCommand,
 } from "@aws-sdk/client-organizations";
-import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { AccountCreationFailedError, CreateSlotUnavailableError, DeadlineExceededError } from "../errors";
-import { findAccountByEmail } from "./directory";
+import {
+  AccountCreationFailedError,
+  AccountNotActiveError,
+  CreateSlotUnavailableError,
+  DeadlineExceededError,
+} from "../errors";
+import { accountState, findAccountByEmail } from "./directory";
 import { nextPollSeconds, pastDeadline } from "./poll";
 import type { CreateResult, CreationProgress, VendState } from "./state";
 import { stepStarted, stepSucceeded, tracked } from "./track-step";
@@ -43,22 +48,22 @@ export function describeFailureReason(reason: string | undefined): string {
 }
 
 /**
- * Step `create`: adopts the account that already uses the email, or joins an in-flight
- * creation of the same account name, else calls CreateAccount. Safe to run twice.
+ * Step `create`: joins the CreateAccount this request started before (its recorded request id),
+ * adopts the ACTIVE account that already uses the email, else calls CreateAccount and records
+ * its request id at once. Safe to run twice. Another request's in-flight creation is never
+ * joined: a creation is known by the email, which ListCreateAccountStatus does not show.
  */
 export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateResult> {
   const { requestId, request } = state;
   await ctx.store.setStatus(requestId, "RUNNING", ctx.clock().toISOString());
   return tracked(ctx, requestId, "create", async () => {
+    const earlier = await ourEarlierCreation(ctx, requestId);
+    if (earlier) return earlier;
     const existing = await findAccountByEmail(ctx, request.email);
     if (existing?.Id) {
+      assertActive(existing);
       ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
       return { accountId: existing.Id, adopted: true };
-    }
-    const inFlight = await findInFlightCreation(ctx, request.name);
-    if (inFlight?.Id) {
-      ctx.logger.info("Joining the CreateAccount already in progress", { createRequestId: inFlight.Id });
-      return { createRequestId: inFlight.Id, adopted: false };
     }
     if (!(await ctx.createSlots.acquire(requestId, ctx.clock()))) {
       throw new CreateSlotUnavailableError(
@@ -81,21 +86,65 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
     const createRequestId = out.CreateAccountStatus?.Id;
     if (!createRequestId)
       throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
+    await ctx.store.setCreateRequestId(requestId, createRequestId, ctx.clock().toISOString());
     return { createRequestId, adopted: false };
   });
 }
 
-async function findInFlightCreation(ctx: Ctx, accountName: string): Promise<CreateAccountStatus | undefined> {
-  const statuses = await pagedList(
-    "organizations:ListCreateAccountStatus",
-    ctx.retry,
-    (token) =>
+/** Only an ACTIVE account is adopted; a SUSPENDED or PENDING_CLOSURE one fails the request, naming its state. */
+function assertActive(account: Account): void {
+  const state = accountState(account);
+  if (state !== "ACTIVE") throw new AccountNotActiveError(account.Id ?? "unknown", state);
+}
+
+/**
+ * The CreateAccount this request started before: joined while in progress, its account adopted
+ * (when ACTIVE) once it succeeded; a failed one is forgotten so that CreateAccount runs again.
+ */
+async function ourEarlierCreation(ctx: Ctx, requestId: string): Promise<CreateResult | undefined> {
+  const createRequestId = (await ctx.store.get(requestId))?.createRequestId;
+  if (!createRequestId) return undefined;
+  const out = await withRetry(
+    "organizations:DescribeCreateAccountStatus",
+    () =>
       ctx.clients.organizations.send(
-        new ListCreateAccountStatusCommand({ States: ["IN_PROGRESS"], NextToken: token }),
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
       ),
-    (out) => out.CreateAccountStatuses,
+    ctx.retry,
   );
-  return statuses.find((s) => s.AccountName === accountName);
+  const status = out.CreateAccountStatus;
+  if (status?.State === "IN_PROGRESS") {
+    ctx.logger.info("Joining this request's CreateAccount", { createRequestId });
+    return { createRequestId, adopted: false };
+  }
+  if (status?.State !== "SUCCEEDED" || !status.AccountId) return undefined;
+  const accountId = status.AccountId;
+  const described = await withRetry(
+    "organizations:DescribeAccount",
+    () => ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId })),
+    ctx.retry,
+  );
+  assertActive(described.Account ?? { Id: accountId });
+  ctx.logger.info("Adopting the account this request created before", { accountId });
+  return { accountId, adopted: true };
+}
+
+/**
+ * AWS answers EMAIL_ALREADY_EXISTS also when this request's own earlier CreateAccount (lost in a
+ * crash before its id was recorded) made the account: adopt it when it carries this request's tag.
+ */
+async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | undefined> {
+  const account = await findAccountByEmail(ctx, state.request.email);
+  if (!account?.Id) return undefined;
+  const tags = await withRetry(
+    "organizations:ListTagsForResource",
+    () => ctx.clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: account.Id })),
+    ctx.retry,
+  );
+  const ours = tags.Tags?.some((t) => t.Key === REQUEST_TAG && t.Value === state.requestId);
+  if (!ours) return undefined;
+  assertActive(account);
+  return account.Id;
 }
 
 /**
@@ -134,6 +183,10 @@ export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<
   if (status?.State === "FAILED") {
     await ctx.createSlots.release(requestId);
     const reason = status.FailureReason ?? "UNKNOWN";
+    if (reason === "EMAIL_ALREADY_EXISTS") {
+      const own = await adoptOwnAccount(ctx, state);
+      if (own) return finish(own);
+    }
     throw new AccountCreationFailedError(
       reason,
       `CreateAccount failed (${reason}): ${describeFailureReason(reason)}`,

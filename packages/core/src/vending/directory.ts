@@ -135,6 +135,20 @@ export async function activeAccountsUnder(
   ctx: AwsCtx,
   ouRefs: string[],
 ): Promise<{ accounts: Account[]; missing: string[] }> {
+  const { accounts, missing } = await allAccountsUnder(ctx, ouRefs);
+  return { accounts: accounts.filter((a) => accountState(a) === "ACTIVE"), missing };
+}
+
+/** An account's state: `State` where AWS reports it, else the older `Status`. */
+export function accountState(account: Account): string {
+  return account.State ?? account.Status ?? "UNKNOWN";
+}
+
+/** Every account under the given OU paths, recursively, whatever its state; sorted by id. */
+export async function allAccountsUnder(
+  ctx: AwsCtx,
+  ouRefs: string[],
+): Promise<{ accounts: Account[]; missing: string[] }> {
   const seen = new Map<string, Account>();
   const missing: string[] = [];
   for (const ref of ouRefs) {
@@ -145,9 +159,7 @@ export async function activeAccountsUnder(
     }
     for (const account of await accountsUnderOu(ctx, ou.id)) if (account.Id) seen.set(account.Id, account);
   }
-  const accounts = [...seen.values()]
-    .filter((a) => (a.State ?? a.Status) === "ACTIVE")
-    .sort((a, b) => (a.Id as string).localeCompare(b.Id as string));
+  const accounts = [...seen.values()].sort((a, b) => (a.Id as string).localeCompare(b.Id as string));
   return { accounts, missing };
 }
 

@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { DescribeAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
 import { unitContext, vendState } from "../../../../test/support/unit-context";
 import { ConflictError, NotFoundError } from "../errors";
 import { retryRequest } from "./operate";
@@ -20,6 +22,12 @@ async function failedRequest() {
   );
   return { ...harness, state, arn };
 }
+
+const org = mockClient(OrganizationsClient);
+
+beforeEach(() => {
+  org.reset();
+});
 
 describe("retryRequest", () => {
   it("redrives a redrivable execution and records the attempt", async () => {
@@ -55,6 +63,36 @@ describe("retryRequest", () => {
     await store.complete(state.requestId, { accountId: "1", ouId: "ou" }, "x");
     workflows.status = "SUCCEEDED";
     await expect(retryRequest(ctx, state.requestId)).rejects.toThrow(/already succeeded/);
+  });
+
+  it("lets exactly one of five concurrent retries win; the others get a conflict", async () => {
+    const { ctx, workflows, state, store } = await failedRequest();
+    workflows.redrivable = false;
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () => retryRequest(ctx, state.requestId)),
+    );
+
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    const rejected = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason] : []));
+    expect(rejected).toHaveLength(4);
+    for (const reason of rejected) expect(reason).toBeInstanceOf(ConflictError);
+    expect(workflows.started).toHaveLength(1);
+    expect((await store.get(state.requestId))?.attempts.map((a) => a.kind)).toEqual(["start", "restart"]);
+  });
+
+  it("restarts instead of redriving when the request's account is no longer ACTIVE", async () => {
+    const { ctx, workflows, state, store } = await failedRequest();
+    await store.setAccountId(state.requestId, "123412341234", "x");
+    workflows.redrivable = true;
+    org
+      .on(DescribeAccountCommand, { AccountId: "123412341234" })
+      .resolves({ Account: { Id: "123412341234", State: "SUSPENDED" } });
+
+    await retryRequest(ctx, state.requestId);
+
+    expect(workflows.redriven).toHaveLength(0);
+    expect(workflows.started).toHaveLength(1);
   });
 
   it("answers not found for an unknown request", async () => {

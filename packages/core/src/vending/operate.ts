@@ -1,8 +1,11 @@
+import { DescribeAccountCommand } from "@aws-sdk/client-organizations";
 import { z } from "zod";
+import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Page } from "../store/request-store";
 import { toFieldIssues } from "../validation";
+import { accountState } from "./directory";
 import { REQUEST_STATUSES, type StepRecord, VEND_STEPS, type VendRequestRecord } from "./record";
 import { startExecution } from "./submit";
 
@@ -54,7 +57,8 @@ export async function getRequest(ctx: Pick<Ctx, "store">, requestId: string): Pr
 export const ListQuerySchema = z.strictObject({
   status: z.enum(REQUEST_STATUSES as [string, ...string[]]).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  next: z.string().min(1).max(2048).optional(),
+  // The token's own checks (length, shape) are the store's: a forged token is a 400, not a 422.
+  next: z.string().min(1).optional(),
 });
 
 /** `GET /accounts/requests`: newest first, filtered by status, paginated. */
@@ -74,6 +78,16 @@ export async function listRequests(
   return { items: page.items.map(presentRequest), next: page.next };
 }
 
+async function accountStillActive(ctx: Ctx, accountId: string | undefined): Promise<boolean> {
+  if (!accountId) return true;
+  const out = await withRetry(
+    "organizations:DescribeAccount",
+    () => ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId })),
+    ctx.retry,
+  );
+  return accountState(out.Account ?? {}) === "ACTIVE";
+}
+
 /**
  * `POST /accounts/requests/{id}/retry`: redrives the failed execution when Step Functions
  * allows it, else starts a new one with the same input (the steps converge).
@@ -88,8 +102,14 @@ export async function retryRequest(ctx: Ctx, requestId: string): Promise<Request
     throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} is still running`);
   }
   const at = ctx.clock().toISOString();
-  await ctx.store.reset(requestId, at);
-  if (record.executionArn && execution?.redrivable) {
+  const seen = { status: record.status, attempts: record.attempts.length };
+  if (!(await ctx.store.reset(requestId, at, seen))) {
+    throw new ConflictError("NOT_RETRYABLE", `Another retry of request ${requestId} was accepted first`);
+  }
+  // A redrive resumes after the create step; an account closed since then must meet that step again,
+  // which refuses (naming its state) to adopt an account that is not ACTIVE.
+  const redrive = execution?.redrivable === true && (await accountStillActive(ctx, record.accountId));
+  if (record.executionArn && redrive) {
     await ctx.workflows.redrive(record.executionArn);
     await ctx.store.addAttempt(requestId, { kind: "redrive", executionArn: record.executionArn, at }, at);
     ctx.logger.info("Redrove execution", { requestId, executionArn: record.executionArn });

@@ -51,6 +51,8 @@ export interface VendRequestRecord {
   resolved: ResolvedRequest;
   payloadHash: string;
   accountId?: string;
+  /** The CreateAccount request this request started, kept so a rerun joins it instead of creating again. */
+  createRequestId?: string;
   ouId?: string;
   steps: Partial<Record<VendStep, StepRecord>>;
   error?: RequestError;
