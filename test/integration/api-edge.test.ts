@@ -112,7 +112,76 @@ describe("the API edge", () => {
     expect(second.body.items).toHaveLength(1);
     expect(second.body.items[0].requestId).not.toBe(first.body.items[0].requestId);
     expect(second.body.items[0].createdAt <= first.body.items[0].createdAt).toBe(true);
-    expect(forged.status).toBe(422);
-    expect(forged.body.error.details[0].path).toBe("next");
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.message).toMatch(/next/);
+  });
+
+  it.each([
+    ["a key DynamoDB would refuse", { pk: { S: "REQ#x" }, sk: "REQ", gsi1pk: "REQUEST", gsi1sk: "x" }],
+    ["another index's key", { pk: "REQ#x", sk: "REQ", gsi2pk: "REQUEST#FAILED", gsi2sk: "x" }],
+    ["another partition", { pk: "REQ#x", sk: "REQ", gsi1pk: "EVENT", gsi1sk: "x" }],
+    ["an extra attribute", { pk: "REQ#x", sk: "REQ", gsi1pk: "REQUEST", gsi1sk: "x", more: "1" }],
+    ["a JSON array", ["pk"]],
+  ])("answers 400, not 500, for a well-encoded forged token holding %s", async (_label, key) => {
+    const token = Buffer.from(JSON.stringify(key)).toString("base64url");
+
+    const res = await call(api.url, "GET", `/accounts/requests?next=${token}`);
+
+    expect(res.status).toBe(400);
+  });
+
+  it("answers 400 for an oversize token", async () => {
+    const token = Buffer.from(JSON.stringify({ pk: "x".repeat(5000) })).toString("base64url");
+
+    expect((await call(api.url, "GET", `/accounts/requests?next=${token}`)).status).toBe(400);
+  });
+
+  it.each([
+    ["GET", "/accounts/requests/%ZZ"],
+    ["POST", "/accounts/requests/%ZZ/retry"],
+    ["GET", "/cleanup/runs/%E0%A4%A"],
+    ["POST", "/cleanup/runs/%ZZ/retry"],
+  ])("answers 400 for %s %s, an id that is not valid percent-encoding", async (method, path) => {
+    const res = await call(api.url, method, path);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("MALFORMED_REQUEST");
+  });
+
+  it("answers 400 for JSON nested thousands of levels deep, and creates nothing", async () => {
+    const deep = `{"name":"deep","tags":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+
+    const res = await call(api.url, "POST", "/accounts", deep);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/nested deeper/);
+  });
+
+  it("answers 400 for a body with a duplicate key", async () => {
+    const email = `aws+${unique("dup")}@example.com`;
+    const raw = `{"name":"dup-key","email":"${email}","ou":"Sandbox","ou":"Workloads/Production"}`;
+
+    const res = await call(api.url, "POST", "/accounts", raw);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/"ou" twice/);
+  });
+});
+
+describe("the API edge under a failing store", () => {
+  const failing = useApi({
+    faults: "DynamoDB.Query=InternalServerError:1,DynamoDB.GetItem=ThrottlingException:1",
+  });
+
+  it("answers 503 with Retry-After for a transient store failure, then serves the retry", async () => {
+    const first = await call(failing.url, "GET", "/accounts/requests?limit=1");
+    const again = await call(failing.url, "GET", "/accounts/requests?limit=1");
+    const throttled = await call(failing.url, "GET", "/accounts/requests/req-anything");
+
+    expect(first.status).toBe(503);
+    expect(Number(first.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(first.body.error.code).toBe("TEMPORARILY_UNAVAILABLE");
+    expect(again.status).toBe(200);
+    expect(throttled.status).toBe(503);
   });
 });

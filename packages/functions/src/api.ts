@@ -4,7 +4,7 @@ import type { CoreContext } from "@quartermaster/core/context";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { errorResponse, header, json, parseJsonBody } from "./http";
+import { errorResponse, header, json, parseJsonBody, pathParam } from "./http";
 import { withBase } from "./middleware";
 import { openApiDocument } from "./openapi";
 import { type ContextSource, lambdaContext } from "./runtime";
@@ -18,10 +18,6 @@ function requesterOf(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
   const ctx = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
   return ctx.authorizer?.iam?.userArn;
-}
-
-function pathParam(event: APIGatewayProxyEventV2, name: string): string {
-  return decodeURIComponent(event.pathParameters?.[name] ?? "");
 }
 
 /** Route key (as API Gateway names it) -> handler. Every route of API.md is here. */

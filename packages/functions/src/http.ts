@@ -1,3 +1,4 @@
+import { classifyAwsError } from "@quartermaster/core/aws/classify";
 import {
   ConflictError,
   MalformedRequestError,
@@ -7,6 +8,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@quartermaster/core/errors";
+import { parseStrictJson } from "@quartermaster/core/json";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -33,8 +35,21 @@ export function json(
   };
 }
 
-/** Maps an error to the API's error shape; unknown errors are 500 and keep their details out of the response. */
+/** Seconds a client waits before trying again after a transient failure (503). */
+export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Maps an error to the API's error shape: a transient AWS or store failure (throttling, a 5xx)
+ * is 503 with Retry-After; unknown errors are 500 and keep their details out of the response.
+ */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (classifyAwsError(error) === "transient") {
+    return json(
+      503,
+      { error: { code: "TEMPORARILY_UNAVAILABLE", message: "AWS or the store is busy; try again shortly" } },
+      { "retry-after": String(RETRY_AFTER_SECONDS) },
+    );
+  }
   if (error instanceof QuartermasterError) {
     const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 502;
     const details = error instanceof ValidationError ? error.details : undefined;
@@ -70,10 +85,16 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional
   if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
     throw new PayloadTooLargeError(`The body must be at most ${MAX_BODY_BYTES} bytes`);
   }
+  return parseStrictJson(raw);
+}
+
+/** A path parameter, percent-decoded; an id that is not valid percent-encoding is a 400. */
+export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
+  const raw = event.pathParameters?.[name] ?? "";
   try {
-    return JSON.parse(raw);
+    return decodeURIComponent(raw);
   } catch (error) {
-    throw new MalformedRequestError(`The body is not valid JSON: ${(error as Error).message}`, {
+    throw new MalformedRequestError(`The ${name} in the path is not valid percent-encoding`, {
       cause: error,
     });
   }

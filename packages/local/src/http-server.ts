@@ -44,43 +44,74 @@ export function matchRoute(routes: CompiledRoute[], method: string, path: string
   return undefined;
 }
 
+/** A body past READ_LIMIT_BYTES is still read to its end (up to this much) so the client gets the 413. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+
 async function readBody(req: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > READ_LIMIT_BYTES) return { body: "", tooLarge: true };
-    chunks.push(chunk as Buffer);
+    if (size > DRAIN_LIMIT_BYTES) break;
+    if (size <= READ_LIMIT_BYTES) chunks.push(chunk as Buffer);
   }
+  if (size > READ_LIMIT_BYTES) return { body: "", tooLarge: true };
   return { body: Buffer.concat(chunks).toString("utf8"), tooLarge: false };
+}
+
+const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
+
+/**
+ * Local mode has no IAM: only this machine's own clients may drive it. A browser page on another
+ * origin (cross-site POST) is refused by its Origin, a DNS-rebinding page by its Host.
+ */
+function refusal(req: IncomingMessage, port: number): string | undefined {
+  const own = LOOPBACK_HOSTS.map((h) => `${h}:${port}`);
+  const host = (req.headers.host ?? "").toLowerCase();
+  if (!own.includes(host)) return `Host ${JSON.stringify(host.slice(0, 100))} is not this server`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !own.map((h) => `http://${h}`).includes(origin.toLowerCase())) {
+    return "Cross-origin requests are refused";
+  }
+  return undefined;
 }
 
 /** Serves API Gateway HTTP API routes through a Lambda handler, as payload format 2.0 events. */
 export function createApiServer(handler: ApiHandler, routeKeys: string[]): Server {
   const routes = routeKeys.map(compile);
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(body);
     };
+    const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      send(status, JSON.stringify({ error: { code, message } }), headers);
     try {
+      const address = server.address();
+      const refused = refusal(req, typeof address === "object" && address ? address.port : 0);
+      if (refused) {
+        req.resume();
+        fail(403, "FORBIDDEN", refused);
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
-      const match = matchRoute(routes, req.method ?? "GET", url.pathname);
+      const method = req.method ?? "GET";
+      const match = matchRoute(routes, method, url.pathname);
       if (!match) {
-        send(
-          404,
-          JSON.stringify({ error: { code: "NOT_FOUND", message: `No route ${req.method} ${url.pathname}` } }),
-        );
+        req.resume();
+        const allowed = routes.filter((r) => r.pattern.test(url.pathname)).map((r) => r.method);
+        if (allowed.length > 0 || !["GET", "POST"].includes(method)) {
+          const allow = allowed.length > 0 ? [...new Set(allowed)].join(", ") : "GET, POST";
+          fail(405, "METHOD_NOT_ALLOWED", `${method} is not allowed here`, { allow });
+          return;
+        }
+        fail(404, "NOT_FOUND", `No route ${method} ${url.pathname}`);
         return;
       }
       const { body, tooLarge } = await readBody(req);
       if (tooLarge) {
-        send(
-          413,
-          JSON.stringify({
-            error: { code: "PAYLOAD_TOO_LARGE", message: "The body must be at most 65536 bytes" },
-          }),
-        );
+        // What was not read is not worth reading: answer, then close the connection cleanly.
+        fail(413, "PAYLOAD_TOO_LARGE", "The body must be at most 65536 bytes", { connection: "close" });
         return;
       }
       const headers: Record<string, string> = {};
@@ -124,6 +155,7 @@ export function createApiServer(handler: ApiHandler, routeKeys: string[]): Serve
       send(500, JSON.stringify({ error: { code: "INTERNAL", message: (error as Error).message } }));
     }
   });
+  return server;
 }
 
 /** Listens on loopback and returns the base URL. */
