@@ -23,6 +23,30 @@ export class SlackUnavailableError extends QuartermasterError {
   }
 }
 
+/**
+ * The configured webhook URL is not one Slack could have issued. The URL itself is a secret,
+ * so neither this error's message nor a `cause` (a parse error would quote it) carries it.
+ */
+export class SlackWebhookUrlError extends QuartermasterError {
+  constructor(problem: string) {
+    super(
+      "SLACK_WEBHOOK_URL_INVALID",
+      `The Slack webhook URL is malformed: ${problem} (the URL is not shown)`,
+    );
+    this.name = "SlackWebhookUrlError";
+  }
+}
+
+/** Checks a webhook URL without ever echoing it: an absolute http(s) URL with a host and no credentials. */
+export function assertWebhookUrl(webhookUrl: string): void {
+  if (!URL.canParse(webhookUrl)) throw new SlackWebhookUrlError("it is not an absolute URL");
+  const url = new URL(webhookUrl);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new SlackWebhookUrlError("its scheme must be https");
+  if (url.username || url.password) throw new SlackWebhookUrlError("it must not carry a user or password");
+  if (!url.hostname) throw new SlackWebhookUrlError("it has no host");
+}
+
 export interface DeliveryOptions {
   maxTries: number;
   baseDelayMs: number;
@@ -35,6 +59,14 @@ export const defaultDelivery: DeliveryOptions = {
   baseDelayMs: 1000,
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
+
+/** A network error as the cause of ours, with the webhook URL cut out of its message should it appear. */
+function withoutUrl(error: unknown, webhookUrl: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(webhookUrl)) return error;
+  const cleaned = new Error(error.message.split(webhookUrl).join("<webhook URL>"));
+  cleaned.name = error.name;
+  return cleaned;
+}
 
 /** Seconds from a Retry-After header (delta-seconds or HTTP date), capped at a minute. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -54,6 +86,7 @@ export async function postToSlack(
   payload: unknown,
   options: DeliveryOptions = defaultDelivery,
 ): Promise<number> {
+  assertWebhookUrl(webhookUrl);
   const doFetch = options.fetch ?? fetch;
   let lastStatus = 0;
   for (let attempt = 1; attempt <= options.maxTries; attempt++) {
@@ -66,7 +99,9 @@ export async function postToSlack(
       });
     } catch (error) {
       if (attempt === options.maxTries)
-        throw new SlackUnavailableError(0, "Slack could not be reached", { cause: error });
+        throw new SlackUnavailableError(0, "Slack could not be reached", {
+          cause: withoutUrl(error, webhookUrl),
+        });
       await options.sleep(options.baseDelayMs * 2 ** (attempt - 1));
       continue;
     }

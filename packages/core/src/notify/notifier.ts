@@ -13,7 +13,13 @@ import {
   AccountVendingFailedSchema,
 } from "../vending/events";
 import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChange } from "../workflow/execution-events";
-import { type DeliveryOptions, defaultDelivery, postToSlack, SlackPermanentError } from "./deliver";
+import {
+  type DeliveryOptions,
+  defaultDelivery,
+  postToSlack,
+  SlackPermanentError,
+  SlackWebhookUrlError,
+} from "./deliver";
 import {
   accountReadyMessage,
   budgetAlertMessage,
@@ -127,12 +133,16 @@ export async function notify(
     await postToSlack(url, message, deps.delivery ?? defaultDelivery);
     return "posted";
   } catch (error) {
-    if (error instanceof SlackPermanentError) {
+    if (error instanceof SlackPermanentError || error instanceof SlackWebhookUrlError) {
+      const status = error instanceof SlackPermanentError ? error.status : 0;
+      // The message and code only: the webhook URL is in neither (see SlackWebhookUrlError).
       ctx.logger.error("Slack rejected the notification permanently", {
         eventId: notification.id,
-        status: error.status,
+        status,
+        code: error.code,
+        reason: error.message,
       });
-      deps.onPermanentFailure(error.status);
+      deps.onPermanentFailure(status);
       return "permanent-failure";
     }
     await ctx.store.releaseEvent(notification.id);
@@ -140,12 +150,15 @@ export async function notify(
   }
 }
 
+// mrkdwn bold (`*Account:*`): only the markers go, a `*` inside a value stays.
+const BOLD = /(?<![\w*])\*([^*\n]+)\*(?![\w*])/g;
+
 /** A readable rendition of a Block Kit message for terminals. */
 export function renderText(message: SlackMessage): string {
   const lines = message.blocks.flatMap((block) => {
     const text = (block.text as { text?: string } | undefined)?.text;
     if (!text) return [];
-    return block.type === "header" ? [`== ${text} ==`] : [text.replace(/```/g, "").replace(/\*/g, "")];
+    return block.type === "header" ? [`== ${text} ==`] : [text.replace(/```/g, "").replace(BOLD, "$1")];
   });
   return ["[slack]", ...lines].join("\n");
 }
