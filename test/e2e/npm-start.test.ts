@@ -8,7 +8,7 @@ import { killLeftovers, npmStart, stop, waitForOutput } from "../support/npm-sta
 /** Processes whose command line mentions this port (the emulator's or the API's). */
 function processesOn(port: number): string[] {
   const out = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return out.split("\n").filter((line) => line.includes("moto.server") && line.includes(`-p ${port}`));
+  return out.split("\n").filter((line) => line.includes("moto_server.py") && line.includes(`--port ${port}`));
 }
 
 afterAll(killLeftovers);
@@ -60,6 +60,19 @@ describe("npm start", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(processesOn(emulatorPort)).toEqual([]);
     await expect(fetch(`${api}/health`)).rejects.toThrow();
+  });
+
+  it("refuses a malformed SLACK_WEBHOOK_URL at start without printing it", async () => {
+    const secret = "T0SECRET/B0SECRET/xoxSECRET";
+    const app = npmStart({
+      PORT: String(await freePort()),
+      SLACK_WEBHOOK_URL: `https://user:pw@hooks.slack.com/services/${secret}`,
+    });
+    const code = await new Promise<number | null>((resolve) => app.child.once("exit", (c) => resolve(c)));
+
+    expect(code).toBe(1);
+    expect(app.output.stderr).toMatch(/Slack webhook URL is malformed/);
+    expect(`${app.output.stdout}${app.output.stderr}`).not.toContain("SECRET");
   });
 
   it("fails at once, naming the port, when the port is in use", async () => {

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const started: ChildProcess[] = [];
 
@@ -7,10 +10,18 @@ export function killLeftovers(): void {
   for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
 }
 
-/** `npm start` as a user runs it, with output collected; `killLeftovers` ends it if a test did not. */
+/** A fresh folder for local mode's kept state, so no test shares or leaves state in the repo. */
+export function freshStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "qm-state-"));
+}
+
+/**
+ * `npm start` as a user runs it, with output collected; `killLeftovers` ends it if a test did not.
+ * Its state goes to a fresh folder unless the test names one (QM_LOCAL_STATE_DIR).
+ */
 export function npmStart(env: Record<string, string>) {
   const child = spawn("npm", ["start", "--silent"], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, QM_LOCAL_STATE_DIR: freshStateDir(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(child);

@@ -68,13 +68,23 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
   throw new Error(`moto did not answer on ${url} within ${timeoutMs} ms`);
 }
 
-/** Starts moto in server mode on loopback; `stop` ends it and waits for the process to exit. */
-export async function startEmulator(options: { port?: number; quiet?: boolean } = {}): Promise<Emulator> {
+const MOTO_SERVER = join(repoRoot, "packages", "local", "src", "moto_server.py");
+
+/**
+ * Starts moto in server mode on loopback; `stop` ends it and waits for the process to exit.
+ * With `stateFile`, moto's whole state is loaded from that file at start and saved to it when it
+ * stops (and every few seconds after a change). moto reads its standard input, a pipe from this
+ * process, and stops when it closes: it never outlives this process, however this one ends.
+ */
+export async function startEmulator(
+  options: { port?: number; quiet?: boolean; stateFile?: string } = {},
+): Promise<Emulator> {
   const python = ensureMotoPython();
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", options.quiet === false ? "inherit" : "ignore", "pipe"],
+  const state = options.stateFile ? ["--state", options.stateFile] : [];
+  const child = spawn(python, [MOTO_SERVER, "--host", "127.0.0.1", "--port", String(port), ...state], {
+    stdio: ["pipe", options.quiet === false ? "inherit" : "ignore", "pipe"],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "false" },
   });
   let stderr = "";
@@ -90,8 +100,9 @@ export async function startEmulator(options: { port?: number; quiet?: boolean } 
     });
   }
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // If this process ends without calling stop (an uncaught error, process.exit), take moto with it.
-  const killOnExit = () => child.kill("SIGKILL");
+  // If this process ends without calling stop (an uncaught error, process.exit), take moto with it;
+  // SIGTERM, so that moto still saves its state.
+  const killOnExit = () => child.kill("SIGTERM");
   process.once("exit", killOnExit);
   return {
     url,
@@ -100,7 +111,8 @@ export async function startEmulator(options: { port?: number; quiet?: boolean } 
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      // Saving a large state takes a moment; past this, losing it beats hanging the shutdown.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
       clearTimeout(timer);
       process.removeListener("exit", killOnExit);

@@ -1,8 +1,12 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseConfigJson } from "@quartermaster/core/config/config";
+import { assertWebhookUrl } from "@quartermaster/core/notify/deliver";
 import { ROUTES } from "@quartermaster/functions/api";
 import { createLocalControlPlane } from "./control-plane";
 import { assertPortFree, startEmulator } from "./emulator";
 import { createApiServer, listen } from "./http-server";
+import { resumeInterruptedRequests } from "./resume";
 import { scheduleDaily } from "./schedule";
 import { seedReferenceOrg } from "./seed";
 
@@ -17,9 +21,17 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`PORT must be a TCP port, got "${process.env.PORT}"`);
   await assertPortFree(port);
+  // A malformed webhook URL is refused now, not at the first message; the error never quotes it.
+  const slackWebhookUrl = process.env.SLACK_WEBHOOK_URL || undefined;
+  if (slackWebhookUrl) assertWebhookUrl(slackWebhookUrl);
 
   const region = process.env.AWS_REGION ?? "us-east-1";
-  const emulator = await startEmulator();
+  const persist = (process.env.QM_LOCAL_PERSIST ?? "on") !== "off";
+  const stateDir = resolve(process.env.QM_LOCAL_STATE_DIR || ".qm-local");
+  const stateFile = join(stateDir, "emulator-state.pickle");
+  if (persist) mkdirSync(stateDir, { recursive: true });
+  const resumed = persist && existsSync(stateFile);
+  const emulator = await startEmulator({ stateFile: persist ? stateFile : undefined });
   // Local mode never talks to real AWS: the SDK reads these, production code has no emulator branch.
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: emulator.url,
@@ -45,6 +57,13 @@ async function main(): Promise<void> {
   );
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
+  process.once("SIGHUP", () => void stop(0));
+  // `npm start` killed on its own (SIGKILL) leaves this process orphaned: it is re-parented,
+  // which is the signal to stop as on SIGTERM, so nothing is left holding the ports.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(0);
+  }, 500).unref();
 
   let plane: ReturnType<typeof createLocalControlPlane>;
   try {
@@ -62,7 +81,7 @@ async function main(): Promise<void> {
       budgetTopicArn: seeded.budgetTopicArn,
       faults: process.env.QM_FAULTS,
       waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
-      slackWebhookUrl: process.env.SLACK_WEBHOOK_URL || undefined,
+      slackWebhookUrl,
       print: (text) => process.stdout.write(`${text}\n`),
     });
     if ((process.env.QM_LOCAL_CLEANUP_SCHEDULE ?? "on") !== "off") {
@@ -81,6 +100,14 @@ async function main(): Promise<void> {
           ),
       );
     }
+    const resumedRequests = resumed ? await resumeInterruptedRequests(plane.ctx) : 0;
+    process.stdout.write(
+      persist
+        ? resumed
+          ? `state: resumed from ${stateDir} (${resumedRequests} interrupted request(s) restarted)\n`
+          : `state: started fresh; kept in ${stateDir} across restarts (QM_LOCAL_PERSIST=off to disable)\n`
+        : "state: started fresh (QM_LOCAL_PERSIST=off: nothing is kept)\n",
+    );
     const url = await listen(server, port);
     process.stdout.write(`ready api=${url} aws=${emulator.url}\n`);
   } catch (error) {
