@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { afterAll, beforeAll, inject } from "vitest";
+import type { AnyClientPlugin } from "../../packages/core/src/aws/middleware";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
@@ -15,7 +16,13 @@ export function unique(prefix: string): string {
 
 /** The control plane as local mode builds it, against the shared emulator, with short waits. */
 export function testPlane(
-  options: { faults?: string; config?: ConfigInput; tableName?: string; slackWebhookUrl?: string } = {},
+  options: {
+    faults?: string;
+    config?: ConfigInput;
+    tableName?: string;
+    slackWebhookUrl?: string;
+    plugins?: AnyClientPlugin[];
+  } = {},
 ) {
   const config = parseConfig({
     homeRegion: TEST_REGION,
@@ -37,6 +44,7 @@ export function testPlane(
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     },
     faults: options.faults,
+    plugins: options.plugins,
     waitMs: 10,
     retryIntervalMs: 5,
   });

@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
-import { CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
+import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
 import {
   CLEANUP_TASK_STATES,
@@ -46,6 +46,8 @@ export interface LocalControlPlaneOptions {
   slackWebhookUrl?: string;
   print?: (text: string) => void;
   delivery?: DeliveryOptions;
+  /** More SDK plugins after the counter and the faults (tests use them to steer the emulator's answers). */
+  plugins?: AnyClientPlugin[];
 }
 
 /** Placeholder function ARNs: the local runner maps Task states to handlers by state name. */
@@ -108,7 +110,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     tableName: options.tableName,
     eventBusName: "local",
     budgetTopicArn: options.budgetTopicArn,
-    plugins: [callCounterPlugin(counter), faultPlugin(faults)],
+    plugins: [callCounterPlugin(counter), faultPlugin(faults), ...(options.plugins ?? [])],
     logger,
     retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },
     workflows: runner,

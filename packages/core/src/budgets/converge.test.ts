@@ -5,6 +5,7 @@ import {
   DeleteNotificationCommand,
   DescribeBudgetCommand,
   DescribeNotificationsForBudgetCommand,
+  DuplicateRecordException,
   NotFoundException,
   UpdateBudgetCommand,
 } from "@aws-sdk/client-budgets";
@@ -43,6 +44,36 @@ describe("budgetSpec", () => {
 });
 
 describe("convergeBudget", () => {
+  it("converges a budget created in between (CreateBudget answers DuplicateRecordException) instead of failing", async () => {
+    const { ctx } = unitContext();
+    const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
+    budgets
+      .on(DescribeBudgetCommand)
+      .rejectsOnce(new NotFoundException({ message: "nope", $metadata: {} }))
+      .resolves({
+        Budget: {
+          BudgetName: spec.budgetName,
+          BudgetLimit: { Amount: "5", Unit: "USD" },
+          TimeUnit: "MONTHLY",
+          BudgetType: "COST",
+          CostFilters: { LinkedAccount: ["222222222222"] },
+        },
+      });
+    budgets
+      .on(CreateBudgetCommand)
+      .rejects(new DuplicateRecordException({ message: "exists", $metadata: {} }));
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [] });
+
+    const outcome = await convergeBudget(ctx, spec);
+
+    expect(outcome).toBe("updated");
+    expect(budgets.commandCalls(CreateBudgetCommand)).toHaveLength(1);
+    expect(budgets.commandCalls(UpdateBudgetCommand)[0]?.args[0].input.NewBudget?.BudgetLimit?.Amount).toBe(
+      "100.00",
+    );
+    expect(budgets.commandCalls(CreateNotificationCommand)).toHaveLength(spec.notifications.length);
+  });
+
   it("creates a monthly cost budget filtered to the account with email and SNS subscribers", async () => {
     const { ctx, store } = unitContext();
     const spec = budgetSpec(

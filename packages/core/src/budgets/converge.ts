@@ -13,6 +13,7 @@ import { awsErrorName } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
+import { TransientAwsError } from "../errors";
 import { managementAccountId } from "../vending/directory";
 import { type BudgetSpec, specFingerprint } from "./spec";
 
@@ -60,16 +61,9 @@ async function describeBudget(ctx: Ctx, payer: string, name: string): Promise<Bu
 
 export type BudgetOutcome = "created" | "updated" | "unchanged";
 
-/**
- * Converges one account's budget: creates it with its notifications and subscribers, or,
- * when the applied spec differs, updates the limit and replaces the notifications (which
- * rewrites their subscribers). The applied spec's fingerprint is kept in the store.
- */
-export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string): Promise<BudgetOutcome> {
-  const owner = payer ?? (await managementAccountId(ctx));
-  const fingerprint = specFingerprint(spec);
-  const existing = await describeBudget(ctx, owner, spec.budgetName);
-  if (!existing) {
+/** CreateBudget with its notifications; false when a budget of that name exists already. */
+async function createBudget(ctx: Ctx, owner: string, spec: BudgetSpec): Promise<boolean> {
+  try {
     await withRetry(
       "budgets:CreateBudget",
       () =>
@@ -85,8 +79,31 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
         ),
       ctx.retry,
     );
-    await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
-    return "created";
+    return true;
+  } catch (error) {
+    if (awsErrorName((error as Error).cause) === "DuplicateRecordException") return false;
+    throw error;
+  }
+}
+
+/**
+ * Converges one account's budget: creates it with its notifications and subscribers, or,
+ * when the applied spec differs, updates the limit and replaces the notifications (which
+ * rewrites their subscribers). The applied spec's fingerprint is kept in the store.
+ */
+export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string): Promise<BudgetOutcome> {
+  const owner = payer ?? (await managementAccountId(ctx));
+  const fingerprint = specFingerprint(spec);
+  let existing = await describeBudget(ctx, owner, spec.budgetName);
+  if (!existing) {
+    if (await createBudget(ctx, owner, spec)) {
+      await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
+      return "created";
+    }
+    // Created in between (a racing run, or an earlier try whose answer was lost): converge it instead.
+    existing = await describeBudget(ctx, owner, spec.budgetName);
+    if (!existing)
+      throw new TransientAwsError(`Budget ${spec.budgetName} was reported to exist but cannot be read yet`);
   }
   let changed = false;
   const limit = Number(existing.BudgetLimit?.Amount ?? Number.NaN);
