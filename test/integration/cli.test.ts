@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { ListAccountsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Io, runCli } from "../../packages/cli/src/commands";
 import { ensureTable } from "../../packages/local/src/seed";
 import { TEST_REGION } from "../support/aws-env";
+import { accountsWithEmail } from "../support/org";
 import { serveApi, testPlane, unique } from "../support/plane";
 
 const exec = promisify(execFile);
@@ -67,10 +67,7 @@ describe("qm against the API", () => {
     expect(retried.code).toBe(0);
     expect(watched.code).toBe(0);
     expect(JSON.parse(watched.out).status).toBe("SUCCEEDED");
-    const org = new OrganizationsClient({ region: TEST_REGION });
-    expect(
-      (await org.send(new ListAccountsCommand({}))).Accounts?.filter((a) => a.Email === email),
-    ).toHaveLength(1);
+    expect(await accountsWithEmail(email)).toHaveLength(1);
   });
 
   it("shows the API's field details and exits 2 on a validation error", async () => {

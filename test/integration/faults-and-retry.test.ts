@@ -1,7 +1,8 @@
-import { ListAccountsCommand, ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOu } from "../../packages/core/src/vending/directory";
 import { TEST_REGION } from "../support/aws-env";
+import { accountsWithEmail } from "../support/org";
 import { call, serveApi, testPlane, unique } from "../support/plane";
 
 const org = new OrganizationsClient({ region: TEST_REGION });
@@ -55,7 +56,7 @@ describe("QM_FAULTS and retry", () => {
     expect(done.body.status).toBe("SUCCEEDED");
     expect(done.body.attempts.map((a: { kind: string }) => a.kind)).toEqual(["start", "restart"]);
     expect(done.body.error).toBeUndefined();
-    const accounts = (await org.send(new ListAccountsCommand({}))).Accounts?.filter((a) => a.Email === email);
+    const accounts = await accountsWithEmail(email);
     expect(accounts).toHaveLength(1);
     const prod = await resolveOu(plane.ctx, "Workloads/Production");
     const parents = await org.send(new ListParentsCommand({ ChildId: done.body.accountId }));

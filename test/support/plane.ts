@@ -7,6 +7,7 @@ import { type ConfigInput, parseConfig } from "../../packages/core/src/config/co
 import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
 import { createApiServer, listen } from "../../packages/local/src/http-server";
+import { ensureTable } from "../../packages/local/src/seed";
 import { TEST_REGION, TEST_TABLE } from "./aws-env";
 
 /** A unique suffix so tests sharing one emulator never collide. */
@@ -87,12 +88,17 @@ export async function call(
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-/** A test plane served over HTTP for one test file: listening before its tests, closed after them. */
+/**
+ * A test plane served over HTTP for one test file: listening before its tests, closed after them.
+ * With `tableName`, the plane gets a table of its own (created here): its own CreateAccount slots,
+ * so a file that holds them all for long (the load test) does not starve the other files.
+ */
 export function useApi(options: Parameters<typeof testPlane>[0] = {}) {
   const plane = testPlane(options);
   const api = { plane, url: "" };
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
+    if (options.tableName) await ensureTable(TEST_REGION, options.tableName);
     const served = await serveApi(plane);
     api.url = served.url;
     close = served.close;

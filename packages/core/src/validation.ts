@@ -24,3 +24,16 @@ export function toFieldIssues(error: z.ZodError, root = "(body)"): FieldIssue[] 
       issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message,
   }));
 }
+
+/**
+ * Whether a string can be a request or run id at all: ids are execution names (Step Functions
+ * allows 1-80 of these characters), so anything else is answered 404 without a store read.
+ */
+export function isPossibleId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,80}$/.test(id);
+}
+
+/** An id for a message: quoted and cut short, whatever a client sent. */
+export function quoteId(id: string): string {
+  return JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+}

@@ -1,6 +1,7 @@
 import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
+import { ValidationError } from "@quartermaster/core/errors";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -59,7 +60,16 @@ export const ROUTES: Record<string, Route> = {
       { location: self },
     );
   },
-  "POST /budgets/reconcile": async (ctx) => json(200, await reconcileBudgets(ctx)),
+  "POST /budgets/reconcile": async (ctx, event) => {
+    // It takes no options: an empty body or {} only, so a stray payload is refused, not ignored.
+    const body = parseJsonBody(event, { optional: true });
+    if (!body || typeof body !== "object" || Array.isArray(body) || Object.keys(body).length > 0) {
+      throw new ValidationError("The reconcile request takes no fields", [
+        { path: "(body)", message: "must be empty or {}" },
+      ]);
+    }
+    return json(200, await reconcileBudgets(ctx));
+  },
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"))),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

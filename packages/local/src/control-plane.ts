@@ -94,8 +94,9 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         definition: vendAccountDefinition(localTaskArns(VEND_TASKS, region)),
         tasks: vendTasks,
         waits: Object.fromEntries(VEND_WAIT_STATES.map((s) => [s, waitMs])),
-        // The third CreateAccount retrier waits for a CreateAccount slot: keep it long enough for one to free up.
-        retryIntervals: { CreateAccount: [retryMs, retryMs, Math.max(250, retryMs)] },
+        // The third CreateAccount retrier waits for a CreateAccount slot. In AWS its 40 tries span about
+        // an hour; locally they span 80 s, so a burst of a few hundred requests still gets its turn.
+        retryIntervals: { CreateAccount: [retryMs, retryMs, Math.max(2000, retryMs)] },
       },
       "sandbox-cleanup": {
         definition: sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, region), {

@@ -88,8 +88,9 @@ export class LocalWorkflowRunner implements WorkflowRunner {
           ),
       ]),
     );
+    // One interval for every retrier, except where the workflow names one per retrier.
     const retryIntervalOverrides = Object.fromEntries(
-      taskNames.map((state) => [state, this.options.retryIntervalMs ?? 20]),
+      taskNames.map((state) => [state, spec.retryIntervals?.[state] ?? this.options.retryIntervalMs ?? 20]),
     );
     const execution = machine.run(input as never, {
       overrides: {

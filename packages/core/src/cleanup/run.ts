@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
-import { findForbiddenKeys, toFieldIssues } from "../validation";
+import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
@@ -179,8 +179,8 @@ export async function finishRun(
 
 /** `GET /cleanup/runs/{id}`. */
 export async function getCleanupRun(ctx: Pick<Ctx, "runs">, runId: string): Promise<CleanupRun> {
-  const run = await ctx.runs.getRun(runId);
-  if (!run) throw new NotFoundError(`No clean-up run ${runId}`);
+  const run = isPossibleId(runId) ? await ctx.runs.getRun(runId) : undefined;
+  if (!run) throw new NotFoundError(`No clean-up run ${quoteId(runId)}`);
   return run;
 }
 

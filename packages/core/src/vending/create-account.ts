@@ -55,6 +55,14 @@ export function describeFailureReason(reason: string | undefined): string {
  */
 export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateResult> {
   const { requestId, request } = state;
+  // The slot first, before anything is read or written: a request waiting for one retries this
+  // step often, and each try costs one conditional write. The request stays PENDING meanwhile.
+  // Acquiring is idempotent per request, and the slot is freed when awaitCreation ends (or fails).
+  if (!(await ctx.createSlots.acquire(requestId, ctx.clock()))) {
+    throw new CreateSlotUnavailableError(
+      "Five account creations are already in progress; waiting for a free slot",
+    );
+  }
   await ctx.store.setStatus(requestId, "RUNNING", ctx.clock().toISOString());
   return tracked(ctx, requestId, "create", async () => {
     const earlier = await ourEarlierCreation(ctx, requestId);
@@ -64,11 +72,6 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
       assertActive(existing);
       ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
       return { accountId: existing.Id, adopted: true };
-    }
-    if (!(await ctx.createSlots.acquire(requestId, ctx.clock()))) {
-      throw new CreateSlotUnavailableError(
-        "Five account creations are already in progress; waiting for a free slot",
-      );
     }
     const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
     const out = await withRetry(

@@ -4,7 +4,7 @@ import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import type { Page } from "../store/request-store";
-import { toFieldIssues } from "../validation";
+import { isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { accountState } from "./directory";
 import { REQUEST_STATUSES, type StepRecord, VEND_STEPS, type VendRequestRecord } from "./record";
 import { startExecution } from "./submit";
@@ -49,9 +49,13 @@ export function presentRequest(record: VendRequestRecord): RequestView {
 
 /** `GET /accounts/requests/{id}`. */
 export async function getRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<RequestView> {
-  const record = await ctx.store.get(requestId);
-  if (!record) throw new NotFoundError(`No request ${requestId}`);
-  return presentRequest(record);
+  return presentRequest(await storedRequest(ctx, requestId));
+}
+
+async function storedRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<VendRequestRecord> {
+  const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
+  if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
+  return record;
 }
 
 export const ListQuerySchema = z.strictObject({
@@ -93,8 +97,7 @@ async function accountStillActive(ctx: Ctx, accountId: string | undefined): Prom
  * allows it, else starts a new one with the same input (the steps converge).
  */
 export async function retryRequest(ctx: Ctx, requestId: string): Promise<RequestView> {
-  const record = await ctx.store.get(requestId);
-  if (!record) throw new NotFoundError(`No request ${requestId}`);
+  const record = await storedRequest(ctx, requestId);
   if (record.status === "SUCCEEDED")
     throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} has already succeeded`);
   const execution = record.executionArn ? await ctx.workflows.describe(record.executionArn) : undefined;
