@@ -23,6 +23,7 @@ export function testPlane(
     tableName?: string;
     slackWebhookUrl?: string;
     plugins?: AnyClientPlugin[];
+    logger?: Logger;
   } = {},
 ) {
   const config = parseConfig({
@@ -34,7 +35,7 @@ export function testPlane(
   // Tests assert on outcomes; set QM_TEST_LOG_LEVEL=INFO to watch the control plane's logs.
   const logLevel = (process.env.QM_TEST_LOG_LEVEL ?? "SILENT") as "SILENT";
   return createLocalControlPlane({
-    logger: new Logger({ serviceName: "quartermaster-test", logLevel }),
+    logger: options.logger ?? new Logger({ serviceName: "quartermaster-test", logLevel }),
     config,
     tableName: options.tableName ?? TEST_TABLE,
     budgetTopicArn: inject("budgetTopicArn"),

@@ -194,7 +194,7 @@ export async function cleanRegion(
     (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
     (out) => out.StackSummaries,
   );
-  const stacks: StackInfo[] = [];
+  const stacks: (StackInfo & { stackId?: string; rootId?: string })[] = [];
   for (const summary of summaries) {
     const name = summary.StackName as string;
     // A stack mid-operation is waited for, then considered as it ends up.
@@ -202,22 +202,31 @@ export async function cleanRegion(
       ? await settle(cfn, ctx, name, options.deadline)
       : await describe(cfn, ctx, name);
     if (!stack) continue;
-    const template = stack.ParentId
-      ? undefined
-      : await withRetry(
-          "cloudformation:GetTemplate",
-          () => cfn.send(new GetTemplateCommand({ StackName: name })),
-          ctx.retry,
-        );
+    // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
+    const template = await withRetry(
+      "cloudformation:GetTemplate",
+      () => cfn.send(new GetTemplateCommand({ StackName: name })),
+      ctx.retry,
+    );
     stacks.push({
       name,
+      stackId: stack.StackId,
+      rootId: stack.RootId,
       status: stack.StackStatus as string,
       parentId: stack.ParentId,
       terminationProtection: stack.EnableTerminationProtection === true,
       tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ""])),
       exports: (stack.Outputs ?? []).flatMap((o) => (o.ExportName ? [o.ExportName] : [])),
-      imports: template?.TemplateBody ? importsOf(template.TemplateBody) : [],
+      imports: template.TemplateBody ? importsOf(template.TemplateBody) : [],
     });
+  }
+  // A nested stack goes with its root stack, so its imports are its root's: the root is deleted
+  // before the exporter. A nested stack whose root is not found keeps its imports (and so the exporter).
+  for (const nested of stacks.filter((s) => s.parentId)) {
+    const root = stacks.find((s) => !s.parentId && s.stackId !== undefined && s.stackId === nested.rootId);
+    if (!root) continue;
+    root.imports = [...new Set([...root.imports, ...nested.imports])];
+    nested.imports = [];
   }
   const plan = planDeletions(stacks, { protectPatterns: ctx.config.cleanup.protectPatterns });
   const report: RegionReport = {
