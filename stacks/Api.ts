@@ -6,7 +6,7 @@ import { allow } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
-/** The HTTP API of API.md, behind IAM (SigV4) authorisation, served by one function. */
+/** The HTTP API of docs/api.md, behind IAM (SigV4) authorisation, served by one function. */
 export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);

@@ -160,18 +160,48 @@ describe("Api stack", () => {
     expect(handlers).toEqual(["packages/functions/src/api.handler"]);
   });
 
-  it("lets the API start executions of the vend state machine only, and read the directory", () => {
-    const actions = new Set(
-      Object.values(templates.api.findResources("AWS::IAM::Policy")).flatMap((p) =>
-        p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
-          [s.Action].flat(),
-        ),
-      ),
+  it("grants the API function exactly the actions its routes call", () => {
+    expect(actionsOf(templates.api, "ApiHandler")).toEqual(
+      [
+        "budgets:ModifyBudget",
+        "budgets:ViewBudget",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "identitystore:GetGroupId",
+        "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+        "sso:DescribePermissionSet",
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+        "states:DescribeExecution",
+        "states:RedriveExecution",
+        "states:StartExecution",
+      ].sort(),
     );
-    expect(actions).toContain("states:StartExecution");
-    expect(actions).toContain("states:RedriveExecution");
-    expect(actions).not.toContain("organizations:CreateAccount");
-    expect([...actions].some((a) => a.endsWith(":*"))).toBe(false);
+  });
+
+  it("lets the API start executions of the project's two state machines only", () => {
+    const statements = Object.entries(templates.api.findResources("AWS::IAM::Policy"))
+      .filter(([id]) => id.startsWith("ApiHandler"))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      )
+      .filter((st) => [st.Action].flat().includes("states:StartExecution"));
+    const resources = statements.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
+
+    expect(statements).toHaveLength(1);
+    expect(resources).toHaveLength(2);
+    expect(resources.some((r) => /VendAccount/.test(r))).toBe(true);
+    expect(resources.some((r) => /SandboxCleanup/.test(r))).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveOu } from "../../packages/core/src/vending/directory";
+import { resolveOu } from "../../packages/core/src/org/directory";
 import { TEST_REGION } from "../support/aws-env";
 import { accountsWithEmail } from "../support/org";
 import { call, serveApi, testPlane, unique } from "../support/plane";

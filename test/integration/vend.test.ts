@@ -16,7 +16,7 @@ import {
   identityCenter,
   permissionSetsByName,
   resolveOu,
-} from "../../packages/core/src/vending/directory";
+} from "../../packages/core/src/org/directory";
 import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
 import { TEST_REGION } from "../support/aws-env";
 import { accountsWithEmail } from "../support/org";

@@ -1,17 +1,18 @@
-import type { AccountReport, CleanupRun, CleanupStore } from "../../packages/core/src/cleanup/record";
-import type {
-  CreateResult,
-  ListOptions,
-  Page,
-  RequestStore,
-} from "../../packages/core/src/store/request-store";
+import type { AccountReport, CleanupRun } from "../../packages/core/src/store/cleanup-runs/record";
+import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type {
   ExecutionAttempt,
   RequestError,
   RequestStatus,
   StepRecord,
   VendRequestRecord,
-} from "../../packages/core/src/vending/record";
+} from "../../packages/core/src/store/requests/record";
+import type {
+  CreateResult,
+  ListOptions,
+  Page,
+  RequestStore,
+} from "../../packages/core/src/store/requests/store";
 
 /** An in-memory RequestStore for unit tests. */
 export class MemoryRequestStore implements RequestStore {

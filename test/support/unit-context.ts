@@ -4,10 +4,10 @@ import type { RetryPolicy } from "../../packages/core/src/aws/retry";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import type { CoreContext } from "../../packages/core/src/context";
 import type { EventPublisher } from "../../packages/core/src/events/publisher";
-import type { VendRequestRecord } from "../../packages/core/src/vending/record";
+import type { VendRequestRecord } from "../../packages/core/src/store/requests/record";
 import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
-import type { WorkflowRunner } from "../../packages/core/src/vending/workflow-runner";
+import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
 import { MemoryCleanupStore, MemoryRequestStore, MemorySemaphore } from "./memory-store";
 
 /** A retry policy that never sleeps but records the delays it would have used. */

@@ -1,12 +1,12 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AwsClients } from "./aws/clients";
 import type { RetryPolicy } from "./aws/retry";
-import type { CleanupStore } from "./cleanup/record";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
-import type { RequestStore } from "./store/request-store";
+import type { CleanupStore } from "./store/cleanup-runs/store";
+import type { RequestStore } from "./store/requests/store";
 import type { Semaphore } from "./store/semaphore";
-import type { WorkflowRunner } from "./vending/workflow-runner";
+import type { WorkflowRunner } from "./workflow/runner";
 
 /** Everything a core function needs, passed in: real clients in Lambda, fakes in unit tests. */
 export interface CoreContext {

@@ -5,10 +5,10 @@ import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
-import { DynamoCleanupStore } from "./store/dynamo-cleanup-store";
-import { DynamoRequestStore } from "./store/dynamo-request-store";
+import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
+import { DynamoRequestStore } from "./store/requests/dynamo";
 import { DynamoSemaphore } from "./store/semaphore";
-import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./vending/workflow-runner";
+import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./workflow/runner";
 
 export interface RuntimeOptions {
   config: Config;

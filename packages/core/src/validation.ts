@@ -1,5 +1,15 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { FieldIssue } from "./errors";
+
+// AWS Organizations' CreateAccount email rules, plus a dotted domain.
+const EMAIL = /^[^\s"'()<>[\]:;,\\|%&@]+@[^\s"'()<>[\]:;,\\|%&@]+\.[^\s"'()<>[\]:;,\\|%&@.]+$/;
+
+/** An email address as AWS Organizations accepts it (accounts, budget subscribers). */
+export const EmailSchema = z
+  .string()
+  .min(6, { error: "must be 6-64 characters", abort: true })
+  .max(64, { error: "must be 6-64 characters", abort: true })
+  .regex(EMAIL, "must be one address with a dotted domain, without whitespace or \"'()<>[]:;,\\|%&");
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 

@@ -21,7 +21,7 @@ function requesterOf(event: APIGatewayProxyEventV2): string | undefined {
   return ctx.authorizer?.iam?.userArn;
 }
 
-/** Route key (as API Gateway names it) -> handler. Every route of API.md is here. */
+/** Route key (as API Gateway names it) -> handler. Every route of docs/api.md is here. */
 export const ROUTES: Record<string, Route> = {
   "GET /health": async () => json(200, { ok: true }),
   "GET /openapi.json": async () => json(200, openApiDocument()),

@@ -1,11 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import type {
-  ExecutionInfo,
-  WorkflowName,
-  WorkflowRunner,
-} from "@quartermaster/core/vending/workflow-runner";
 import type { AslDefinition } from "@quartermaster/core/workflow/asl";
 import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
+import type { ExecutionInfo, WorkflowName, WorkflowRunner } from "@quartermaster/core/workflow/runner";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { lambdaContextFor } from "./lambda-context";
@@ -59,14 +55,13 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       retryIntervalMs?: number;
       logger?: Logger;
       region?: string;
-      accountId?: string;
       /** Called when an execution fails, with what Step Functions' status change event carries. */
       onFailure?: (change: ExecutionStatusChange) => Promise<void>;
     },
   ) {}
 
   private arnFor(workflow: WorkflowName, name: string): string {
-    return `arn:aws:states:${this.options.region ?? "us-east-1"}:${this.options.accountId ?? "000000000000"}:execution:${workflow}:${name}`;
+    return `arn:aws:states:${this.options.region ?? "us-east-1"}:000000000000:execution:${workflow}:${name}`;
   }
 
   async start(workflow: WorkflowName, name: string, input: object): Promise<{ executionArn: string }> {

@@ -1,4 +1,4 @@
-/** The reference organisation of DESIGN.md, used by local mode, the demo and the tests. */
+/** The reference organisation, used by local mode, the demo and the tests. */
 export const REFERENCE_ORG = {
   ous: [
     "Workloads/Development",

@@ -1,5 +1,5 @@
 import type { CoreContext } from "@quartermaster/core/context";
-import type { VendRequestRecord } from "@quartermaster/core/vending/record";
+import type { VendRequestRecord } from "@quartermaster/core/store/requests/record";
 import { startExecution } from "@quartermaster/core/vending/submit";
 
 type Ctx = Pick<CoreContext, "store" | "workflows" | "clock" | "logger" | "config" | "clients" | "retry">;

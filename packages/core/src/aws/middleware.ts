@@ -12,7 +12,7 @@ import type {
 // biome-ignore lint/suspicious/noExplicitAny: service-agnostic plugin, see above.
 export type AnyClientPlugin = Pluggable<any, any>;
 
-/** Counts AWS calls per `Service.Operation` (DESIGN rule 9: tests and benchmarks report them). */
+/** Counts AWS calls per `Service.Operation` (tests and benchmarks report them). */
 export class CallCounter {
   private readonly counts = new Map<string, number>();
 

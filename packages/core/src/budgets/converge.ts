@@ -14,7 +14,7 @@ import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { TransientAwsError } from "../errors";
-import { managementAccountId } from "../vending/directory";
+import { managementAccountId } from "../org/directory";
 import { type BudgetSpec, specFingerprint } from "./spec";
 
 type Ctx = Pick<CoreContext, "clients" | "retry" | "logger" | "store">;

@@ -1,7 +1,7 @@
 import { DescribeBudgetsCommand } from "@aws-sdk/client-budgets";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
-import { activeAccountsUnder, managementAccountId } from "../vending/directory";
+import { activeAccountsUnder, managementAccountId } from "../org/directory";
 import { convergeBudget } from "./converge";
 import { BUDGET_PREFIX, budgetSpec } from "./spec";
 

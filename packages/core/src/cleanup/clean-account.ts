@@ -15,9 +15,9 @@ import { pagedList } from "../aws/paginate";
 import { fullJitterDelay, withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { DeadlineExceededError } from "../errors";
+import type { AccountReport, RegionReport } from "../store/cleanup-runs/record";
 import type { SandboxAccount } from "./discover";
 import { planDeletions, type StackInfo } from "./plan";
-import type { AccountReport, RegionReport } from "./record";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
 

@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { accountState, allAccountsUnder, managementAccountId } from "../vending/directory";
+import { accountState, allAccountsUnder, managementAccountId } from "../org/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
 

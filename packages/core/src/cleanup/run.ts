@@ -3,11 +3,11 @@ import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
+import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
-import { type CleanupRun, runStatus } from "./record";
 
 type Ctx = Pick<
   CoreContext,
@@ -39,6 +39,11 @@ export interface CleanupPlanState {
 
 function newRunId(now: Date): string {
   return `run-${now.getTime().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/** The name of an execution, the last segment of its ARN: a scheduled run's id. */
+function executionName(executionArn: string): string {
+  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
 }
 
 /** `POST /cleanup/runs`: records the run, then starts the workflow. */
@@ -76,7 +81,7 @@ export async function beginRun(
   input: CleanupInput,
   executionArn: string,
 ): Promise<CleanupPlanState> {
-  const runId = input.runId ?? executionArn.split(":").at(-1) ?? newRunId(ctx.clock());
+  const runId = input.runId ?? executionName(executionArn);
   const run = await ctx.runs.createRun({
     runId,
     status: "RUNNING",
@@ -141,7 +146,7 @@ export async function finishRun(
   input: { runId?: string; planned?: SandboxAccount[]; error?: { Error: string; Cause?: string } },
   executionArn: string,
 ) {
-  const runId = input.runId ?? executionArn.split(":").at(-1) ?? "";
+  const runId = input.runId ?? executionName(executionArn);
   const stored = await ctx.runs.getRun(runId);
   if (!stored) throw new NotFoundError(`No clean-up run ${runId}`);
   // Run twice (a Lambda retry after a lost response): the report is announced once.
@@ -166,7 +171,7 @@ export async function finishRun(
   ]);
   const detail: SandboxCleanupCompleted = {
     runId,
-    status: status === "RUNNING" ? "FAILED" : status,
+    status,
     dryRun: run.dryRun,
     deleted: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.deleted.length, 0), 0),
     skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
@@ -197,4 +202,13 @@ export async function retryCleanupRun(ctx: Ctx, runId: string): Promise<CleanupR
   const { executionArn } = await ctx.workflows.start("sandbox-cleanup", `${runId}-${attempts}`, input);
   await ctx.runs.updateRun(runId, { executionArn });
   return getCleanupRun(ctx, runId);
+}
+
+/** Overall status: FAILED when nothing could be cleaned, PARTIAL when something failed. */
+export function runStatus(accounts: AccountReport[], error?: string): Exclude<RunStatus, "RUNNING"> {
+  if (error) return "FAILED";
+  const accountFailures = accounts.filter((a) => a.error).length;
+  if (accounts.length > 0 && accountFailures === accounts.length) return "FAILED";
+  const stackFailures = accounts.some((a) => a.regions.some((r) => r.failed.length > 0));
+  return accountFailures > 0 || stackFailures ? "PARTIAL" : "SUCCEEDED";
 }

@@ -6,7 +6,7 @@ import { TransientAwsError } from "../errors";
 /** Source of every Quartermaster domain event. */
 export const EVENT_SOURCE = "quartermaster";
 
-/** Publishes domain events (DESIGN rule 6: notifications hang off these, never off provisioning). */
+/** Publishes domain events (notifications hang off these, never off provisioning). */
 export interface EventPublisher {
   publish(detailType: string, detail: object): Promise<void>;
 }
@@ -44,7 +44,7 @@ export class EventBridgePublisher implements EventPublisher {
 
 /**
  * Publishes a domain event; a failure is logged as an error and never fails the caller,
- * since notifications must never fail provisioning or a clean-up (DESIGN rule 6).
+ * since notifications must never fail provisioning or a clean-up.
  */
 export async function publishSafely(
   ctx: { events: EventPublisher; logger: Logger },

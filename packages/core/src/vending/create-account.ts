@@ -13,7 +13,7 @@ import {
   CreateSlotUnavailableError,
   DeadlineExceededError,
 } from "../errors";
-import { accountState, findAccountByEmail } from "./directory";
+import { accountState, findAccountByEmail } from "../org/directory";
 import { nextPollSeconds, pastDeadline } from "./poll";
 import type { CreateResult, CreationProgress, VendState } from "./state";
 import { stepStarted, stepSucceeded, tracked } from "./track-step";

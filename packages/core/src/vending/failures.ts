@@ -1,9 +1,9 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
+import { VEND_STEPS, type VendStep } from "../store/requests/record";
 import type { ExecutionStatusChange } from "../workflow/execution-events";
 import { VEND_RETRIED_ERRORS, type VendTask } from "./definition";
 import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
-import { VEND_STEPS, type VendStep } from "./record";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots">;
 

@@ -3,15 +3,20 @@ import { z } from "zod";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import type { Page } from "../store/request-store";
+import { accountState } from "../org/directory";
+import {
+  REQUEST_STATUSES,
+  type StepRecord,
+  VEND_STEPS,
+  type VendRequestRecord,
+} from "../store/requests/record";
+import type { Page } from "../store/requests/store";
 import { isPossibleId, quoteId, toFieldIssues } from "../validation";
-import { accountState } from "./directory";
-import { REQUEST_STATUSES, type StepRecord, VEND_STEPS, type VendRequestRecord } from "./record";
 import { startExecution } from "./submit";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
 
-/** The request as the API serves it (the contract in API.md). */
+/** The request as the API serves it (the contract in docs/api.md). */
 export interface RequestView {
   requestId: string;
   status: VendRequestRecord["status"];

@@ -1,20 +1,12 @@
 import { z } from "zod";
+import { BudgetRequestSchema } from "../budgets/spec";
 import { ValidationError } from "../errors";
-import { findForbiddenKeys, toFieldIssues } from "../validation";
+import { EmailSchema, findForbiddenKeys, toFieldIssues } from "../validation";
 
 // The name becomes a granted profile name pasted into a shell (`assume <name>/<PermissionSet>`):
 // only characters no shell reads as syntax, and nothing that starts an option or a path.
 const ACCOUNT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]*[A-Za-z0-9])?$/;
-// AWS Organizations' CreateAccount email rules, plus a dotted domain.
-const EMAIL = /^[^\s"'()<>[\]:;,\\|%&@]+@[^\s"'()<>[\]:;,\\|%&@]+\.[^\s"'()<>[\]:;,\\|%&@.]+$/;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
-export const EmailSchema = z
-  .string()
-  .min(6, { error: "must be 6-64 characters", abort: true })
-  .max(64, { error: "must be 6-64 characters", abort: true })
-  .regex(EMAIL, "must be one address with a dotted domain, without whitespace or \"'()<>[]:;,\\|%&");
-
 export const AccountNameSchema = z
   .string()
   .min(1, { error: "must be 1-50 characters", abort: true })
@@ -41,16 +33,6 @@ export const OuRefSchema = z
 export const AccessGrantSchema = z.strictObject({
   group: z.string().min(1).max(1024),
   permissionSets: z.array(z.string().min(1).max(32)).min(1, "must name at least one permission set").max(20),
-});
-
-export const BudgetRequestSchema = z.strictObject({
-  monthlyLimitUsd: z.number().positive("must be greater than 0").max(1_000_000_000),
-  thresholds: z
-    .array(z.number().min(1, "must be 1-1000").max(1000, "must be 1-1000"))
-    .min(1)
-    .max(10)
-    .optional(),
-  emails: z.array(EmailSchema).max(10, "at most 10 addresses").optional(),
 });
 
 export const TagsSchema = z

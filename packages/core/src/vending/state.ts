@@ -1,4 +1,4 @@
-import type { ResolvedRequest } from "./record";
+import type { ResolvedRequest } from "../store/requests/record";
 import type { VendRequest } from "./request";
 
 /** The workflow input: what `POST /accounts` validated and resolved. */

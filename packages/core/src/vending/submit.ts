@@ -8,8 +8,8 @@ import {
   identityCenter,
   permissionSetsByName,
   resolveOu,
-} from "./directory";
-import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "./record";
+} from "../org/directory";
+import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "../store/requests/record";
 import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
 import type { VendInput } from "./state";
 

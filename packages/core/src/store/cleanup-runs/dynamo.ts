@@ -5,7 +5,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { AccountReport, CleanupRun, CleanupStore } from "../cleanup/record";
+import type { AccountReport, CleanupRun } from "./record";
+import type { CleanupStore } from "./store";
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: "RUN" });
 

@@ -1,4 +1,4 @@
-import type { VendRequest } from "./request";
+import type { VendRequest } from "../../vending/request";
 
 export type RequestStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
 export const REQUEST_STATUSES: readonly RequestStatus[] = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"];

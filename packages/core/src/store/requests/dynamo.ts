@@ -7,15 +7,9 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { MalformedRequestError } from "../errors";
-import type {
-  ExecutionAttempt,
-  RequestError,
-  RequestStatus,
-  StepRecord,
-  VendRequestRecord,
-} from "../vending/record";
-import type { CreateResult, ListOptions, Page, RequestStore } from "./request-store";
+import { MalformedRequestError } from "../../errors";
+import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "./record";
+import type { CreateResult, ListOptions, Page, RequestStore } from "./store";
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "EMAIL" });

@@ -1,11 +1,4 @@
-import type {
-  ExecutionAttempt,
-  RequestError,
-  RequestStatus,
-  StepRecord,
-  VendRequestRecord,
-  VendStep,
-} from "../vending/record";
+import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "./record";
 
 export interface ListOptions {
   status?: RequestStatus;
@@ -56,5 +49,3 @@ export interface RequestStore {
   /** Releases a claim after a failed delivery so the retried event is posted. */
   releaseEvent(eventId: string): Promise<void>;
 }
-
-export type { VendStep };

@@ -1,4 +1,4 @@
-import type { Skip } from "./plan";
+import type { Skip } from "../../cleanup/plan";
 
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "PARTIAL" | "FAILED";
 
@@ -34,22 +34,4 @@ export interface CleanupRun {
   error?: string;
   startedAt: string;
   endedAt?: string;
-}
-
-/** Persistence of clean-up runs and their per-account reports. */
-export interface CleanupStore {
-  /** Creates the run unless it exists; returns the stored run either way. */
-  createRun(run: CleanupRun): Promise<CleanupRun>;
-  getRun(runId: string): Promise<CleanupRun | undefined>;
-  updateRun(runId: string, patch: Partial<Omit<CleanupRun, "runId" | "accounts">>): Promise<void>;
-  putAccountReport(runId: string, report: AccountReport): Promise<void>;
-}
-
-/** Overall status: FAILED when nothing could be cleaned, PARTIAL when something failed. */
-export function runStatus(accounts: AccountReport[], error?: string): RunStatus {
-  if (error) return "FAILED";
-  const accountFailures = accounts.filter((a) => a.error).length;
-  if (accounts.length > 0 && accountFailures === accounts.length) return "FAILED";
-  const stackFailures = accounts.some((a) => a.regions.some((r) => r.failed.length > 0));
-  return accountFailures > 0 || stackFailures ? "PARTIAL" : "SUCCEEDED";
 }
