@@ -1,6 +1,7 @@
 import { Api as SstApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { ROUTES } from "../packages/functions/src/api";
 import { Cleanup } from "./Cleanup";
+import { ApiEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -46,7 +47,7 @@ export function Api({ stack }: StackContext) {
   // One function serves every route (the handler routes on the route key), so it is warm for all of them.
   const handler = new SstFunction(stack, "ApiHandler", {
     handler: "packages/functions/src/api.handler",
-    environment: functionEnv({
+    environment: functionEnv(ApiEnvSchema, {
       QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,

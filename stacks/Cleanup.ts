@@ -8,6 +8,7 @@ import {
   type CleanupTask,
   sandboxCleanupDefinition,
 } from "../packages/core/src/cleanup/definition";
+import { CleanupTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -57,7 +58,7 @@ export function Cleanup({ stack, app }: StackContext) {
     tasks: CLEANUP_TASKS,
     handlerFile: "packages/functions/src/cleanup-task",
     permissions,
-    environment: functionEnv({
+    environment: functionEnv(CleanupTaskEnvSchema, {
       QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,

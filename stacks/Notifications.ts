@@ -9,6 +9,7 @@ import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
 import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
 import { Cleanup } from "./Cleanup";
+import { NotificationsEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -22,7 +23,7 @@ export function Notifications({ stack }: StackContext) {
   const config = stackConfig();
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
   const webhook = new Config.Secret(stack, "SLACK_WEBHOOK_URL");
-  const environment = functionEnv({
+  const environment = functionEnv(NotificationsEnvSchema, {
     QM_CONFIG: JSON.stringify(config),
     QM_TABLE_NAME: table.tableName,
     QM_EVENT_BUS_NAME: bus.eventBusName,

@@ -1,5 +1,6 @@
 import { type StackContext, use } from "sst/constructs";
 import { VEND_TASKS, type VendTask, vendAccountDefinition } from "../packages/core/src/vending/definition";
+import { VendTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
 import { Storage } from "./Storage";
@@ -74,7 +75,7 @@ export function Vending({ stack, app }: StackContext) {
     tasks: VEND_TASKS,
     handlerFile: "packages/functions/src/vend-task",
     permissions,
-    environment: functionEnv({
+    environment: functionEnv(VendTaskEnvSchema, {
       QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Config, parseConfigJson } from "../packages/core/src/config/config";
-import type { FunctionEnv } from "../packages/functions/src/env";
+import type { z } from "zod";
+import type { FunctionEnvSchema } from "../packages/functions/src/env";
 
 /**
  * The deployment's configuration: `QM_CONFIG` (JSON) or `quartermaster.config.json` at the
@@ -12,7 +13,10 @@ export function stackConfig(): Config {
   return parseConfigJson(existsSync(file) ? readFileSync(file, "utf8") : undefined);
 }
 
-/** A function's environment, typed by the schema handlers parse at cold start. */
-export function functionEnv(env: FunctionEnv): Record<string, string> {
+/**
+ * A function's environment, typed by the same schema its handler parses at cold start: a stack
+ * that leaves out a variable the function requires fails the type check, not a request.
+ */
+export function functionEnv<S extends FunctionEnvSchema>(_schema: S, env: z.input<S>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }

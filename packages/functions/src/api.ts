@@ -5,6 +5,7 @@ import { ValidationError } from "@quartermaster/core/errors";
 import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ApiEnvSchema } from "./env";
 import { errorResponse, header, json, parseJsonBody, pathParam } from "./http";
 import { withBase } from "./middleware";
 import { openApiDocument } from "./openapi";
@@ -94,4 +95,4 @@ export function makeApiHandler(source: ContextSource, routes: Record<string, Rou
   });
 }
 
-export const handler = makeApiHandler(lambdaContext);
+export const handler = makeApiHandler(lambdaContext(ApiEnvSchema));

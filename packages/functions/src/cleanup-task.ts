@@ -9,6 +9,7 @@ import {
 } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { toWorkflowError } from "@quartermaster/core/errors";
+import { CleanupTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
 
@@ -72,6 +73,7 @@ export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource)
   });
 }
 
-export const startRunHandler = makeCleanupTaskHandler("startRun", lambdaContext);
-export const cleanAccountHandler = makeCleanupTaskHandler("cleanAccount", lambdaContext);
-export const finishRunHandler = makeCleanupTaskHandler("finishRun", lambdaContext);
+const deployed = lambdaContext(CleanupTaskEnvSchema);
+export const startRunHandler = makeCleanupTaskHandler("startRun", deployed);
+export const cleanAccountHandler = makeCleanupTaskHandler("cleanAccount", deployed);
+export const finishRunHandler = makeCleanupTaskHandler("finishRun", deployed);

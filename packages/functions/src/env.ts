@@ -1,12 +1,31 @@
 import { z } from "zod";
 
-/** Environment of every Quartermaster Lambda function; the stacks type their `environment` from this. */
-export const FunctionEnvSchema = z.object({
+/** What every Quartermaster function reads: its configuration, the table and the event bus. */
+const BaseEnvSchema = z.object({
   QM_CONFIG: z.string().min(2),
   QM_TABLE_NAME: z.string().min(1),
   QM_EVENT_BUS_NAME: z.string().min(1),
-  QM_VEND_STATE_MACHINE_ARN: z.string().optional(),
-  QM_CLEANUP_STATE_MACHINE_ARN: z.string().optional(),
-  QM_BUDGET_TOPIC_ARN: z.string().optional(),
 });
-export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
+
+/** The API function: starts and redrives both workflows, and reconciles budgets. */
+export const ApiEnvSchema = BaseEnvSchema.extend({
+  QM_VEND_STATE_MACHINE_ARN: z.string().min(1),
+  QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
+  QM_BUDGET_TOPIC_ARN: z.string().min(1),
+});
+
+/** The vend-account tasks: the budget step subscribes the budget topic. */
+export const VendTaskEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
+
+/** The sandbox-cleanup tasks. */
+export const CleanupTaskEnvSchema = BaseEnvSchema;
+
+/** The notifier, the execution monitor and the scheduled budget reconcile. */
+export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
+
+/** Any function's environment schema; the stacks type each function's `environment` from its own. */
+export type FunctionEnvSchema =
+  | typeof ApiEnvSchema
+  | typeof VendTaskEnvSchema
+  | typeof CleanupTaskEnvSchema
+  | typeof NotificationsEnvSchema;

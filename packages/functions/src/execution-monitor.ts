@@ -1,5 +1,6 @@
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
+import { NotificationsEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
 
@@ -20,4 +21,4 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
   });
 }
 
-export const handler = makeExecutionMonitorHandler(lambdaContext);
+export const handler = makeExecutionMonitorHandler(lambdaContext(NotificationsEnvSchema));

@@ -1,4 +1,5 @@
 import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
+import { NotificationsEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
 
@@ -11,4 +12,4 @@ export function makeReconcileHandler(source: ContextSource) {
   });
 }
 
-export const handler = makeReconcileHandler(lambdaContext);
+export const handler = makeReconcileHandler(lambdaContext(NotificationsEnvSchema));

@@ -9,6 +9,7 @@ import { placeAccount } from "@quartermaster/core/vending/place-account";
 import { provisionBudget } from "@quartermaster/core/vending/provision-budget";
 import type { VendState } from "@quartermaster/core/vending/state";
 import { tagAccount } from "@quartermaster/core/vending/tag-account";
+import { VendTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
 
@@ -78,11 +79,12 @@ export function makeVendTaskHandler(task: VendTask, source: ContextSource) {
   });
 }
 
-export const createAccountHandler = makeVendTaskHandler("createAccount", lambdaContext);
-export const checkAccountCreationHandler = makeVendTaskHandler("checkAccountCreation", lambdaContext);
-export const placeAccountHandler = makeVendTaskHandler("placeAccount", lambdaContext);
-export const grantAccessHandler = makeVendTaskHandler("grantAccess", lambdaContext);
-export const checkGrantsHandler = makeVendTaskHandler("checkGrants", lambdaContext);
-export const provisionBudgetHandler = makeVendTaskHandler("provisionBudget", lambdaContext);
-export const tagAccountHandler = makeVendTaskHandler("tagAccount", lambdaContext);
-export const recordSuccessHandler = makeVendTaskHandler("recordSuccess", lambdaContext);
+const deployed = lambdaContext(VendTaskEnvSchema);
+export const createAccountHandler = makeVendTaskHandler("createAccount", deployed);
+export const checkAccountCreationHandler = makeVendTaskHandler("checkAccountCreation", deployed);
+export const placeAccountHandler = makeVendTaskHandler("placeAccount", deployed);
+export const grantAccessHandler = makeVendTaskHandler("grantAccess", deployed);
+export const checkGrantsHandler = makeVendTaskHandler("checkGrants", deployed);
+export const provisionBudgetHandler = makeVendTaskHandler("provisionBudget", deployed);
+export const tagAccountHandler = makeVendTaskHandler("tagAccount", deployed);
+export const recordSuccessHandler = makeVendTaskHandler("recordSuccess", deployed);
