@@ -1,7 +1,7 @@
 import { Api as SstApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { ROUTES } from "../packages/functions/src/api";
-import { Cleanup } from "./Cleanup";
 import { ApiEnvSchema } from "../packages/functions/src/env";
+import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";

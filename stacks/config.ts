@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
-import { type Config, parseConfigJson } from "../packages/core/src/config/config";
 import type { z } from "zod";
+import { type Config, parseConfigJson } from "../packages/core/src/config/config";
 import type { FunctionEnvSchema } from "../packages/functions/src/env";
 
 /**
@@ -17,6 +17,9 @@ export function stackConfig(): Config {
  * A function's environment, typed by the same schema its handler parses at cold start: a stack
  * that leaves out a variable the function requires fails the type check, not a request.
  */
-export function functionEnv<S extends FunctionEnvSchema>(_schema: S, env: z.input<S>): Record<string, string> {
+export function functionEnv<S extends FunctionEnvSchema>(
+  _schema: S,
+  env: z.input<S>,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
