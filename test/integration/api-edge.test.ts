@@ -1,4 +1,6 @@
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
+import { TEST_REGION, TEST_TABLE } from "../support/aws-env";
 import { call, unique, useApi } from "../support/plane";
 
 const api = useApi();
@@ -165,6 +167,24 @@ describe("the API edge", () => {
 
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/"ou" twice/);
+  });
+});
+
+describe("a record that does not read back", () => {
+  it("is a 500 naming the malformed fields, never served half-read", async () => {
+    const id = unique("corrupt");
+    await new DynamoDBClient({ region: TEST_REGION }).send(
+      new PutItemCommand({
+        TableName: TEST_TABLE,
+        Item: { pk: { S: `REQ#${id}` }, sk: { S: "REQ" }, requestId: { S: id }, status: { S: "SOMETHING" } },
+      }),
+    );
+
+    const res = await call(api.url, "GET", `/accounts/requests/${id}`);
+
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe("CORRUPT_RECORD");
+    expect(res.body.error.message).toMatch(/status/);
   });
 });
 

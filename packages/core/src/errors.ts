@@ -109,6 +109,14 @@ export class AccountNotActiveError extends QuartermasterError {
   }
 }
 
+/** Something read back from the store, or an event received, does not have the shape it was written with. */
+export class StoredRecordError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("CORRUPT_RECORD", message, options);
+    this.name = "StoredRecordError";
+  }
+}
+
 /** An awaited asynchronous AWS operation did not finish before its deadline. */
 export class DeadlineExceededError extends QuartermasterError {
   constructor(message: string) {

@@ -1,13 +1,13 @@
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
-import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
+import { ExecutionStatusChangeSchema } from "@quartermaster/core/workflow/execution-events";
 import { NotificationsEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
 
-/** An `aws.states` execution status change, as the EventBridge rule delivers it. */
+/** An `aws.states` execution status change, as the EventBridge rule delivers it (the detail is parsed). */
 export interface ExecutionStatusEvent {
   id: string;
-  detail: ExecutionStatusChange;
+  detail: unknown;
 }
 
 /**
@@ -16,8 +16,17 @@ export interface ExecutionStatusEvent {
  */
 export function makeExecutionMonitorHandler(source: ContextSource) {
   return withBase<ExecutionStatusEvent, { recorded: boolean }>(source, async (event, ctx) => {
-    ctx.logger.appendKeys({ executionArn: event.detail.executionArn });
-    return { recorded: await recordExecutionFailure(ctx, event.detail) };
+    const parsed = ExecutionStatusChangeSchema.safeParse(event.detail);
+    if (!parsed.success) {
+      // Redelivering it would not make it valid: log it and acknowledge.
+      ctx.logger.error("Malformed execution status change ignored", {
+        eventId: event.id,
+        error: parsed.error,
+      });
+      return { recorded: false };
+    }
+    ctx.logger.appendKeys({ executionArn: parsed.data.executionArn });
+    return { recorded: await recordExecutionFailure(ctx, parsed.data) };
   });
 }
 

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   QuartermasterError,
+  StoredRecordError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@quartermaster/core/errors";
@@ -21,6 +22,8 @@ const STATUS_BY_ERROR: [new (...args: never[]) => QuartermasterError, number][] 
   [PayloadTooLargeError, 413],
   [UnsupportedMediaTypeError, 415],
   [ValidationError, 422],
+  // A record that does not read back is the server's fault, never the client's.
+  [StoredRecordError, 500],
 ];
 
 export function json(

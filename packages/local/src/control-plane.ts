@@ -23,6 +23,7 @@ import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import {
   EXECUTION_STATUS_CHANGE,
   type ExecutionStatusChange,
+  ExecutionStatusChangeSchema,
 } from "@quartermaster/core/workflow/execution-events";
 import { makeApiHandler } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
@@ -121,7 +122,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   // The local bus delivers to the notifier after the publishing step returns, as EventBridge does.
   events.subscribe(async (event) => {
     if (event.source === "aws.states")
-      await recordExecutionFailure(source(), event.detail as unknown as ExecutionStatusChange);
+      await recordExecutionFailure(source(), ExecutionStatusChangeSchema.parse(event.detail));
   });
   events.subscribe(async (event) => {
     await runNotifier(

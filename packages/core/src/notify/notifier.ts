@@ -12,7 +12,11 @@ import {
   type AccountVendingFailed,
   AccountVendingFailedSchema,
 } from "../vending/events";
-import { EXECUTION_STATUS_CHANGE, type ExecutionStatusChange } from "../workflow/execution-events";
+import {
+  EXECUTION_STATUS_CHANGE,
+  type ExecutionStatusChange,
+  ExecutionStatusChangeSchema,
+} from "../workflow/execution-events";
 import {
   type DeliveryOptions,
   defaultDelivery,
@@ -53,7 +57,7 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
     return {
       kind: "execution-failed",
       id: event.id,
-      change: event.detail as unknown as ExecutionStatusChange,
+      change: ExecutionStatusChangeSchema.parse(event.detail),
     };
   }
   // The same schemas the publishers type their details with: a malformed event is refused, not posted half-empty.

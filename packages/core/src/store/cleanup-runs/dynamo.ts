@@ -5,7 +5,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { AccountReport, CleanupRun } from "./record";
+import { parseStored } from "../parse";
+import { type AccountReport, AccountReportSchema, type CleanupRun, CleanupRunHeadSchema } from "./record";
 import type { CleanupStore } from "./store";
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: "RUN" });
@@ -53,12 +54,13 @@ export class DynamoCleanupStore implements CleanupStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? []) reports.push(item.report as AccountReport);
+      for (const item of page.Items ?? [])
+        reports.push(parseStored(AccountReportSchema, item.report, "clean-up account report"));
       start = page.LastEvaluatedKey;
     } while (start);
     const { pk: _pk, sk: _sk, ...run } = head.Item;
     return {
-      ...(run as Omit<CleanupRun, "accounts">),
+      ...parseStored(CleanupRunHeadSchema, run, "clean-up run"),
       accounts: reports.sort((a, b) => a.accountId.localeCompare(b.accountId)),
     };
   }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Skip } from "../../cleanup/plan";
 
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "PARTIAL" | "FAILED";
@@ -35,3 +36,35 @@ export interface CleanupRun {
   startedAt: string;
   endedAt?: string;
 }
+
+const SkipSchema = z.object({ stack: z.string(), reason: z.string() });
+
+/** One account's report as stored: parsed, not cast, when read back. */
+export const AccountReportSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  regions: z.array(
+    z.object({
+      region: z.string(),
+      deleted: z.array(z.string()),
+      skipped: z.array(SkipSchema),
+      failed: z.array(SkipSchema),
+    }),
+  ),
+  error: z.string().optional(),
+}) satisfies z.ZodType<AccountReport>;
+
+/** A run's head item as stored (its account reports are items of their own). */
+export const CleanupRunHeadSchema = z.object({
+  runId: z.string(),
+  status: z.enum(["RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"]),
+  dryRun: z.boolean(),
+  trigger: z.enum(["api", "schedule"]),
+  requestedAccounts: z.array(z.string()).optional(),
+  refused: z.array(z.object({ accountId: z.string(), name: z.string(), reason: z.string() })),
+  executionArn: z.string().optional(),
+  attempts: z.number(),
+  error: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+}) satisfies z.ZodType<Omit<CleanupRun, "accounts">>;

@@ -8,7 +8,15 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { MalformedRequestError } from "../../errors";
-import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "./record";
+import { parseStored } from "../parse";
+import {
+  type ExecutionAttempt,
+  type RequestError,
+  type RequestStatus,
+  type StepRecord,
+  type VendRequestRecord,
+  VendRequestRecordSchema,
+} from "./record";
 import type { CreateResult, ListOptions, Page, RequestStore } from "./store";
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
@@ -19,7 +27,7 @@ function toRecord(item: Record<string, unknown> | undefined): VendRequestRecord 
   if (!item) return undefined;
   const copy = { ...item };
   for (const k of KEY_FIELDS) delete copy[k];
-  return copy as unknown as VendRequestRecord;
+  return parseStored(VendRequestRecordSchema, copy, "request record");
 }
 
 function encodeToken(key: Record<string, unknown> | undefined): string | undefined {
@@ -143,7 +151,7 @@ export class DynamoRequestStore implements RequestStore {
       }),
     );
     return {
-      items: (out.Items ?? []).map((i) => toRecord(i) as VendRequestRecord),
+      items: (out.Items ?? []).flatMap((i) => toRecord(i) ?? []),
       next: encodeToken(out.LastEvaluatedKey),
     };
   }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { VendRequest } from "../../vending/request";
 
 export type RequestStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
@@ -62,3 +63,61 @@ export interface VendRequestRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+const StepRecordSchema = z.object({
+  name: z.enum(VEND_STEPS),
+  status: z.enum(["RUNNING", "SUCCEEDED", "FAILED"]),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  error: z.string().optional(),
+});
+
+// The shape a record was written with, not the rules a new request must meet: a record stored
+// under older, looser input rules still reads back.
+const StoredRequestSchema = z.looseObject({
+  name: z.string(),
+  email: z.string(),
+  ou: z.string(),
+  access: z.array(z.object({ group: z.string(), permissionSets: z.array(z.string()) })).optional(),
+  budget: z
+    .object({
+      monthlyLimitUsd: z.number(),
+      thresholds: z.array(z.number()).optional(),
+      emails: z.array(z.string()).optional(),
+    })
+    .optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+
+/** A vend request record as stored: parsed, not cast, when read back. */
+export const VendRequestRecordSchema = z.object({
+  requestId: z.string(),
+  status: z.enum(REQUEST_STATUSES as [RequestStatus, ...RequestStatus[]]),
+  request: StoredRequestSchema,
+  resolved: z.object({
+    ouId: z.string(),
+    ouPath: z.string(),
+    instanceArn: z.string(),
+    identityStoreId: z.string().optional(),
+    access: z.array(
+      z.object({
+        group: z.string(),
+        groupId: z.string(),
+        permissionSets: z.array(z.object({ name: z.string(), arn: z.string() })),
+      }),
+    ),
+  }),
+  payloadHash: z.string(),
+  accountId: z.string().optional(),
+  createRequestId: z.string().optional(),
+  ouId: z.string().optional(),
+  steps: z.partialRecord(z.enum(VEND_STEPS), StepRecordSchema),
+  error: z.object({ code: z.string(), message: z.string(), step: z.string().optional() }).optional(),
+  executionArn: z.string().optional(),
+  attempts: z.array(
+    z.object({ kind: z.enum(["start", "redrive", "restart"]), executionArn: z.string(), at: z.string() }),
+  ),
+  requester: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<VendRequestRecord>;
