@@ -1,5 +1,6 @@
 import { type StackContext, use } from "sst/constructs";
-import { VEND_TASKS, type VendTask, vendAccountDefinition } from "../packages/core/src/vending/definition";
+import { vendAccountDefinition } from "../packages/core/src/vending/definition";
+import { VEND_STAGE_NAMES, type VendStage } from "../packages/core/src/vending/stages";
 import { VendTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
@@ -19,8 +20,8 @@ export function Vending({ stack, app }: StackContext) {
   ];
 
   // Each task's IAM statements: exactly the API calls its core step makes.
-  const permissions: Record<VendTask, ReturnType<typeof allow>[]> = {
-    createAccount: [
+  const permissions: Record<VendStage, ReturnType<typeof allow>[]> = {
+    create: [
       allow(
         [
           "organizations:DescribeCreateAccountStatus",
@@ -34,26 +35,26 @@ export function Vending({ stack, app }: StackContext) {
       allow(["organizations:TagResource"], [org.account]),
       ...record,
     ],
-    checkAccountCreation: [
+    awaitCreation: [
       // ListAccounts and ListTagsForResource only on EMAIL_ALREADY_EXISTS, to adopt this request's own account.
       allow(["organizations:DescribeCreateAccountStatus", "organizations:ListAccounts"], ["*"]),
       allow(["organizations:ListTagsForResource"], [org.account]),
       ...record,
     ],
-    placeAccount: [
+    place: [
       allow(["organizations:ListParents"], ["*"]),
       allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),
       ...record,
     ],
-    grantAccess: [
+    grant: [
       allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES),
       ...record,
     ],
-    checkGrants: [
+    awaitGrants: [
       allow(["sso:DescribeAccountAssignmentCreationStatus"], ["arn:aws:sso:::instance/*"]),
       ...record,
     ],
-    provisionBudget: [
+    budget: [
       allow(["organizations:DescribeOrganization"], ["*"]),
       // Budgets are scoped to the payer account's budget ARNs: the narrowest the Budgets API allows.
       allow(
@@ -63,16 +64,16 @@ export function Vending({ stack, app }: StackContext) {
       allow(["dynamodb:PutItem"], [table.tableArn]),
       ...record,
     ],
-    tagAccount: [
+    tag: [
       allow(["organizations:ListTagsForResource", "organizations:TagResource"], [org.account]),
       ...record,
     ],
-    recordSuccess: record,
+    record,
   };
   const { stateMachine } = taskWorkflow(stack, {
     id: "Vend",
     stateMachine: { id: "VendAccount", name: `${app.stage}-${app.name}-vend-account` },
-    tasks: VEND_TASKS,
+    tasks: VEND_STAGE_NAMES,
     handlerFile: "packages/functions/src/vend-task",
     permissions,
     environment: functionEnv(VendTaskEnvSchema, {

@@ -16,7 +16,7 @@ export function taskWorkflow<T extends string>(
     /** Construct id and deployed name of the state machine. */
     stateMachine: { id: string; name: string };
     tasks: readonly T[];
-    /** `packages/functions/src/<file>`, exporting `<task>Handler` for every task. */
+    /** `packages/functions/src/<file>`, exporting `handler`, which runs the task named by `QM_TASK`. */
     handlerFile: string;
     permissions: Record<T, PolicyStatement[]>;
     environment: Record<string, string>;
@@ -29,8 +29,8 @@ export function taskWorkflow<T extends string>(
   for (const task of options.tasks) {
     const assume = options.managementRoleArn ? [allow(["sts:AssumeRole"], [options.managementRoleArn])] : [];
     functions[task] = new SstFunction(stack, `${options.id}-${task}`, {
-      handler: `${options.handlerFile}.${task}Handler`,
-      environment: options.environment,
+      handler: `${options.handlerFile}.handler`,
+      environment: { ...options.environment, QM_TASK: task },
       permissions: [...options.permissions[task], ...assume],
       timeout: options.timeouts?.[task] ?? 60,
     });

@@ -2,6 +2,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { beforeAll, describe, expect, it } from "vitest";
+import { VEND_STAGE_NAMES } from "../../packages/core/src/vending/stages";
 import { Api } from "../../stacks/Api";
 import { Cleanup } from "../../stacks/Cleanup";
 import { quartermaster } from "../../stacks/index";
@@ -68,16 +69,26 @@ describe("Vending stack", () => {
     expect(machine?.Properties.StateMachineType).toBe("STANDARD");
     const definition = JSON.stringify(machine?.Properties.DefinitionString);
     for (const state of [
-      "CreateAccount",
-      "CheckAccountCreation",
-      "PlaceAccount",
-      "GrantAccess",
-      "CheckGrants",
-      "TagAccount",
+      "Create",
+      "AwaitCreation",
+      "Place",
+      "Grant",
+      "AwaitGrants",
+      "Budget",
+      "Tag",
+      "Record",
     ]) {
       expect(definition).toContain(`\\"${state}\\":{\\"Type\\":\\"Task\\"`);
     }
-    expect(definition).toMatch(/VendcreateAccount[A-F0-9]+/);
+    expect(definition).toMatch(/Vendcreate[A-F0-9]+/);
+  });
+
+  it("runs one function per stage of the stage table, each told its stage by QM_TASK", () => {
+    const stages = Object.values(templates.vending.findResources("AWS::Lambda::Function"))
+      .filter((f) => f.Properties.Handler === "packages/functions/src/vend-task.handler")
+      .map((f) => f.Properties.Environment.Variables.QM_TASK as string);
+
+    expect(stages.sort()).toEqual([...VEND_STAGE_NAMES].sort());
   });
 
   it("uses Node.js 22 for every function", () => {
@@ -90,7 +101,7 @@ describe("Vending stack", () => {
   const record = ["dynamodb:GetItem", "dynamodb:UpdateItem", "events:PutEvents"];
   it.each([
     [
-      "VendcreateAccount",
+      "Vendcreate",
       [
         "organizations:CreateAccount",
         "organizations:DescribeAccount",
@@ -100,20 +111,20 @@ describe("Vending stack", () => {
       ],
     ],
     [
-      "VendcheckAccountCreation",
+      "VendawaitCreation",
       [
         "organizations:DescribeCreateAccountStatus",
         "organizations:ListAccounts",
         "organizations:ListTagsForResource",
       ],
     ],
-    ["VendplaceAccount", ["organizations:ListParents", "organizations:MoveAccount"]],
-    ["VendgrantAccess", ["sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
-    ["VendcheckGrants", ["sso:DescribeAccountAssignmentCreationStatus"]],
-    ["VendtagAccount", ["organizations:ListTagsForResource", "organizations:TagResource"]],
-    ["VendrecordSuccess", []],
+    ["Vendplace", ["organizations:ListParents", "organizations:MoveAccount"]],
+    ["Vendgrant", ["sso:CreateAccountAssignment", "sso:ListAccountAssignments"]],
+    ["VendawaitGrants", ["sso:DescribeAccountAssignmentCreationStatus"]],
+    ["Vendtag", ["organizations:ListTagsForResource", "organizations:TagResource"]],
+    ["Vendrecord", []],
     [
-      "VendprovisionBudget",
+      "Vendbudget",
       [
         "budgets:ModifyBudget",
         "budgets:ViewBudget",

@@ -1,4 +1,4 @@
-import type { CleanupTask } from "@quartermaster/core/cleanup/definition";
+import { CLEANUP_TASKS, type CleanupTask } from "@quartermaster/core/cleanup/definition";
 import type { SandboxAccount } from "@quartermaster/core/cleanup/discover";
 import {
   beginRun,
@@ -11,7 +11,7 @@ import type { CoreContext } from "@quartermaster/core/context";
 import { toWorkflowError } from "@quartermaster/core/errors";
 import { CleanupTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
-import { type ContextSource, lambdaContext } from "./runtime";
+import { type ContextSource, lambdaContext, taskFromEnvironment } from "./runtime";
 
 /** The state each sandbox-cleanup task receives (see `lambdaTask` in core). */
 export interface CleanupTaskEvent {
@@ -41,7 +41,8 @@ export async function runCleanupTask(
       if (!state.account || !state.runId) throw new Error("CleanAccount needs runId and account");
       return cleanAccountTask(ctx, {
         runId: state.runId,
-        dryRun: state.dryRun ?? false,
+        // Only an explicit false deletes.
+        dryRun: state.dryRun !== false,
         account: state.account,
       });
     }
@@ -73,7 +74,7 @@ export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource)
   });
 }
 
-const deployed = lambdaContext(CleanupTaskEnvSchema);
-export const startRunHandler = makeCleanupTaskHandler("startRun", deployed);
-export const cleanAccountHandler = makeCleanupTaskHandler("cleanAccount", deployed);
-export const finishRunHandler = makeCleanupTaskHandler("finishRun", deployed);
+/** The deployed handler: one function per task, each told its task by `QM_TASK` (set by the stack). */
+export const handler = taskFromEnvironment(CLEANUP_TASKS, (task) =>
+  makeCleanupTaskHandler(task, lambdaContext(CleanupTaskEnvSchema)),
+);

@@ -2,6 +2,7 @@ import { parseConfigJson } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { ConfigError } from "@quartermaster/core/errors";
 import { createCoreContext } from "@quartermaster/core/runtime";
+import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import type { ApiEnvSchema, FunctionEnvSchema } from "./env";
 
@@ -38,3 +39,24 @@ export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
 
 /** A context source: the deployed functions use `lambdaContext`, local mode and tests pass their own. */
 export type ContextSource = () => CoreContext;
+
+/**
+ * A deployed workflow function's handler: the stack sets `QM_TASK` to the task the function runs,
+ * read once at cold start (an unknown task fails there, naming it), so one exported `handler`
+ * serves every task of a workflow and a new task needs no new export.
+ */
+export function taskFromEnvironment<T extends string, E, R>(
+  tasks: readonly T[],
+  make: (task: T) => (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  let resolved: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event, context) => {
+    if (!resolved) {
+      const task = process.env.QM_TASK;
+      if (!tasks.includes(task as T))
+        throw new ConfigError(`QM_TASK must be one of ${tasks.join(", ")}, got ${JSON.stringify(task)}`);
+      resolved = make(task as T);
+    }
+    return resolved(event, context);
+  };
+}

@@ -14,12 +14,12 @@ import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
   VEND_TASK_STATES,
-  VEND_TASKS,
   VEND_WAIT_STATES,
-  type VendTask,
   vendAccountDefinition,
 } from "@quartermaster/core/vending/definition";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
+import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
+import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import {
   EXECUTION_STATUS_CHANGE,
   type ExecutionStatusChange,
@@ -51,13 +51,6 @@ export interface LocalControlPlaneOptions {
   plugins?: AnyClientPlugin[];
 }
 
-/** Placeholder function ARNs: the local runner maps Task states to handlers by state name. */
-export function localTaskArns<T extends string>(tasks: readonly T[], region: string): Record<T, string> {
-  return Object.fromEntries(
-    tasks.map((t) => [t, `arn:aws:lambda:${region}:000000000000:function:qm-local-${t}`]),
-  ) as Record<T, string>;
-}
-
 /** The whole control plane in one process: real handlers and definitions, in-process runner and bus. */
 export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   const logger = options.logger ?? new Logger({ serviceName: "quartermaster", logLevel: "WARN" });
@@ -71,9 +64,9 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   };
   const region = options.config.homeRegion;
   const vendTasks = Object.fromEntries(
-    Object.entries(VEND_TASK_STATES).map(([state, task]) => [
+    Object.entries(VEND_TASK_STATES).map(([state, stage]) => [
       state,
-      makeVendTaskHandler(task as VendTask, source) as unknown as LocalTaskHandler,
+      makeVendTaskHandler(stage, source) as unknown as LocalTaskHandler,
     ]),
   );
   const cleanupTasks = Object.fromEntries(
@@ -92,12 +85,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     retryIntervalMs: retryMs,
     workflows: {
       "vend-account": {
-        definition: vendAccountDefinition(localTaskArns(VEND_TASKS, region)),
+        definition: vendAccountDefinition(localTaskArns(VEND_STAGE_NAMES, region)),
         tasks: vendTasks,
         waits: Object.fromEntries(VEND_WAIT_STATES.map((s) => [s, waitMs])),
         // The third CreateAccount retrier waits for a CreateAccount slot. In AWS its 40 tries span about
         // an hour; locally they span 80 s, so a burst of a few hundred requests still gets its turn.
-        retryIntervals: { CreateAccount: [retryMs, retryMs, Math.max(2000, retryMs)] },
+        retryIntervals: { Create: [retryMs, retryMs, Math.max(2000, retryMs)] },
       },
       "sandbox-cleanup": {
         definition: sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, region), {

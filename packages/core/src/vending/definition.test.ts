@@ -1,9 +1,10 @@
 import validator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { localTaskArns } from "../../../local/src/control-plane";
-import { VEND_TASK_STATES, VEND_TASKS, VEND_WAIT_STATES, vendAccountDefinition } from "./definition";
+import { localTaskArns } from "../workflow/asl";
+import { VEND_TASK_STATES, VEND_WAIT_STATES, vendAccountDefinition } from "./definition";
+import { VEND_STAGE_NAMES, VEND_STEPS } from "./stages";
 
-const definition = vendAccountDefinition(localTaskArns(VEND_TASKS, "us-east-1"));
+const definition = vendAccountDefinition(localTaskArns(VEND_STAGE_NAMES, "us-east-1"));
 
 describe("vendAccountDefinition", () => {
   it("is valid Amazon States Language", () => {
@@ -19,7 +20,7 @@ describe("vendAccountDefinition", () => {
       .map(([name]) => name);
 
     expect(taskStates.sort()).toEqual(Object.keys(VEND_TASK_STATES).sort());
-    expect(new Set(Object.values(VEND_TASK_STATES))).toEqual(new Set(VEND_TASKS));
+    expect(new Set(Object.values(VEND_TASK_STATES))).toEqual(new Set(VEND_STAGE_NAMES));
   });
 
   it("retries Lambda service errors and transient AWS errors with full jitter on every task", () => {
@@ -44,7 +45,7 @@ describe("vendAccountDefinition", () => {
   });
 
   it("waits for a CreateAccount slot with its own long, jittered retrier", () => {
-    const retry = definition.States.CreateAccount?.Retry as {
+    const retry = definition.States.Create?.Retry as {
       ErrorEquals: string[];
       MaxAttempts: number;
       JitterStrategy: string;
@@ -54,6 +55,25 @@ describe("vendAccountDefinition", () => {
       MaxAttempts: 40,
       JitterStrategy: "FULL",
     });
+  });
+
+  it("runs the stages in the table's order, each state named after its stage, its result in the stage's slot", () => {
+    expect(definition.StartAt).toBe("Create");
+    expect(Object.keys(VEND_TASK_STATES)).toEqual([
+      "Create",
+      "AwaitCreation",
+      "Place",
+      "Grant",
+      "AwaitGrants",
+      "Budget",
+      "Tag",
+      "Record",
+    ]);
+    expect(definition.States.Place).toMatchObject({ ResultPath: "$.place", Next: "Grant" });
+    expect(definition.States.AwaitGrantsDone?.toString()).toBeUndefined();
+    expect(definition.States["AwaitGrantsDone?"]).toMatchObject({ Type: "Choice", Default: "WaitForGrants" });
+    expect(definition.States.Record).toMatchObject({ ResultPath: "$.record", End: true });
+    expect(VEND_STEPS).toEqual(["create", "awaitCreation", "place", "grant", "budget", "tag"]);
   });
 
   it("has no Catch, so a failed step ends the execution there and a redrive resumes at that step", () => {

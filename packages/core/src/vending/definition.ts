@@ -1,116 +1,80 @@
-import { type AslDefinition, lambdaTask, taskRetry } from "../workflow/asl";
+import { type AslDefinition, type AslState, lambdaTask, taskRetry } from "../workflow/asl";
+import { VEND_STAGE_NAMES, VEND_STAGES, type VendStage } from "./stages";
 
-/** The Lambda tasks of `vend-account`; each is its own function with its own IAM policy. */
-export const VEND_TASKS = [
-  "createAccount",
-  "checkAccountCreation",
-  "placeAccount",
-  "grantAccess",
-  "checkGrants",
-  "provisionBudget",
-  "tagAccount",
-  "recordSuccess",
-] as const;
-export type VendTask = (typeof VEND_TASKS)[number];
+/** A stage's state name: the stage's name, capitalised (`awaitCreation` -> `AwaitCreation`). */
+export function stateOf(stage: VendStage): string {
+  return `${stage[0]?.toUpperCase()}${stage.slice(1)}`;
+}
 
-/** Task state name -> the task it runs, so the local runner can map states to handlers. */
-export const VEND_TASK_STATES: Record<string, VendTask> = {
-  CreateAccount: "createAccount",
-  CheckAccountCreation: "checkAccountCreation",
-  PlaceAccount: "placeAccount",
-  GrantAccess: "grantAccess",
-  CheckGrants: "checkGrants",
-  ProvisionBudget: "provisionBudget",
-  TagAccount: "tagAccount",
-  RecordSuccess: "recordSuccess",
-};
+/** Task state name -> the stage it runs, so the local runner can map states to handlers. */
+export const VEND_TASK_STATES: Record<string, VendStage> = Object.fromEntries(
+  VEND_STAGE_NAMES.map((stage) => [stateOf(stage), stage]),
+);
 
 /** Wait states of `vend-account`; the local runner shortens them through overrides. */
-export const VEND_WAIT_STATES = ["WaitForAccountCreation", "WaitForGrants"] as const;
+export const VEND_WAIT_STATES: string[] = VEND_STAGE_NAMES.flatMap((stage) => {
+  const spec = VEND_STAGES[stage];
+  return "poll" in spec ? [spec.poll.waitState] : [];
+});
 
-/** Waiting for one of the five CreateAccount slots: up to about an hour, jittered. */
-export const CREATE_SLOT_RETRY = {
-  ErrorEquals: ["CreateSlotUnavailableError"],
-  IntervalSeconds: 30,
-  MaxAttempts: 40,
-  BackoffRate: 1.2,
-  MaxDelaySeconds: 120,
-  JitterStrategy: "FULL",
-};
+/** The states of one stage: its Task, and for a polling stage its Choice and Wait. */
+function stageStates(stage: VendStage, arn: string, next: VendStage | undefined): Record<string, AslState> {
+  const spec = VEND_STAGES[stage];
+  const state = stateOf(stage);
+  const extraRetry = "extraRetry" in spec ? [...spec.extraRetry] : [];
+  if (!("poll" in spec)) {
+    return {
+      [state]: lambdaTask(arn, { resultPath: `$.${stage}`, next: next && stateOf(next), extraRetry }),
+    };
+  }
+  if (!next) throw new Error(`Polling stage ${stage} cannot be the last stage`);
+  const choice = `${state}Done?`;
+  const done = { Variable: `$.${stage}.done`, BooleanEquals: true };
+  const more =
+    "moreGoesTo" in spec.poll
+      ? [
+          {
+            And: [done, { Variable: `$.${stage}.more`, BooleanEquals: true }],
+            Next: stateOf(spec.poll.moreGoesTo as VendStage),
+          },
+        ]
+      : [];
+  return {
+    [state]: lambdaTask(arn, { resultPath: `$.${stage}`, next: choice, extraRetry }),
+    [choice]: {
+      Type: "Choice",
+      Choices: [...more, { ...done, Next: stateOf(next) }],
+      Default: spec.poll.waitState,
+    },
+    [spec.poll.waitState]: { Type: "Wait", SecondsPath: `$.${stage}.waitSeconds`, Next: state },
+  };
+}
 
 /**
- * The `vend-account` state machine, in JSONPath ASL. The deployed and the local runner both use this.
- * There is no Catch: a step that fails ends the execution at that step, so a redrive resumes there.
- * The failure is recorded by the task itself (terminal errors) or by the execution monitor.
+ * The `vend-account` state machine, in JSONPath ASL, derived from the stage table: the deployed
+ * state machine and the local runner both use it. There is no Catch: a stage that fails ends the
+ * execution at that stage, so a redrive resumes there. The failure is recorded by the task itself
+ * (terminal errors) or by the execution monitor.
  */
-export function vendAccountDefinition(arns: Record<VendTask, string>): AslDefinition {
+export function vendAccountDefinition(arns: Record<VendStage, string>): AslDefinition {
+  const states = VEND_STAGE_NAMES.flatMap((stage, i) =>
+    Object.entries(stageStates(stage, arns[stage], VEND_STAGE_NAMES[i + 1])),
+  );
   return {
-    Comment: "Quartermaster: vend an AWS account (create, await, place, grant, budget, tag, record)",
-    StartAt: "CreateAccount",
+    Comment: `Quartermaster: vend an AWS account (${VEND_STAGE_NAMES.join(", ")})`,
+    StartAt: stateOf(VEND_STAGE_NAMES[0] as VendStage),
     TimeoutSeconds: 4 * 60 * 60,
-    States: {
-      CreateAccount: lambdaTask(arns.createAccount, {
-        resultPath: "$.create",
-        next: "CheckAccountCreation",
-        extraRetry: [CREATE_SLOT_RETRY],
-      }),
-      CheckAccountCreation: lambdaTask(arns.checkAccountCreation, {
-        resultPath: "$.creation",
-        next: "AccountCreated?",
-      }),
-      "AccountCreated?": {
-        Type: "Choice",
-        Choices: [{ Variable: "$.creation.done", BooleanEquals: true, Next: "PlaceAccount" }],
-        Default: "WaitForAccountCreation",
-      },
-      WaitForAccountCreation: {
-        Type: "Wait",
-        SecondsPath: "$.creation.waitSeconds",
-        Next: "CheckAccountCreation",
-      },
-      PlaceAccount: lambdaTask(arns.placeAccount, {
-        resultPath: "$.place",
-        next: "GrantAccess",
-      }),
-      GrantAccess: lambdaTask(arns.grantAccess, {
-        resultPath: "$.grant",
-        next: "CheckGrants",
-      }),
-      CheckGrants: lambdaTask(arns.checkGrants, {
-        resultPath: "$.grants",
-        next: "GrantsDone?",
-      }),
-      "GrantsDone?": {
-        Type: "Choice",
-        Choices: [
-          {
-            And: [
-              { Variable: "$.grants.done", BooleanEquals: true },
-              { Variable: "$.grants.more", BooleanEquals: true },
-            ],
-            Next: "GrantAccess",
-          },
-          { Variable: "$.grants.done", BooleanEquals: true, Next: "ProvisionBudget" },
-        ],
-        Default: "WaitForGrants",
-      },
-      WaitForGrants: { Type: "Wait", SecondsPath: "$.grants.waitSeconds", Next: "CheckGrants" },
-      ProvisionBudget: lambdaTask(arns.provisionBudget, {
-        resultPath: "$.budget",
-        next: "TagAccount",
-      }),
-      TagAccount: lambdaTask(arns.tagAccount, {
-        resultPath: "$.tag",
-        next: "RecordSuccess",
-      }),
-      RecordSuccess: lambdaTask(arns.recordSuccess, {
-        resultPath: "$.result",
-      }),
-    },
+    States: Object.fromEntries(states),
   };
 }
 
 /** Every error name some `vend-account` Task retries: a task failing with one is not necessarily the end. */
 export const VEND_RETRIED_ERRORS: ReadonlySet<string> = new Set(
-  [...taskRetry(), CREATE_SLOT_RETRY].flatMap((retrier) => retrier.ErrorEquals as string[]),
+  [
+    ...taskRetry(),
+    ...VEND_STAGE_NAMES.flatMap((stage) => {
+      const spec = VEND_STAGES[stage];
+      return "extraRetry" in spec ? spec.extraRetry : [];
+    }),
+  ].flatMap((retrier) => retrier.ErrorEquals as string[]),
 );

@@ -1,23 +1,11 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
-import { VEND_STEPS, type VendStep } from "../store/requests/record";
 import type { ExecutionStatusChange } from "../workflow/execution-events";
-import { VEND_RETRIED_ERRORS, type VendTask } from "./definition";
+import { VEND_RETRIED_ERRORS } from "./definition";
 import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
+import { VEND_STEPS, type VendStep } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots">;
-
-/** The request step each task reports under. */
-export const STEP_OF_TASK: Record<VendTask, VendStep | "record"> = {
-  createAccount: "create",
-  checkAccountCreation: "awaitCreation",
-  placeAccount: "place",
-  grantAccess: "grant",
-  checkGrants: "grant",
-  provisionBudget: "budget",
-  tagAccount: "tag",
-  recordSuccess: "record",
-};
 
 /** Whether the state machine retries this error, read from the definition's own Retry policies. */
 export function retriedByWorkflow(errorName: string): boolean {

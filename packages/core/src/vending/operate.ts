@@ -4,14 +4,10 @@ import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { accountState } from "../org/directory";
-import {
-  REQUEST_STATUSES,
-  type StepRecord,
-  VEND_STEPS,
-  type VendRequestRecord,
-} from "../store/requests/record";
+import { REQUEST_STATUSES, type StepRecord, type VendRequestRecord } from "../store/requests/record";
 import type { Page } from "../store/requests/store";
 import { isPossibleId, quoteId, toFieldIssues } from "../validation";
+import { VEND_STEPS } from "./stages";
 import { startExecution } from "./submit";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;

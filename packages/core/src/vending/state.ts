@@ -42,17 +42,27 @@ export interface GrantProgress {
   waitSeconds: number;
 }
 
-/** The state object that flows through `vend-account`: the input plus each step's result. */
-export interface VendState extends VendInput {
-  create?: CreateResult;
-  creation?: CreationProgress;
-  grant?: GrantResult;
-  grants?: GrantProgress;
+/**
+ * What each stage returns, in the workflow state's slot named after the stage (`$.<stage>`).
+ * The stage table (`stages.ts`) must have exactly these keys, each stage returning its slot's type.
+ */
+export interface StageSlots {
+  create: CreateResult;
+  awaitCreation: CreationProgress;
+  place: { moved: boolean; ouId: string };
+  grant: GrantResult;
+  awaitGrants: GrantProgress;
+  budget: { budgetName: string; outcome: "created" | "updated" | "unchanged" };
+  tag: { tagged: number };
+  record: { accountId: string };
 }
+
+/** The state object that flows through `vend-account`: the input plus each stage's result so far. */
+export type VendState = VendInput & Partial<StageSlots>;
 
 /** The account id once creation has finished, or an error naming the missing step. */
 export function accountIdOf(state: VendState): string {
-  const id = state.creation?.accountId ?? state.create?.accountId;
+  const id = state.awaitCreation?.accountId ?? state.create?.accountId;
   if (!id) throw new Error("The workflow state has no account id: creation has not completed");
   return id;
 }

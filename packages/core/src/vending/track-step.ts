@@ -1,5 +1,5 @@
 import type { CoreContext } from "../context";
-import type { VendStep } from "../store/requests/record";
+import type { VendStep } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock">;
 

@@ -66,3 +66,10 @@ export function lambdaTask(
     state.Catch = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: options.catchTo }];
   return state;
 }
+
+/** Placeholder function ARNs: the local runner maps Task states to handlers by state name. */
+export function localTaskArns<T extends string>(tasks: readonly T[], region: string): Record<T, string> {
+  return Object.fromEntries(
+    tasks.map((t) => [t, `arn:aws:lambda:${region}:000000000000:function:qm-local-${t}`]),
+  ) as Record<T, string>;
+}

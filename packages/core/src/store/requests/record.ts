@@ -1,12 +1,9 @@
 import { z } from "zod";
 import type { VendRequest } from "../../vending/request";
+import type { VendStep } from "../../vending/stages";
 
 export type RequestStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
 export const REQUEST_STATUSES: readonly RequestStatus[] = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"];
-
-/** Workflow steps in execution order; the record lists them in this order. */
-export const VEND_STEPS = ["create", "awaitCreation", "place", "grant", "budget", "tag"] as const;
-export type VendStep = (typeof VEND_STEPS)[number];
 
 export interface StepRecord {
   name: VendStep;
@@ -65,7 +62,8 @@ export interface VendRequestRecord {
 }
 
 const StepRecordSchema = z.object({
-  name: z.enum(VEND_STEPS),
+  // Step names are the stage table's (vending/stages.ts); the store keeps what it was given.
+  name: z.custom<VendStep>((v) => typeof v === "string"),
   status: z.enum(["RUNNING", "SUCCEEDED", "FAILED"]),
   startedAt: z.string(),
   endedAt: z.string().optional(),
@@ -111,7 +109,7 @@ export const VendRequestRecordSchema = z.object({
   accountId: z.string().optional(),
   createRequestId: z.string().optional(),
   ouId: z.string().optional(),
-  steps: z.partialRecord(z.enum(VEND_STEPS), StepRecordSchema),
+  steps: z.record(z.string(), StepRecordSchema).transform((s) => s as Partial<Record<VendStep, StepRecord>>),
   error: z.object({ code: z.string(), message: z.string(), step: z.string().optional() }).optional(),
   executionArn: z.string().optional(),
   attempts: z.array(

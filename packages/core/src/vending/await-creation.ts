@@ -1,27 +1,17 @@
 import {
-  type Account,
-  CreateAccountCommand,
-  DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
   ListTagsForResourceCommand,
 } from "@aws-sdk/client-organizations";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import {
-  AccountCreationFailedError,
-  AccountNotActiveError,
-  CreateSlotUnavailableError,
-  DeadlineExceededError,
-} from "../errors";
-import { accountState, findAccountByEmail } from "../org/directory";
+import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
+import { findAccountByEmail } from "../org/directory";
+import { assertActive, REQUEST_TAG } from "./create";
 import { nextPollSeconds, pastDeadline } from "./poll";
-import type { CreateResult, CreationProgress, VendState } from "./state";
-import { stepStarted, stepSucceeded, tracked } from "./track-step";
+import type { CreationProgress, VendState } from "./state";
+import { stepStarted, stepSucceeded } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots">;
-
-/** Tag that ties an account to the request that vended it. */
-export const REQUEST_TAG = "quartermaster:request-id";
 
 /** What each CreateAccount FailureReason means for the operator. */
 const FAILURE_REASONS: Record<string, string> = {
@@ -48,91 +38,6 @@ export function describeFailureReason(reason: string | undefined): string {
 }
 
 /**
- * Step `create`: joins the CreateAccount this request started before (its recorded request id),
- * adopts the ACTIVE account that already uses the email, else calls CreateAccount and records
- * its request id at once. Safe to run twice. Another request's in-flight creation is never
- * joined: a creation is known by the email, which ListCreateAccountStatus does not show.
- */
-export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateResult> {
-  const { requestId, request } = state;
-  // The slot first, before anything is read or written: a request waiting for one retries this
-  // step often, and each try costs one conditional write. The request stays PENDING meanwhile.
-  // Acquiring is idempotent per request, and the slot is freed when awaitCreation ends (or fails).
-  if (!(await ctx.createSlots.acquire(requestId, ctx.clock()))) {
-    throw new CreateSlotUnavailableError(
-      "Five account creations are already in progress; waiting for a free slot",
-    );
-  }
-  await ctx.store.setStatus(requestId, "RUNNING", ctx.clock().toISOString());
-  return tracked(ctx, requestId, "create", async () => {
-    const earlier = await ourEarlierCreation(ctx, requestId);
-    if (earlier) return earlier;
-    const existing = await findAccountByEmail(ctx, request.email);
-    if (existing?.Id) {
-      assertActive(existing);
-      ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
-      return { accountId: existing.Id, adopted: true };
-    }
-    const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-    const out = await withRetry(
-      "organizations:CreateAccount",
-      () =>
-        ctx.clients.organizations.send(
-          new CreateAccountCommand({
-            AccountName: request.name,
-            Email: request.email,
-            Tags: [...tags, { Key: REQUEST_TAG, Value: requestId }],
-          }),
-        ),
-      ctx.retry,
-    );
-    const createRequestId = out.CreateAccountStatus?.Id;
-    if (!createRequestId)
-      throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
-    await ctx.store.setCreateRequestId(requestId, createRequestId, ctx.clock().toISOString());
-    return { createRequestId, adopted: false };
-  });
-}
-
-/** Only an ACTIVE account is adopted; a SUSPENDED or PENDING_CLOSURE one fails the request, naming its state. */
-function assertActive(account: Account): void {
-  const state = accountState(account);
-  if (state !== "ACTIVE") throw new AccountNotActiveError(account.Id ?? "unknown", state);
-}
-
-/**
- * The CreateAccount this request started before: joined while in progress, its account adopted
- * (when ACTIVE) once it succeeded; a failed one is forgotten so that CreateAccount runs again.
- */
-async function ourEarlierCreation(ctx: Ctx, requestId: string): Promise<CreateResult | undefined> {
-  const createRequestId = (await ctx.store.get(requestId))?.createRequestId;
-  if (!createRequestId) return undefined;
-  const out = await withRetry(
-    "organizations:DescribeCreateAccountStatus",
-    () =>
-      ctx.clients.organizations.send(
-        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
-      ),
-    ctx.retry,
-  );
-  const status = out.CreateAccountStatus;
-  if (status?.State === "IN_PROGRESS") {
-    ctx.logger.info("Joining this request's CreateAccount", { createRequestId });
-    return { createRequestId, adopted: false };
-  }
-  if (status?.State !== "SUCCEEDED" || !status.AccountId) return undefined;
-  const accountId = status.AccountId;
-  const described = await withRetry(
-    "organizations:DescribeAccount",
-    () => ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId })),
-    ctx.retry,
-  );
-  assertActive(described.Account ?? { Id: accountId });
-  ctx.logger.info("Adopting the account this request created before", { accountId });
-  return { accountId, adopted: true };
-}
-
-/**
  * AWS answers EMAIL_ALREADY_EXISTS also when this request's own earlier CreateAccount (lost in a
  * crash before its id was recorded) made the account: adopt it when it carries this request's tag.
  */
@@ -154,10 +59,10 @@ async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | und
  * Step `awaitCreation`: one status check. IN_PROGRESS returns the jittered wait before the
  * next check; FAILED raises with the AWS reason; the deadline passing raises DeadlineExceededError.
  */
-export async function checkAccountCreation(ctx: Ctx, state: VendState): Promise<CreationProgress> {
+export async function awaitCreation(ctx: Ctx, state: VendState): Promise<CreationProgress> {
   const { requestId } = state;
   const now = ctx.clock();
-  const previous = state.creation;
+  const previous = state.awaitCreation;
   const attempt = previous ? previous.attempt + 1 : 0;
   const since = previous?.since ?? now.toISOString();
   if (!previous) await stepStarted(ctx, requestId, "awaitCreation");

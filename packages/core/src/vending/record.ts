@@ -5,7 +5,7 @@ import { accountIdOf, type VendState } from "./state";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">;
 
-/** Step `recordSuccess`: the request is SUCCEEDED and `Account Ready` is published. */
+/** Stage `record`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
   const accountId = accountIdOf(state);
   // Run twice (a Lambda retry after a lost response): the account is announced once.

@@ -7,7 +7,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { unitContext, vendState } from "../../../../test/support/unit-context";
-import { placeAccount } from "./place-account";
+import { placeAccount } from "./place";
 
 const org = mockClient(OrganizationsClient);
 const created = { create: { accountId: "210987654321", adopted: true } };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { unitContext, vendState } from "../../../../test/support/unit-context";
-import { recordSuccess } from "./finish";
+import { recordSuccess } from "./record";
 
 describe("recordSuccess", () => {
   it("marks the request SUCCEEDED and announces the account once, even when run twice", async () => {

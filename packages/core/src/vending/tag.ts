@@ -1,7 +1,7 @@
 import { ListTagsForResourceCommand, TagResourceCommand } from "@aws-sdk/client-organizations";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { REQUEST_TAG } from "./create-account";
+import { REQUEST_TAG } from "./create";
 import { accountIdOf, type VendState } from "./state";
 import { tracked } from "./track-step";
 

@@ -1,0 +1,54 @@
+import { DescribeAccountAssignmentCreationStatusCommand } from "@aws-sdk/client-sso-admin";
+import { withRetry } from "../aws/retry";
+import type { CoreContext } from "../context";
+import { AssignmentFailedError, DeadlineExceededError } from "../errors";
+import { nextPollSeconds, pastDeadline } from "./poll";
+import type { GrantProgress, VendState } from "./state";
+import { stepStarted, stepSucceeded } from "./track-step";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
+
+/** Step `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
+export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
+  const now = ctx.clock();
+  const previous = state.awaitGrants;
+  const attempt = previous && !previous.done ? previous.attempt + 1 : 0;
+  const since = previous && !previous.done ? previous.since : now.toISOString();
+  const pending = state.grant?.pending ?? [];
+  const more = state.grant?.more ?? false;
+  let inProgress = 0;
+  for (const requestId of pending) {
+    const out = await withRetry(
+      "sso:DescribeAccountAssignmentCreationStatus",
+      () =>
+        ctx.clients.ssoAdmin.send(
+          new DescribeAccountAssignmentCreationStatusCommand({
+            InstanceArn: state.resolved.instanceArn,
+            AccountAssignmentCreationRequestId: requestId,
+          }),
+        ),
+      ctx.retry,
+    );
+    const status = out.AccountAssignmentCreationStatus;
+    if (status?.Status === "FAILED") {
+      throw new AssignmentFailedError(
+        `Assignment of ${status.PermissionSetArn} to ${status.PrincipalType} ${status.PrincipalId} failed: ${status.FailureReason ?? "no reason given"}`,
+      );
+    }
+    if (status?.Status !== "SUCCEEDED") inProgress++;
+  }
+  if (inProgress === 0) {
+    if (!more) await stepSucceeded(ctx, state.requestId, "grant", state.grant?.startedAt ?? since);
+    return { done: true, more, attempt, since, waitSeconds: 0 };
+  }
+  if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
+    throw new DeadlineExceededError(`${inProgress} account assignment(s) did not finish in time`);
+  }
+  return {
+    done: false,
+    more,
+    attempt,
+    since,
+    waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random),
+  };
+}

@@ -1,0 +1,56 @@
+import type { CoreContext } from "../context";
+import { awaitCreation } from "./await-creation";
+import { awaitGrants } from "./await-grants";
+import { provisionBudget } from "./budget";
+import { CREATE_SLOT_RETRY, createAccount } from "./create";
+import { grantAccess } from "./grant";
+import { placeAccount } from "./place";
+import { recordSuccess } from "./record";
+import type { StageSlots, VendState } from "./state";
+import { tagAccount } from "./tag";
+
+/** How one stage of `vend-account` runs and sits in the workflow. */
+interface StageSpec<Result> {
+  /** The core function the stage's task runs; what it returns fills the stage's slot. */
+  run: (ctx: CoreContext, state: VendState) => Promise<Result>;
+  /** The request step the stage reports under (`steps` in the record), or null for none. */
+  step: string | null;
+  /** A polling stage: while its result's `done` is false, the workflow waits its `waitSeconds` and runs it again. */
+  poll?: {
+    waitState: string;
+    /** When done with `more` set, the workflow goes back to this stage (the next batch). */
+    moreGoesTo?: string;
+  };
+  /** Retry policies beyond every task's own (see `taskRetry`). */
+  extraRetry?: Record<string, unknown>[];
+}
+
+/**
+ * The one table of vend stages, in order. A stage's name is its task, its handler, its file, its
+ * slot in the workflow state (`$.<stage>`) and, capitalised, its state; the definition, the
+ * recorded steps and the handlers' dispatch are derived from this table. `awaitGrants` reports
+ * under the `grant` step, which spans the batches of assignments; `record` is not a step.
+ */
+export const VEND_STAGES = {
+  create: { run: createAccount, step: "create", extraRetry: [CREATE_SLOT_RETRY] },
+  awaitCreation: { run: awaitCreation, step: "awaitCreation", poll: { waitState: "WaitForAccountCreation" } },
+  place: { run: placeAccount, step: "place" },
+  grant: { run: grantAccess, step: "grant" },
+  awaitGrants: { run: awaitGrants, step: "grant", poll: { waitState: "WaitForGrants", moreGoesTo: "grant" } },
+  budget: { run: provisionBudget, step: "budget" },
+  tag: { run: tagAccount, step: "tag" },
+  record: { run: recordSuccess, step: null },
+} as const satisfies { [S in keyof StageSlots]: StageSpec<StageSlots[S]> };
+
+export type VendStage = keyof typeof VEND_STAGES;
+
+/** The stages in workflow order. */
+export const VEND_STAGE_NAMES = Object.keys(VEND_STAGES) as VendStage[];
+
+/** A recorded step of a request: a stage's `step`. */
+export type VendStep = NonNullable<(typeof VEND_STAGES)[VendStage]["step"]>;
+
+/** The recorded steps in workflow order (the record lists them in this order). */
+export const VEND_STEPS: readonly VendStep[] = [
+  ...new Set(VEND_STAGE_NAMES.flatMap((stage) => VEND_STAGES[stage].step ?? [])),
+];
