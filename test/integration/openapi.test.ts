@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { RequestPageSchema, RequestViewSchema, VendAcceptedSchema } from "../../packages/core/src/contract";
 import { ROUTES } from "../../packages/functions/src/api";
-import { call, useApi } from "../support/plane";
+import { call, unique, useApi } from "../support/plane";
 
 const api = useApi();
 
@@ -26,6 +27,31 @@ describe("GET /openapi.json", () => {
     expect(contract.length).toBeGreaterThanOrEqual(7);
     expect(published).toEqual(expect.arrayContaining(contract));
     expect(published.sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it("describes every response body from the contract's schemas, and the handlers answer in that shape", async () => {
+    const doc = (await call(api.url, "GET", "/openapi.json")).body;
+    const accepted = await call(api.url, "POST", "/accounts", {
+      name: unique("oas"),
+      email: `aws+${unique("oas")}@example.com`,
+      ou: "Sandbox",
+    });
+    await api.plane.runner.idle();
+    const view = await call(api.url, "GET", accepted.body.links.self);
+    const page = await call(api.url, "GET", "/accounts/requests?limit=2");
+
+    const ref = (path: string, method: string, status: string) =>
+      doc.paths[path][method].responses[status].content["application/json"].schema.$ref;
+    expect(ref("/accounts", "post", "202")).toBe("#/components/schemas/VendAccepted");
+    expect(ref("/accounts/requests/{requestId}", "get", "200")).toBe("#/components/schemas/RequestView");
+    expect(ref("/cleanup/runs/{runId}", "get", "200")).toBe("#/components/schemas/CleanupRun");
+    expect(ref("/accounts/requests", "get", "503")).toBe("#/components/schemas/Error");
+    expect(doc.components.schemas.RequestView.required).toEqual(
+      expect.arrayContaining(["requestId", "status", "steps", "attempts", "ouPath"]),
+    );
+    expect(VendAcceptedSchema.safeParse(accepted.body).success).toBe(true);
+    expect(RequestViewSchema.safeParse(view.body).error).toBeUndefined();
+    expect(RequestPageSchema.safeParse(page.body).error).toBeUndefined();
   });
 
   it("describes the request body with the same rules the handler enforces", async () => {

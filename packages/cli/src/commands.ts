@@ -1,4 +1,11 @@
 import { parseArgs } from "node:util";
+import type {
+  CleanupAccepted,
+  CleanupRunView,
+  RequestPage,
+  RequestView,
+  VendAccepted,
+} from "@quartermaster/core/contract";
 import { ApiClient, ApiError, resolveApiUrl, UsageError } from "./client";
 import { parseDuration, spinnerFrame, table } from "./format";
 
@@ -11,23 +18,6 @@ export interface Io {
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
   client?: ApiClient;
-}
-
-interface Step {
-  name: string;
-  status: string;
-  startedAt?: string;
-  endedAt?: string;
-  error?: string;
-}
-interface RequestView {
-  requestId: string;
-  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-  request: { name: string; email: string; ou: string };
-  accountId?: string;
-  steps: Step[];
-  error?: { code: string; message: string; step?: string };
-  createdAt: string;
 }
 
 export const USAGE = `qm: Quartermaster operator CLI
@@ -125,11 +115,12 @@ async function vend(args: string[], io: Io): Promise<number> {
     ...(values.tag?.length ? { tags: Object.fromEntries(values.tag.map((t) => splitPair(t, "--tag"))) } : {}),
   };
   const key = values["idempotency-key"];
-  const res = await clientFor(io, values.api).request<{
-    requestId: string;
-    status: string;
-    executionArn?: string;
-  }>("POST", "/accounts", body, key ? { "idempotency-key": key } : {});
+  const res = await clientFor(io, values.api).request<VendAccepted>(
+    "POST",
+    "/accounts",
+    body,
+    key ? { "idempotency-key": key } : {},
+  );
   print(io, values.json, res, () => acceptedNote(res.requestId, res.status));
   return 0;
 }
@@ -162,7 +153,7 @@ async function list(args: string[], io: Io): Promise<number> {
   const query = new URLSearchParams();
   if (values.status) query.set("status", values.status.toUpperCase());
   if (values.limit) query.set("limit", values.limit);
-  const page = await clientFor(io, values.api).request<{ items: RequestView[]; next?: string }>(
+  const page = await clientFor(io, values.api).request<RequestPage>(
     "GET",
     `/accounts/requests${query.size ? `?${query}` : ""}`,
   );
@@ -187,10 +178,7 @@ async function allFailed(client: ApiClient, sinceMs: number | undefined, now: Da
   let next: string | undefined;
   do {
     const q = new URLSearchParams({ status: "FAILED", limit: "100", ...(next ? { next } : {}) });
-    const page = await client.request<{ items: RequestView[]; next?: string }>(
-      "GET",
-      `/accounts/requests?${q}`,
-    );
+    const page = await client.request<RequestPage>("GET", `/accounts/requests?${q}`);
     failed.push(
       ...page.items.filter(
         (r) => sinceMs === undefined || now.getTime() - Date.parse(r.createdAt) <= sinceMs,
@@ -242,23 +230,7 @@ async function retry(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-interface CleanupRun {
-  runId: string;
-  status: string;
-  dryRun?: boolean;
-  accounts?: {
-    accountId: string;
-    name?: string;
-    regions: {
-      region: string;
-      deleted: string[];
-      skipped: { stack: string; reason: string }[];
-      failed: { stack: string; reason: string }[];
-    }[];
-  }[];
-}
-
-function describeRun(run: CleanupRun): string {
+function describeRun(run: CleanupRunView): string {
   const rows = (run.accounts ?? []).flatMap((a) =>
     a.regions.flatMap((r) => [
       ...r.failed.map((f) => [a.accountId, r.region, f.stack, "FAILED", f.reason]),
@@ -279,7 +251,7 @@ async function cleanup(args: string[], io: Io): Promise<number> {
     const { values, positionals } = parse(args.slice(1), {});
     const id = positionals[0];
     if (!id) throw new UsageError("qm cleanup status needs a run id");
-    const run = await clientFor(io, values.api).request<CleanupRun>(
+    const run = await clientFor(io, values.api).request<CleanupRunView>(
       "GET",
       `/cleanup/runs/${encodeURIComponent(id)}`,
     );
@@ -296,17 +268,17 @@ async function cleanup(args: string[], io: Io): Promise<number> {
     ...(values.account?.length ? { accounts: values.account } : {}),
   };
   const client = clientFor(io, values.api);
-  const res = await client.request<{ runId: string }>("POST", "/cleanup/runs", body);
+  const res = await client.request<CleanupAccepted>("POST", "/cleanup/runs", body);
   if (!values.wait) {
     const note = `${res.runId}  started${body.dryRun ? " (dry run)" : ""}\nsee: qm cleanup status ${res.runId}`;
     print(io, values.json, res, () => note);
     return 0;
   }
   const path = `/cleanup/runs/${encodeURIComponent(res.runId)}`;
-  let run = await client.request<CleanupRun>("GET", path);
+  let run = await client.request<CleanupRunView>("GET", path);
   while (run.status === "RUNNING") {
     await io.sleep(1000);
-    run = await client.request<CleanupRun>("GET", path);
+    run = await client.request<CleanupRunView>("GET", path);
   }
   print(io, values.json, run, () => describeRun(run));
   return run.status === "SUCCEEDED" ? 0 : 1;

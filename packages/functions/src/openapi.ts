@@ -1,44 +1,68 @@
 import { CleanupRequestSchema } from "@quartermaster/core/cleanup/run";
+import {
+  CleanupAcceptedSchema,
+  CleanupRunSchema,
+  ErrorBodySchema,
+  HealthSchema,
+  ReconcileResultSchema,
+  RequestPageSchema,
+  RequestViewSchema,
+  VendAcceptedSchema,
+} from "@quartermaster/core/contract";
 import { ListQuerySchema } from "@quartermaster/core/vending/operate";
 import { IdempotencyKeySchema, VendRequestSchema } from "@quartermaster/core/vending/request";
 import { z } from "zod";
 
 type JsonSchema = Record<string, unknown>;
 
-const schema = (s: z.ZodType): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, {
-    io: "input",
-    unrepresentable: "any",
-  }) as JsonSchema;
+/** A zod schema as JSON Schema: requests as the handler accepts them, responses as it returns them. */
+const schema = (s: z.ZodType, io: "input" | "output" = "input"): JsonSchema => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as JsonSchema;
   return rest;
-};
-
-const errorSchema: JsonSchema = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string" },
-        message: { type: "string" },
-        details: {
-          type: "array",
-          items: { type: "object", properties: { path: { type: "string" }, message: { type: "string" } } },
-        },
-      },
-    },
-  },
 };
 
 const json = (s: JsonSchema) => ({ content: { "application/json": { schema: s } } });
 const error = (description: string) => ({ description, ...json({ $ref: "#/components/schemas/Error" }) });
-const ok = (description: string) => ({ description, ...json({ type: "object" }) });
+const ok = (description: string, body: keyof typeof RESPONSES) => ({
+  description,
+  ...json({ $ref: `#/components/schemas/${body}` }),
+});
+
+/** Every response body, from the contract's schemas. */
+const RESPONSES = {
+  RequestView: RequestViewSchema,
+  RequestPage: RequestPageSchema,
+  VendAccepted: VendAcceptedSchema,
+  CleanupRun: CleanupRunSchema,
+  CleanupAccepted: CleanupAcceptedSchema,
+  ReconcileResult: ReconcileResultSchema,
+  Health: HealthSchema,
+} as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
+
+/** What every operation but the two unauthenticated reads may also answer (docs/api.md). */
+const COMMON_ERRORS = {
+  "400": "Malformed input: bad JSON, a duplicate key, a path id that is not valid percent-encoding",
+  "503": "A transient AWS or store failure; retry after Retry-After",
+};
 
 /** The OpenAPI 3.1 document of the API, built from the handlers' own zod schemas. */
 export function openApiDocument(): JsonSchema {
+  const document = baseDocument();
+  for (const [path, operations] of Object.entries(
+    document.paths as Record<string, Record<string, JsonSchema>>,
+  )) {
+    if (path === "/health" || path === "/openapi.json") continue;
+    for (const operation of Object.values(operations)) {
+      const responses = operation.responses as Record<string, unknown>;
+      for (const [status, description] of Object.entries(COMMON_ERRORS))
+        responses[status] ??= error(description);
+    }
+  }
+  return document;
+}
+
+function baseDocument(): JsonSchema {
   const listQuery = schema(ListQuerySchema) as { properties: Record<string, JsonSchema> };
   return {
     openapi: "3.1.0",
@@ -58,7 +82,8 @@ export function openApiDocument(): JsonSchema {
         },
       },
       schemas: {
-        Error: errorSchema,
+        Error: schema(ErrorBodySchema, "output"),
+        ...Object.fromEntries(Object.entries(RESPONSES).map(([name, s]) => [name, schema(s, "output")])),
         VendRequest: schema(VendRequestSchema),
         CleanupRequest: schema(CleanupRequestSchema),
       },
@@ -72,7 +97,7 @@ export function openApiDocument(): JsonSchema {
           ],
           requestBody: { required: true, ...json({ $ref: "#/components/schemas/VendRequest" }) },
           responses: {
-            "202": ok("Accepted: the workflow has started"),
+            "202": ok("Accepted: the workflow has started", "VendAccepted"),
             "400": error("Malformed JSON"),
             "409": error("The email is used by a different request or account"),
             "413": error("Body over 64 KB"),
@@ -90,14 +115,14 @@ export function openApiDocument(): JsonSchema {
             required: false,
             schema: s,
           })),
-          responses: { "200": ok("A page of requests"), "422": error("Invalid query") },
+          responses: { "200": ok("A page of requests", "RequestPage"), "422": error("Invalid query") },
         },
       },
       "/accounts/requests/{requestId}": {
         get: {
           summary: "One request with its steps",
           parameters: [pathParam("requestId")],
-          responses: { "200": ok("The request"), "404": error("Unknown id") },
+          responses: { "200": ok("The request", "RequestView"), "404": error("Unknown id") },
         },
       },
       "/accounts/requests/{requestId}/retry": {
@@ -105,7 +130,7 @@ export function openApiDocument(): JsonSchema {
           summary: "Redrive the failed execution, or start a new one",
           parameters: [pathParam("requestId")],
           responses: {
-            "202": ok("Retry started"),
+            "202": ok("Retry started", "RequestView"),
             "404": error("Unknown id"),
             "409": error("Running or succeeded"),
           },
@@ -115,14 +140,14 @@ export function openApiDocument(): JsonSchema {
         post: {
           summary: "Start a sandbox clean-up run",
           requestBody: { required: false, ...json({ $ref: "#/components/schemas/CleanupRequest" }) },
-          responses: { "202": ok("Run started"), "422": error("Validation failed") },
+          responses: { "202": ok("Run started", "CleanupAccepted"), "422": error("Validation failed") },
         },
       },
       "/cleanup/runs/{runId}": {
         get: {
           summary: "A clean-up run's report",
           parameters: [pathParam("runId")],
-          responses: { "200": ok("The run"), "404": error("Unknown id") },
+          responses: { "200": ok("The run", "CleanupRun"), "404": error("Unknown id") },
         },
       },
       "/cleanup/runs/{runId}/retry": {
@@ -130,7 +155,7 @@ export function openApiDocument(): JsonSchema {
           summary: "Run a failed or partial clean-up again",
           parameters: [pathParam("runId")],
           responses: {
-            "202": ok("Retry started"),
+            "202": ok("Retry started", "CleanupRun"),
             "404": error("Unknown id"),
             "409": error("Running or succeeded"),
           },
@@ -139,12 +164,16 @@ export function openApiDocument(): JsonSchema {
       "/budgets/reconcile": {
         post: {
           summary: "Give accounts without a Quartermaster budget the default one",
-          responses: { "200": ok("What was created") },
+          responses: { "200": ok("What was created", "ReconcileResult") },
         },
       },
-      "/health": { get: { summary: "Liveness", security: [], responses: { "200": ok("ok") } } },
+      "/health": { get: { summary: "Liveness", security: [], responses: { "200": ok("ok", "Health") } } },
       "/openapi.json": {
-        get: { summary: "This document", security: [], responses: { "200": ok("OpenAPI 3.1") } },
+        get: {
+          summary: "This document",
+          security: [],
+          responses: { "200": { description: "OpenAPI 3.1", ...json({ type: "object" }) } },
+        },
       },
     },
   };

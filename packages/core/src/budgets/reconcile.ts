@@ -1,16 +1,12 @@
 import { DescribeBudgetsCommand } from "@aws-sdk/client-budgets";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
+import type { ReconcileResult } from "../contract";
 import { activeAccountsUnder, managementAccountId } from "../org/directory";
 import { convergeBudget } from "./converge";
 import { BUDGET_PREFIX, budgetSpec } from "./spec";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store" | "resources">;
-
-export interface ReconcileResult {
-  created: { accountId: string; budgetName: string }[];
-  unchanged: number;
-}
 
 /**
  * `POST /budgets/reconcile`: gives every ACTIVE account under the configured OUs that has

@@ -2,6 +2,7 @@ import { DescribeAccountCommand } from "@aws-sdk/client-organizations";
 import { z } from "zod";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
+import type { RequestPage, RequestView } from "../contract";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { accountState } from "../org/directory";
 import { REQUEST_STATUSES, type StepRecord, type VendRequestRecord } from "../store/requests/record";
@@ -11,22 +12,6 @@ import { VEND_STEPS } from "./stages";
 import { startExecution } from "./submit";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
-
-/** The request as the API serves it (the contract in docs/api.md). */
-export interface RequestView {
-  requestId: string;
-  status: VendRequestRecord["status"];
-  request: VendRequestRecord["request"];
-  accountId?: string;
-  ouId?: string;
-  ouPath: string;
-  steps: StepRecord[];
-  error?: { code: string; message: string; step?: string };
-  executionArn?: string;
-  attempts: VendRequestRecord["attempts"];
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function presentRequest(record: VendRequestRecord): RequestView {
   return {
@@ -70,7 +55,7 @@ export const ListQuerySchema = z.strictObject({
 export async function listRequests(
   ctx: Pick<Ctx, "store">,
   query: Record<string, string | undefined>,
-): Promise<Page<RequestView>> {
+): Promise<RequestPage> {
   const parsed = ListQuerySchema.safeParse(query);
   if (!parsed.success) {
     throw new ValidationError("Invalid query", toFieldIssues(parsed.error, "(query)"));

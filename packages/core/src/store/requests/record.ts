@@ -61,7 +61,7 @@ export interface VendRequestRecord {
   updatedAt: string;
 }
 
-const StepRecordSchema = z.object({
+export const StepRecordSchema = z.object({
   // Step names are the stage table's (vending/stages.ts); the store keeps what it was given.
   name: z.custom<VendStep>((v) => typeof v === "string"),
   status: z.enum(["RUNNING", "SUCCEEDED", "FAILED"]),

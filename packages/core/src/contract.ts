@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { AccountReportSchema, CleanupRunHeadSchema } from "./store/cleanup-runs/record";
+import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
+
+/**
+ * The response bodies of the HTTP contract (docs/api.md), as zod schemas: the handlers return
+ * these types, the OpenAPI document is generated from them, and the `qm` CLI reads them.
+ */
+
+/** The API's error shape, on every 4xx and 5xx. */
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** `GET /accounts/requests/{id}`, and each item of the list. */
+export const RequestViewSchema = VendRequestRecordSchema.pick({
+  requestId: true,
+  status: true,
+  request: true,
+  accountId: true,
+  ouId: true,
+  error: true,
+  executionArn: true,
+  attempts: true,
+  createdAt: true,
+  updatedAt: true,
+}).extend({ ouPath: z.string(), steps: z.array(StepRecordSchema) });
+export type RequestView = z.infer<typeof RequestViewSchema>;
+
+/** `GET /accounts/requests`: a page, newest first. */
+export const RequestPageSchema = z.object({ items: z.array(RequestViewSchema), next: z.string().optional() });
+export type RequestPage = z.infer<typeof RequestPageSchema>;
+
+/** `POST /accounts`: 202. */
+export const VendAcceptedSchema = z.object({
+  requestId: z.string(),
+  status: RequestViewSchema.shape.status,
+  executionArn: z.string().optional(),
+  links: z.object({ self: z.string() }),
+});
+export type VendAccepted = z.infer<typeof VendAcceptedSchema>;
+
+/** `GET /cleanup/runs/{id}`, and `POST /cleanup/runs/{id}/retry`. */
+export const CleanupRunSchema = CleanupRunHeadSchema.extend({ accounts: z.array(AccountReportSchema) });
+export type CleanupRunView = z.infer<typeof CleanupRunSchema>;
+
+/** `POST /cleanup/runs`: 202. */
+export const CleanupAcceptedSchema = z.object({
+  runId: z.string(),
+  status: CleanupRunHeadSchema.shape.status,
+  dryRun: z.boolean(),
+  links: z.object({ self: z.string() }),
+});
+export type CleanupAccepted = z.infer<typeof CleanupAcceptedSchema>;
+
+/** `POST /budgets/reconcile`. */
+export const ReconcileResultSchema = z.object({
+  created: z.array(z.object({ accountId: z.string(), budgetName: z.string() })),
+  unchanged: z.number(),
+});
+export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
+
+/** `GET /health`. */
+export const HealthSchema = z.object({ ok: z.literal(true) });
