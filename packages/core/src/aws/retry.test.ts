@@ -1,6 +1,6 @@
 import { AccessDeniedException, ThrottlingException } from "@aws-sdk/client-sso-admin";
+import { instantRetry } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
-import { instantRetry } from "../../../../test/support/unit-context";
 import { TerminalAwsError, TransientAwsError } from "../errors";
 import { classifyAwsError } from "./classify";
 import { fullJitterDelay, withRetry } from "./retry";

@@ -10,9 +10,9 @@ import {
   UpdateBudgetCommand,
 } from "@aws-sdk/client-budgets";
 import { DescribeOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext } from "../../../../test/support/unit-context";
 import { convergeBudget } from "./converge";
 import { budgetSpec, specFingerprint } from "./spec";
 

@@ -5,9 +5,9 @@ import {
   GetTemplateCommand,
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
+import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext } from "../../../../test/support/unit-context";
 import { cleanRegion } from "./clean-account";
 
 const cfn = mockClient(CloudFormationClient);

@@ -6,9 +6,9 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext } from "../../../../test/support/unit-context";
 import { discoverSandboxAccounts } from "./discover";
 
 const org = mockClient(OrganizationsClient);

@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext } from "../../../../test/support/unit-context";
 import { cleanAccountTask, finishRun } from "./run";
 
 const sts = mockClient(STSClient);

@@ -14,10 +14,10 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { unitContext } from "../../../../test/support/unit-context";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts } from "./discover";
 

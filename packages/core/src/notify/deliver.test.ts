@@ -1,5 +1,5 @@
+import { startWebhook } from "@test/support/webhook";
 import { afterEach, describe, expect, it } from "vitest";
-import { startWebhook } from "../../../../test/support/webhook";
 import { postToSlack, retryAfterMs, SlackPermanentError, SlackUnavailableError } from "./deliver";
 
 let hook: Awaited<ReturnType<typeof startWebhook>> | undefined;

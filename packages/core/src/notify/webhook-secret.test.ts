@@ -1,6 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { MemoryRequestStore } from "@test/support/memory-store";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MemoryRequestStore } from "../../../../test/support/memory-store";
 import { postToSlack, SlackWebhookUrlError } from "./deliver";
 import { notify } from "./notifier";
 

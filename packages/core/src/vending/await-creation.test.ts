@@ -9,9 +9,9 @@ import {
   OrganizationsClient,
   TooManyRequestsException,
 } from "@aws-sdk/client-organizations";
+import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext, vendState } from "../../../../test/support/unit-context";
 import {
   AccountCreationFailedError,
   AccountNotActiveError,

@@ -5,9 +5,9 @@ import {
   ListAccountAssignmentsCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
+import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext, vendState } from "../../../../test/support/unit-context";
 import { AssignmentFailedError } from "../errors";
 import { awaitGrants } from "./await-grants";
 

@@ -1,7 +1,7 @@
 import { DescribeAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext, vendState } from "../../../../test/support/unit-context";
 import { ConflictError, NotFoundError } from "../errors";
 import { retryRequest } from "./operate";
 

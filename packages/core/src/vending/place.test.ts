@@ -4,9 +4,9 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { unitContext, vendState } from "../../../../test/support/unit-context";
 import { placeAccount } from "./place";
 
 const org = mockClient(OrganizationsClient);

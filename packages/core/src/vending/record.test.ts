@@ -1,5 +1,5 @@
+import { unitContext, vendState } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
-import { unitContext, vendState } from "../../../../test/support/unit-context";
 import { recordSuccess } from "./record";
 
 describe("recordSuccess", () => {

@@ -1,5 +1,5 @@
+import { vendRequest } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
-import { vendRequest } from "../../../../test/support/unit-context";
 import { ValidationError } from "../errors";
 import { parseVendRequest } from "./request";
 
