@@ -1,7 +1,7 @@
 import { unitContext, vendState } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
-import { lambdaContextFor } from "../../local/src/lambda-context";
 import { makeExecutionMonitorHandler } from "./execution-monitor";
+import { lambdaContextFor } from "./lambda-context";
 
 describe("the execution monitor", () => {
   it("acknowledges a malformed status change without recording anything", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { lambdaContextFor } from "./lambda-context";
 
 export type ApiHandler = (
   event: APIGatewayProxyEventV2,

@@ -2,9 +2,9 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { AslDefinition } from "@quartermaster/core/workflow/asl";
 import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
 import type { ExecutionInfo, WorkflowName, WorkflowRunner } from "@quartermaster/core/workflow/runner";
+import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
-import { lambdaContextFor } from "./lambda-context";
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); provide it on Node 20, here only.
 const promiseCtor = Promise as PromiseConstructor & { withResolvers?: unknown };

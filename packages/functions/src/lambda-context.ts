@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 
-/** The Lambda context local mode hands a real handler: a fresh request id per invocation. */
+/** The Lambda context for a real handler invoked outside Lambda (local mode, tests): a fresh request id per invocation. */
 export function lambdaContextFor(functionName: string, timeoutMs: number): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
