@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Io, runCli } from "../../packages/cli/src/commands";
+import { runCli } from "../../packages/cli/src/commands";
+import type { Io } from "../../packages/cli/src/shared";
 import { ensureTable } from "../../packages/local/src/seed";
 import { TEST_REGION } from "../support/aws-env";
 import { accountsWithEmail } from "../support/org";

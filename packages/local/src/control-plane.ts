@@ -22,7 +22,6 @@ import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
 import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import {
   EXECUTION_STATUS_CHANGE,
-  type ExecutionStatusChange,
   ExecutionStatusChangeSchema,
 } from "@quartermaster/core/workflow/execution-events";
 import { makeApiHandler } from "@quartermaster/functions/api";

@@ -1,10 +1,4 @@
-import {
-  ConflictException,
-  CreateAccountAssignmentCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
-  ListAccountAssignmentsCommand,
-  SSOAdminClient,
-} from "@aws-sdk/client-sso-admin";
+import { DescribeAccountAssignmentCreationStatusCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";

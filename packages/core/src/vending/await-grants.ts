@@ -4,7 +4,7 @@ import type { CoreContext } from "../context";
 import { AssignmentFailedError, DeadlineExceededError } from "../errors";
 import { nextPollSeconds, pastDeadline } from "./poll";
 import type { GrantProgress, VendState } from "./state";
-import { stepStarted, stepSucceeded } from "./track-step";
+import { stepSucceeded } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 

@@ -1,23 +1,16 @@
 import {
   CreateAccountCommand,
-  type CreateAccountFailureReason,
   DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
   ListAccountsCommand,
   ListCreateAccountStatusCommand,
-  ListTagsForResourceCommand,
   OrganizationsClient,
   TooManyRequestsException,
 } from "@aws-sdk/client-organizations";
 import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  AccountCreationFailedError,
-  AccountNotActiveError,
-  CreateSlotUnavailableError,
-  DeadlineExceededError,
-} from "../errors";
+import { AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
 import { awaitCreation } from "./await-creation";
 import { createAccount, REQUEST_TAG } from "./create";
 

@@ -3,20 +3,13 @@ import {
   CreateAccountCommand,
   DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
-  ListTagsForResourceCommand,
 } from "@aws-sdk/client-organizations";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import {
-  AccountCreationFailedError,
-  AccountNotActiveError,
-  CreateSlotUnavailableError,
-  DeadlineExceededError,
-} from "../errors";
+import { AccountCreationFailedError, AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
 import { accountState, findAccountByEmail } from "../org/directory";
-import { nextPollSeconds, pastDeadline } from "./poll";
-import type { CreateResult, CreationProgress, VendState } from "./state";
-import { stepStarted, stepSucceeded, tracked } from "./track-step";
+import type { CreateResult, VendState } from "./state";
+import { tracked } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots">;
 

@@ -1,14 +1,12 @@
 import {
   ConflictException,
   CreateAccountAssignmentCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
   ListAccountAssignmentsCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AssignmentFailedError } from "../errors";
 import { grantAccess, MAX_OUTSTANDING_ASSIGNMENTS } from "./grant";
 
 const sso = mockClient(SSOAdminClient);

@@ -1,15 +1,10 @@
-import {
-  CreateAccountAssignmentCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
-  ListAccountAssignmentsCommand,
-} from "@aws-sdk/client-sso-admin";
+import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from "@aws-sdk/client-sso-admin";
 import { pagedList } from "../aws/paginate";
 import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { AssignmentFailedError, DeadlineExceededError } from "../errors";
-import { nextPollSeconds, pastDeadline } from "./poll";
-import { accountIdOf, type GrantProgress, type GrantResult, type VendState } from "./state";
-import { stepStarted, stepSucceeded } from "./track-step";
+import { AssignmentFailedError } from "../errors";
+import { accountIdOf, type GrantResult, type VendState } from "./state";
+import { stepStarted } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 

@@ -1,0 +1,68 @@
+import { parseArgs } from "node:util";
+import type { RequestView } from "@quartermaster/core/contract";
+import { ApiClient, resolveApiUrl, UsageError } from "./client";
+
+/** What a command may touch: output, environment, time, and (in tests) the API client. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  isTty: boolean;
+  sleep: (ms: number) => Promise<void>;
+  now: () => Date;
+  client?: ApiClient;
+}
+
+const COMMON = {
+  api: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export function parse<
+  T extends Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>,
+>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function clientFor(io: Io, api: string | undefined): ApiClient {
+  return io.client ?? new ApiClient({ baseUrl: resolveApiUrl(api, io.env, io.cwd), env: io.env });
+}
+
+export function print(io: Io, json: boolean | undefined, value: unknown, human: () => string): void {
+  io.out(json ? JSON.stringify(value, null, 2) : human());
+}
+
+export function describeRequest(view: RequestView): string {
+  const lines = [
+    `${view.requestId}  ${view.status}  ${view.request.name} <${view.request.email}>  ${view.request.ou}`,
+    ...(view.accountId ? [`account ${view.accountId}`] : []),
+    ...view.steps.map(
+      (s) =>
+        `  ${s.status === "SUCCEEDED" ? "✔" : s.status === "FAILED" ? "✖" : "…"} ${s.name.padEnd(14)} ${s.status}${s.error ? `  ${s.error}` : ""}`,
+    ),
+  ];
+  if (view.error)
+    lines.push(
+      `error ${view.error.code}${view.error.step ? ` at ${view.error.step}` : ""}: ${view.error.message}`,
+      `retry with: qm retry ${view.requestId}`,
+    );
+  return lines.join("\n");
+}
+
+export const requestPath = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
+
+/** What `qm` prints after the API accepted a vend or a retry. */
+export const acceptedNote = (requestId: string, status: string) =>
+  `${requestId}  ${status}\nwatch with: qm status ${requestId} --watch`;
+
+export function splitPair(value: string, flag: string): [string, string] {
+  const i = value.indexOf("=");
+  if (i <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got "${value}"`);
+  return [value.slice(0, i), value.slice(i + 1)];
+}
