@@ -6,8 +6,8 @@ import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vend
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ApiEnvSchema } from "./env";
-import { errorResponse, header, json, parseJsonBody, pathParam } from "./http";
-import { withBase } from "./middleware";
+import { json, parseJsonBody, pathParam } from "./http";
+import { withHttp } from "./middleware";
 import { openApiDocument } from "./openapi";
 import { type ContextSource, lambdaContext } from "./runtime";
 
@@ -29,7 +29,7 @@ export const ROUTES: Record<string, Route> = {
   "POST /accounts": async (ctx, event) => {
     const { record } = await submitVendRequest(ctx, {
       body: parseJsonBody(event),
-      idempotencyKey: header(event, "idempotency-key"),
+      idempotencyKey: event.headers["idempotency-key"],
       requester: requesterOf(event),
     });
     const self = requestLink(record.requestId);
@@ -79,19 +79,12 @@ export const ROUTES: Record<string, Route> = {
   },
 };
 
-/** Dispatches an API Gateway (HTTP API, payload v2) event; errors become the API's error shape here only. */
+/** Dispatches an API Gateway (HTTP API, payload v2) event; errors become the API's error shape in `withHttp`. */
 export function makeApiHandler(source: ContextSource, routes: Record<string, Route> = ROUTES) {
-  return withBase<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(source, async (event, ctx) => {
+  return withHttp(source, async (event, ctx) => {
     const route = routes[event.routeKey];
     if (!route) return json(404, { error: { code: "NOT_FOUND", message: `No route ${event.routeKey}` } });
-    try {
-      return await route(ctx, event);
-    } catch (error) {
-      const response = errorResponse(error);
-      const log = response.statusCode && response.statusCode >= 500 ? ctx.logger.error : ctx.logger.info;
-      log.call(ctx.logger, "Request failed", { route: event.routeKey, status: response.statusCode, error });
-      return response;
-    }
+    return route(ctx, event);
   });
 }
 

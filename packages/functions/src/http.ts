@@ -65,14 +65,6 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   });
 }
 
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
-  return undefined;
-}
-
-export { header };
-
 /** Reads a JSON body: 415 unless application/json, 413 over 64 KB, 400 when malformed. */
 export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): unknown {
   const raw = event.body
@@ -81,7 +73,8 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional
       : event.body
     : "";
   if (raw === "" && options.optional) return {};
-  const type = header(event, "content-type") ?? "";
+  // Header names arrive lower-cased (http-header-normalizer in the API's middleware).
+  const type = event.headers?.["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type.trim())) {
     throw new UnsupportedMediaTypeError("The body must be application/json");
   }

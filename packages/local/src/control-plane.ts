@@ -17,16 +17,14 @@ import {
   VEND_WAIT_STATES,
   vendAccountDefinition,
 } from "@quartermaster/core/vending/definition";
-import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
 import { localTaskArns } from "@quartermaster/core/workflow/asl";
-import {
-  EXECUTION_STATUS_CHANGE,
-  ExecutionStatusChangeSchema,
-} from "@quartermaster/core/workflow/execution-events";
+import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";
 import { makeApiHandler } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
-import { runNotifier } from "@quartermaster/functions/notifier";
+import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-monitor";
+import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
+import { makeNotifierHandler } from "@quartermaster/functions/notifier";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
@@ -111,22 +109,21 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     events,
   });
   const permanentFailures: number[] = [];
-  // The local bus delivers to the notifier after the publishing step returns, as EventBridge does.
-  events.subscribe(async (event) => {
-    if (event.source === "aws.states")
-      await recordExecutionFailure(source(), ExecutionStatusChangeSchema.parse(event.detail));
+  // The local bus delivers to the real handlers after the publishing step returns, as EventBridge does:
+  // `aws.states` changes to the execution monitor (as the deployed rule does), every event to the notifier.
+  const monitor = makeExecutionMonitorHandler(source);
+  const notifier = makeNotifierHandler(source, {
+    webhookUrl: async () => options.slackWebhookUrl,
+    delivery: options.delivery,
+    onPermanentFailure: (status) => permanentFailures.push(status),
+    print: options.print,
   });
   events.subscribe(async (event) => {
-    await runNotifier(
-      source(),
-      {
-        webhookUrl: async () => options.slackWebhookUrl,
-        delivery: options.delivery,
-        onPermanentFailure: (status) => permanentFailures.push(status),
-        print: options.print,
-      },
-      event,
-    );
+    if (event.source === "aws.states")
+      await monitor(event, lambdaContextFor("qm-local-execution-monitor", 60_000));
+  });
+  events.subscribe(async (event) => {
+    await notifier(event, lambdaContextFor("qm-local-notifier", 60_000));
   });
   return {
     ctx,
