@@ -190,7 +190,7 @@ describe("a record that does not read back", () => {
 
 describe("the API edge under a failing store", () => {
   const failing = useApi({
-    faults: "DynamoDB.Query=InternalServerError:1,DynamoDB.GetItem=ThrottlingException:1",
+    faults: "DynamoDB.Query=InternalServerError:6,DynamoDB.GetItem=ThrottlingException:6",
   });
 
   it("answers 503 with Retry-After for a transient store failure, then serves the retry", async () => {

@@ -55,10 +55,10 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     retry,
     workflows:
       options.workflows ??
-      new SfnWorkflowRunner({ client: clients.sfn, stateMachines: options.stateMachines ?? {}, retry }),
+      new SfnWorkflowRunner({ client: clients.sfn, stateMachines: options.stateMachines ?? {} }),
     resources: { budgetTopicArn: options.budgetTopicArn },
     events:
       options.events ??
-      new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName, retry }),
+      new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName }),
   };
 }

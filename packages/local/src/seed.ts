@@ -27,6 +27,7 @@ import {
   ListPermissionSetsCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
+import { isAwsError } from "@quartermaster/core/aws/classify";
 import { createAwsClients } from "@quartermaster/core/aws/clients";
 import { defaultRetryPolicy } from "@quartermaster/core/aws/retry";
 import { TABLE_KEYS } from "@quartermaster/core/store/table";
@@ -142,7 +143,7 @@ export async function ensureStack(
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stack.name }));
     if (out.Stacks?.some((s) => s.StackStatus !== "DELETE_COMPLETE")) return;
   } catch (error) {
-    if ((error as Error).name !== "ValidationError") throw error;
+    if (!isAwsError(error, "ValidationError")) throw error;
   }
   await cfn.send(
     new CreateStackCommand({

@@ -73,3 +73,14 @@ export function toQuartermasterError(error: unknown, action: string): Quartermas
   const code = name === "AccessDeniedException" || name === "AccessDenied" ? "ACCESS_DENIED" : name;
   return new TerminalAwsError(code, `${action}: ${name}: ${messageOf(error)}`, { cause: error });
 }
+
+/**
+ * Whether an error is, or wraps (as the retrying clients' errors do), an AWS error of this name:
+ * `isAwsError(error, "ConditionalCheckFailedException")`.
+ */
+export function isAwsError(error: unknown, name: string): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    if (awsErrorName(e) === name) return true;
+  }
+  return false;
+}

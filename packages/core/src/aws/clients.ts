@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { AssumeRoleError } from "../errors";
 import type { AnyClientPlugin } from "./middleware";
-import { type RetryPolicy, withRetry } from "./retry";
+import { type RetryPolicy, retrying } from "./retry";
 
 /** The AWS clients Quartermaster talks to, built once per process (cold start). */
 export interface AwsClients {
@@ -55,64 +55,65 @@ function withPlugins<C extends { middlewareStack: { use(p: AnyClientPlugin): voi
 }
 
 /**
- * Builds every client with one retry owner: the SDK's own retries are off
- * (maxAttempts 1) because `withRetry` applies Quartermaster's classifier and full jitter.
+ * Builds every client with one retry owner: the SDK's own retries are off (maxAttempts 1, the
+ * DynamoDB client included) because each client's `send` retries with Quartermaster's classifier
+ * and full jitter (see `retrying`).
  */
 export function createAwsClients(options: ClientOptions): AwsClients {
   const plugins = options.plugins ?? [];
+  const policy = options.retryPolicy;
+  const client = <
+    C extends Parameters<typeof retrying>[0] & { middlewareStack: { use(p: AnyClientPlugin): void } },
+  >(
+    c: C,
+  ): C => retrying(withPlugins(c, plugins), policy);
   const base = { region: options.region, maxAttempts: 1 };
-  const sts = withPlugins(new STSClient(base), plugins);
+  const sts = client(new STSClient(base));
   const managementCredentials: AwsCredentialIdentityProvider | undefined = options.managementRoleArn
-    ? assumedRoleProvider(sts, options.managementRoleArn, options.retryPolicy)
+    ? assumedRoleProvider(sts, options.managementRoleArn)
     : undefined;
   const mgmt = managementCredentials ? { ...base, credentials: managementCredentials } : base;
   const memberCache = new Map<string, AwsCredentialIdentityProvider>();
 
   return {
-    organizations: withPlugins(new OrganizationsClient(mgmt), plugins),
-    ssoAdmin: withPlugins(new SSOAdminClient(mgmt), plugins),
-    identityStore: withPlugins(new IdentitystoreClient(mgmt), plugins),
-    budgets: withPlugins(new BudgetsClient(mgmt), plugins),
-    account: withPlugins(new AccountClient(mgmt), plugins),
-    ec2: withPlugins(new EC2Client(mgmt), plugins),
-    sfn: withPlugins(new SFNClient(base), plugins),
+    organizations: client(new OrganizationsClient(mgmt)),
+    ssoAdmin: client(new SSOAdminClient(mgmt)),
+    identityStore: client(new IdentitystoreClient(mgmt)),
+    budgets: client(new BudgetsClient(mgmt)),
+    account: client(new AccountClient(mgmt)),
+    ec2: client(new EC2Client(mgmt)),
+    sfn: client(new SFNClient(base)),
     sts,
-    eventBridge: withPlugins(new EventBridgeClient(base), plugins),
-    dynamo: DynamoDBDocumentClient.from(
-      withPlugins(new DynamoDBClient({ region: options.region }), plugins),
-      {
+    eventBridge: client(new EventBridgeClient(base)),
+    dynamo: retrying(
+      DynamoDBDocumentClient.from(withPlugins(new DynamoDBClient(base), plugins), {
         marshallOptions: { removeUndefinedValues: true },
-      },
+      }),
+      policy,
     ),
     async memberCloudFormation(accountId, region) {
       let credentials = memberCache.get(accountId);
       if (!credentials) {
         const roleArn = `arn:aws:iam::${accountId}:role/${options.memberRoleName}`;
-        credentials = assumedRoleProvider(sts, roleArn, options.retryPolicy);
+        credentials = assumedRoleProvider(sts, roleArn);
         memberCache.set(accountId, credentials);
       }
       // Fail here, with the account in the message, rather than on the first CloudFormation call.
       await credentials();
-      return withPlugins(new CloudFormationClient({ region, maxAttempts: 1, credentials }), plugins);
+      return client(new CloudFormationClient({ region, maxAttempts: 1, credentials }));
     },
   };
 }
 
 /** A cached credential provider for a role, refreshed five minutes before expiry. */
-export function assumedRoleProvider(
-  sts: STSClient,
-  roleArn: string,
-  policy: RetryPolicy,
-): AwsCredentialIdentityProvider {
+export function assumedRoleProvider(sts: STSClient, roleArn: string): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     const expiry = cached?.expiration?.getTime() ?? 0;
     if (cached && expiry - Date.now() > 5 * 60_000) return cached;
     try {
-      const out = await withRetry(
-        "sts:AssumeRole",
-        () => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: MEMBER_SESSION_NAME })),
-        policy,
+      const out = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: MEMBER_SESSION_NAME }),
       );
       const c = out.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");

@@ -1,5 +1,3 @@
-import { type RetryPolicy, withRetry } from "./retry";
-
 /** Reads every page of a NextToken-paginated AWS list call. */
 export async function collectPages<T>(
   fetch: (token: string | undefined) => Promise<{ items: T[]; next?: string }>,
@@ -14,15 +12,13 @@ export async function collectPages<T>(
   return all;
 }
 
-/** Every item of a NextToken-paginated AWS list call, each page retried per the policy. */
+/** Every item of a NextToken-paginated AWS list call (each page's call is retried by its client). */
 export async function pagedList<O extends { NextToken?: string }, T>(
-  action: string,
-  policy: RetryPolicy,
   call: (token: string | undefined) => Promise<O>,
   items: (page: O) => T[] | undefined,
 ): Promise<T[]> {
   return collectPages(async (token) => {
-    const page = await withRetry(action, () => call(token), policy);
+    const page = await call(token);
     return { items: items(page) ?? [], next: page.NextToken };
   });
 }

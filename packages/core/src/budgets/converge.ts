@@ -9,9 +9,8 @@ import {
   type Subscriber,
   UpdateBudgetCommand,
 } from "@aws-sdk/client-budgets";
-import { awsErrorName } from "../aws/classify";
+import { isAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { TransientAwsError } from "../errors";
 import { managementAccountId } from "../org/directory";
@@ -47,14 +46,12 @@ function subscribersOf(spec: BudgetSpec): Subscriber[] {
 
 async function describeBudget(ctx: Ctx, payer: string, name: string): Promise<Budget | undefined> {
   try {
-    const out = await withRetry(
-      "budgets:DescribeBudget",
-      () => ctx.clients.budgets.send(new DescribeBudgetCommand({ AccountId: payer, BudgetName: name })),
-      ctx.retry,
+    const out = await ctx.clients.budgets.send(
+      new DescribeBudgetCommand({ AccountId: payer, BudgetName: name }),
     );
     return out.Budget;
   } catch (error) {
-    if (awsErrorName((error as Error).cause) === "NotFoundException") return undefined;
+    if (isAwsError(error, "NotFoundException")) return undefined;
     throw error;
   }
 }
@@ -64,24 +61,19 @@ export type BudgetOutcome = "created" | "updated" | "unchanged";
 /** CreateBudget with its notifications; false when a budget of that name exists already. */
 async function createBudget(ctx: Ctx, owner: string, spec: BudgetSpec): Promise<boolean> {
   try {
-    await withRetry(
-      "budgets:CreateBudget",
-      () =>
-        ctx.clients.budgets.send(
-          new CreateBudgetCommand({
-            AccountId: owner,
-            Budget: budgetOf(spec),
-            NotificationsWithSubscribers: spec.notifications.map((n) => ({
-              Notification: notificationOf(n),
-              Subscribers: subscribersOf(spec),
-            })),
-          }),
-        ),
-      ctx.retry,
+    await ctx.clients.budgets.send(
+      new CreateBudgetCommand({
+        AccountId: owner,
+        Budget: budgetOf(spec),
+        NotificationsWithSubscribers: spec.notifications.map((n) => ({
+          Notification: notificationOf(n),
+          Subscribers: subscribersOf(spec),
+        })),
+      }),
     );
     return true;
   } catch (error) {
-    if (awsErrorName((error as Error).cause) === "DuplicateRecordException") return false;
+    if (isAwsError(error, "DuplicateRecordException")) return false;
     throw error;
   }
 }
@@ -113,17 +105,10 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
     existing.TimeUnit !== "MONTHLY" ||
     filters.join() !== spec.accountId
   ) {
-    await withRetry(
-      "budgets:UpdateBudget",
-      () =>
-        ctx.clients.budgets.send(new UpdateBudgetCommand({ AccountId: owner, NewBudget: budgetOf(spec) })),
-      ctx.retry,
-    );
+    await ctx.clients.budgets.send(new UpdateBudgetCommand({ AccountId: owner, NewBudget: budgetOf(spec) }));
     changed = true;
   }
   const current = await pagedList(
-    "budgets:DescribeNotificationsForBudget",
-    ctx.retry,
     (token) =>
       ctx.clients.budgets.send(
         new DescribeNotificationsForBudgetCommand({
@@ -148,32 +133,22 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
     return changed ? "updated" : "unchanged";
   }
   for (const notification of current) {
-    await withRetry(
-      "budgets:DeleteNotification",
-      () =>
-        ctx.clients.budgets.send(
-          new DeleteNotificationCommand({
-            AccountId: owner,
-            BudgetName: spec.budgetName,
-            Notification: notification,
-          }),
-        ),
-      ctx.retry,
+    await ctx.clients.budgets.send(
+      new DeleteNotificationCommand({
+        AccountId: owner,
+        BudgetName: spec.budgetName,
+        Notification: notification,
+      }),
     );
   }
   for (const n of spec.notifications) {
-    await withRetry(
-      "budgets:CreateNotification",
-      () =>
-        ctx.clients.budgets.send(
-          new CreateNotificationCommand({
-            AccountId: owner,
-            BudgetName: spec.budgetName,
-            Notification: notificationOf(n),
-            Subscribers: subscribersOf(spec),
-          }),
-        ),
-      ctx.retry,
+    await ctx.clients.budgets.send(
+      new CreateNotificationCommand({
+        AccountId: owner,
+        BudgetName: spec.budgetName,
+        Notification: notificationOf(n),
+        Subscribers: subscribersOf(spec),
+      }),
     );
   }
   await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);

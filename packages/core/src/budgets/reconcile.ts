@@ -15,8 +15,6 @@ type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store"
 export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
   const payer = await managementAccountId(ctx);
   const budgets = await pagedList(
-    "budgets:DescribeBudgets",
-    ctx.retry,
     (token) => ctx.clients.budgets.send(new DescribeBudgetsCommand({ AccountId: payer, NextToken: token })),
     (out) => out.Budgets,
   );

@@ -4,7 +4,6 @@ import {
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { pagedList } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import type { AccountReport, RegionReport } from "../store/cleanup-runs/record";
 import { deleteStack } from "./delete-stack";
@@ -22,8 +21,6 @@ export async function cleanRegion(
   options: { region: string; runId: string; dryRun: boolean; deadline: number },
 ): Promise<RegionReport> {
   const summaries = await pagedList(
-    "cloudformation:ListStacks",
-    ctx.retry,
     (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
     (out) => out.StackSummaries,
   );
@@ -36,11 +33,7 @@ export async function cleanRegion(
       : await describeStack(cfn, ctx, name);
     if (!stack) continue;
     // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
-    const template = await withRetry(
-      "cloudformation:GetTemplate",
-      () => cfn.send(new GetTemplateCommand({ StackName: name })),
-      ctx.retry,
-    );
+    const template = await cfn.send(new GetTemplateCommand({ StackName: name }));
     stacks.push({
       name,
       stackId: stack.StackId,

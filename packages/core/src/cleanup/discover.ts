@@ -1,5 +1,4 @@
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { accountState, allAccountsUnder, managementAccountId } from "../org/directory";
 
@@ -25,11 +24,7 @@ export interface Discovery {
 export async function discoverSandboxAccounts(ctx: Ctx, ouPaths: string[]): Promise<Discovery> {
   const [management, identity] = await Promise.all([
     managementAccountId(ctx),
-    withRetry(
-      "sts:GetCallerIdentity",
-      () => ctx.clients.sts.send(new GetCallerIdentityCommand({})),
-      ctx.retry,
-    ),
+    ctx.clients.sts.send(new GetCallerIdentityCommand({})),
   ]);
   const forbidden = new Map<string, string>([[management, "the management account is never cleaned"]]);
   if (identity.Account && !forbidden.has(identity.Account))

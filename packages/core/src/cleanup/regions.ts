@@ -1,7 +1,6 @@
 import { ListRegionsCommand } from "@aws-sdk/client-account";
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { pagedList } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
@@ -11,8 +10,6 @@ export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<strin
   if (ctx.config.cleanup.regions.length > 0) return ctx.config.cleanup.regions;
   try {
     const regions = await pagedList(
-      "account:ListRegions",
-      ctx.retry,
       (token) =>
         ctx.clients.account.send(
           new ListRegionsCommand({
@@ -26,11 +23,7 @@ export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<strin
     return regions.map((r) => r.RegionName as string);
   } catch (error) {
     ctx.logger.warn("account:ListRegions failed; falling back to EC2 DescribeRegions", { accountId, error });
-    const out = await withRetry(
-      "ec2:DescribeRegions",
-      () => ctx.clients.ec2.send(new DescribeRegionsCommand({})),
-      ctx.retry,
-    );
+    const out = await ctx.clients.ec2.send(new DescribeRegionsCommand({}));
     return (out.Regions ?? []).map((r) => r.RegionName as string);
   }
 }

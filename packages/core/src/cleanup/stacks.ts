@@ -4,8 +4,8 @@ import {
   type Stack,
   type StackStatus,
 } from "@aws-sdk/client-cloudformation";
-import { awsErrorName } from "../aws/classify";
-import { fullJitterDelay, withRetry } from "../aws/retry";
+import { isAwsError } from "../aws/classify";
+import { fullJitterDelay } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { DeadlineExceededError } from "../errors";
 
@@ -62,23 +62,16 @@ export function importsOf(templateBody: string): string[] {
 /** A stack as it is now; undefined once it is deleted. */
 export async function describeStack(
   cfn: CloudFormationClient,
-  ctx: Ctx,
+  _ctx: Ctx,
   name: string,
 ): Promise<Stack | undefined> {
   try {
-    const out = await withRetry(
-      "cloudformation:DescribeStacks",
-      () => cfn.send(new DescribeStacksCommand({ StackName: name })),
-      ctx.retry,
-    );
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: name }));
     const stack = out.Stacks?.[0];
     return stack?.StackStatus === "DELETE_COMPLETE" ? undefined : stack;
   } catch (error) {
     // CloudFormation answers ValidationError "Stack with id X does not exist" for a deleted stack.
-    if (
-      awsErrorName((error as Error).cause) === "ValidationError" &&
-      /does not exist/.test(String((error as Error).message))
-    ) {
+    if (isAwsError(error, "ValidationError") && /does not exist/.test(String((error as Error).message))) {
       return undefined;
     }
     throw error;

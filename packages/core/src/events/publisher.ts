@@ -1,6 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { type RetryPolicy, withRetry } from "../aws/retry";
 import { TransientAwsError } from "../errors";
 
 /** Source of every Quartermaster domain event. */
@@ -13,25 +12,20 @@ export interface EventPublisher {
 
 /** Puts events on the project's EventBridge bus. */
 export class EventBridgePublisher implements EventPublisher {
-  constructor(private readonly options: { client: EventBridgeClient; busName: string; retry: RetryPolicy }) {}
+  constructor(private readonly options: { client: EventBridgeClient; busName: string }) {}
 
   async publish(detailType: string, detail: object): Promise<void> {
-    const out = await withRetry(
-      "events:PutEvents",
-      () =>
-        this.options.client.send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: this.options.busName,
-                Source: EVENT_SOURCE,
-                DetailType: detailType,
-                Detail: JSON.stringify(detail),
-              },
-            ],
-          }),
-        ),
-      this.options.retry,
+    const out = await this.options.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.options.busName,
+            Source: EVENT_SOURCE,
+            DetailType: detailType,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.find((e) => e.ErrorCode);

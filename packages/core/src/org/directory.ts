@@ -14,9 +14,8 @@ import {
   ListInstancesCommand,
   ListPermissionSetsCommand,
 } from "@aws-sdk/client-sso-admin";
-import { awsErrorName } from "../aws/classify";
+import { isAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { TerminalAwsError } from "../errors";
 
@@ -37,11 +36,7 @@ export interface IdentityCenter {
 
 /** The organisation's root id. */
 export async function rootId(ctx: AwsCtx): Promise<string> {
-  const out = await withRetry(
-    "organizations:ListRoots",
-    () => ctx.clients.organizations.send(new ListRootsCommand({})),
-    ctx.retry,
-  );
+  const out = await ctx.clients.organizations.send(new ListRootsCommand({}));
   const id = out.Roots?.[0]?.Id;
   if (!id)
     throw new TerminalAwsError(
@@ -54,8 +49,6 @@ export async function rootId(ctx: AwsCtx): Promise<string> {
 /** Child OUs of a parent, every page read. */
 export async function childOus(ctx: AwsCtx, parentId: string) {
   return pagedList(
-    "organizations:ListOrganizationalUnitsForParent",
-    ctx.retry,
     (token) =>
       ctx.clients.organizations.send(
         new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, NextToken: token }),
@@ -70,20 +63,11 @@ export async function ouPathOf(ctx: AwsCtx, ouId: string): Promise<string> {
   let current = ouId;
   // Organizations nests OUs at most five levels deep; the bound guards against a malformed answer.
   for (let depth = 0; depth < 6; depth++) {
-    const ou = await withRetry(
-      "organizations:DescribeOrganizationalUnit",
-      () =>
-        ctx.clients.organizations.send(
-          new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: current }),
-        ),
-      ctx.retry,
+    const ou = await ctx.clients.organizations.send(
+      new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: current }),
     );
     names.unshift(ou.OrganizationalUnit?.Name ?? current);
-    const parents = await withRetry(
-      "organizations:ListParents",
-      () => ctx.clients.organizations.send(new ListParentsCommand({ ChildId: current })),
-      ctx.retry,
-    );
+    const parents = await ctx.clients.organizations.send(new ListParentsCommand({ ChildId: current }));
     const parent = parents.Parents?.[0];
     if (!parent?.Id || parent.Type === "ROOT") break;
     current = parent.Id;
@@ -97,7 +81,7 @@ export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | 
     try {
       return { id: ref, path: await ouPathOf(ctx, ref) };
     } catch (error) {
-      if (awsErrorName((error as Error).cause) === "OrganizationalUnitNotFoundException") return undefined;
+      if (isAwsError(error, "OrganizationalUnitNotFoundException")) return undefined;
       throw error;
     }
   }
@@ -113,8 +97,6 @@ export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | 
 /** Every account under an OU, recursively through nested OUs, every page read. */
 export async function accountsUnderOu(ctx: AwsCtx, parentId: string): Promise<Account[]> {
   const direct = await pagedList(
-    "organizations:ListAccountsForParent",
-    ctx.retry,
     (token) =>
       ctx.clients.organizations.send(
         new ListAccountsForParentCommand({ ParentId: parentId, NextToken: token }),
@@ -165,11 +147,7 @@ export async function allAccountsUnder(
 
 /** The management (payer) account of the organisation. */
 export async function managementAccountId(ctx: AwsCtx): Promise<string> {
-  const out = await withRetry(
-    "organizations:DescribeOrganization",
-    () => ctx.clients.organizations.send(new DescribeOrganizationCommand({})),
-    ctx.retry,
-  );
+  const out = await ctx.clients.organizations.send(new DescribeOrganizationCommand({}));
   const id = out.Organization?.MasterAccountId;
   if (!id)
     throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
@@ -179,8 +157,6 @@ export async function managementAccountId(ctx: AwsCtx): Promise<string> {
 /** Every account in the organisation, every page read. */
 export async function listAccounts(ctx: AwsCtx): Promise<Account[]> {
   return pagedList(
-    "organizations:ListAccounts",
-    ctx.retry,
     (token) => ctx.clients.organizations.send(new ListAccountsCommand({ NextToken: token })),
     (out) => out.Accounts,
   );
@@ -210,11 +186,7 @@ const discoveredInstances = new WeakMap<object, IdentityCenter>();
 
 async function discoverIdentityCenter(ctx: Ctx): Promise<IdentityCenter> {
   const configured = ctx.config.identityCenter;
-  const out = await withRetry(
-    "sso:ListInstances",
-    () => ctx.clients.ssoAdmin.send(new ListInstancesCommand({})),
-    ctx.retry,
-  );
+  const out = await ctx.clients.ssoAdmin.send(new ListInstancesCommand({}));
   const instance =
     out.Instances?.find((i) => !configured.instanceArn || i.InstanceArn === configured.instanceArn) ??
     undefined;
@@ -234,22 +206,17 @@ export async function findGroupId(
   displayName: string,
 ): Promise<string | undefined> {
   try {
-    const out = await withRetry(
-      "identitystore:GetGroupId",
-      () =>
-        ctx.clients.identityStore.send(
-          new GetGroupIdCommand({
-            IdentityStoreId: ic.identityStoreId,
-            AlternateIdentifier: {
-              UniqueAttribute: { AttributePath: "displayName", AttributeValue: displayName },
-            },
-          }),
-        ),
-      ctx.retry,
+    const out = await ctx.clients.identityStore.send(
+      new GetGroupIdCommand({
+        IdentityStoreId: ic.identityStoreId,
+        AlternateIdentifier: {
+          UniqueAttribute: { AttributePath: "displayName", AttributeValue: displayName },
+        },
+      }),
     );
     return out.GroupId;
   } catch (error) {
-    if (awsErrorName((error as Error).cause) === "ResourceNotFoundException") return undefined;
+    if (isAwsError(error, "ResourceNotFoundException")) return undefined;
     throw error;
   }
 }
@@ -257,8 +224,6 @@ export async function findGroupId(
 /** Permission set name -> ARN for the whole instance. */
 export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promise<Map<string, string>> {
   const arns = await pagedList(
-    "sso:ListPermissionSets",
-    ctx.retry,
     (token) =>
       ctx.clients.ssoAdmin.send(
         new ListPermissionSetsCommand({ InstanceArn: ic.instanceArn, NextToken: token }),
@@ -267,13 +232,8 @@ export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promis
   );
   const byName = new Map<string, string>();
   for (const arn of arns) {
-    const out = await withRetry(
-      "sso:DescribePermissionSet",
-      () =>
-        ctx.clients.ssoAdmin.send(
-          new DescribePermissionSetCommand({ InstanceArn: ic.instanceArn, PermissionSetArn: arn }),
-        ),
-      ctx.retry,
+    const out = await ctx.clients.ssoAdmin.send(
+      new DescribePermissionSetCommand({ InstanceArn: ic.instanceArn, PermissionSetArn: arn }),
     );
     if (out.PermissionSet?.Name) byName.set(out.PermissionSet.Name, arn);
   }

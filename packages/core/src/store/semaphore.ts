@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { isAwsError } from "../aws/classify";
 
 /** A counting semaphore: at most `limit` holders at once; holders older than `leaseMs` are presumed dead. */
 export interface Semaphore {
@@ -60,7 +61,7 @@ export class DynamoSemaphore implements Semaphore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
       throw error;
     }
   }
@@ -95,7 +96,7 @@ export class DynamoSemaphore implements Semaphore {
       );
     } catch (error) {
       // Not a holder (already released): nothing to do.
-      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+      if (!isAwsError(error, "ConditionalCheckFailedException")) throw error;
     }
   }
 }

@@ -2,7 +2,6 @@ import {
   DescribeCreateAccountStatusCommand,
   ListTagsForResourceCommand,
 } from "@aws-sdk/client-organizations";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
 import { findAccountByEmail } from "../org/directory";
@@ -44,10 +43,8 @@ export function describeFailureReason(reason: string | undefined): string {
 async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | undefined> {
   const account = await findAccountByEmail(ctx, state.request.email);
   if (!account?.Id) return undefined;
-  const tags = await withRetry(
-    "organizations:ListTagsForResource",
-    () => ctx.clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: account.Id })),
-    ctx.retry,
+  const tags = await ctx.clients.organizations.send(
+    new ListTagsForResourceCommand({ ResourceId: account.Id }),
   );
   const ours = tags.Tags?.some((t) => t.Key === REQUEST_TAG && t.Value === state.requestId);
   if (!ours) return undefined;
@@ -78,13 +75,8 @@ export async function awaitCreation(ctx: Ctx, state: VendState): Promise<Creatio
   const createRequestId = state.create?.createRequestId;
   if (!createRequestId) throw new AccountCreationFailedError("UNKNOWN", "No CreateAccount request to await");
 
-  const out = await withRetry(
-    "organizations:DescribeCreateAccountStatus",
-    () =>
-      ctx.clients.organizations.send(
-        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
-      ),
-    ctx.retry,
+  const out = await ctx.clients.organizations.send(
+    new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
   );
   const status = out.CreateAccountStatus;
   if (status?.State === "SUCCEEDED" && status.AccountId) return finish(status.AccountId);

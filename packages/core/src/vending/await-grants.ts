@@ -1,5 +1,4 @@
 import { DescribeAccountAssignmentCreationStatusCommand } from "@aws-sdk/client-sso-admin";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError, DeadlineExceededError } from "../errors";
 import { nextPollSeconds, pastDeadline } from "./poll";
@@ -18,16 +17,11 @@ export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProg
   const more = state.grant?.more ?? false;
   let inProgress = 0;
   for (const requestId of pending) {
-    const out = await withRetry(
-      "sso:DescribeAccountAssignmentCreationStatus",
-      () =>
-        ctx.clients.ssoAdmin.send(
-          new DescribeAccountAssignmentCreationStatusCommand({
-            InstanceArn: state.resolved.instanceArn,
-            AccountAssignmentCreationRequestId: requestId,
-          }),
-        ),
-      ctx.retry,
+    const out = await ctx.clients.ssoAdmin.send(
+      new DescribeAccountAssignmentCreationStatusCommand({
+        InstanceArn: state.resolved.instanceArn,
+        AccountAssignmentCreationRequestId: requestId,
+      }),
     );
     const status = out.AccountAssignmentCreationStatus;
     if (status?.Status === "FAILED") {

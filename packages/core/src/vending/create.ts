@@ -4,7 +4,6 @@ import {
   DescribeAccountCommand,
   DescribeCreateAccountStatusCommand,
 } from "@aws-sdk/client-organizations";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AccountCreationFailedError, AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
 import { accountState, findAccountByEmail } from "../org/directory";
@@ -53,17 +52,12 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
       return { accountId: existing.Id, adopted: true };
     }
     const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-    const out = await withRetry(
-      "organizations:CreateAccount",
-      () =>
-        ctx.clients.organizations.send(
-          new CreateAccountCommand({
-            AccountName: request.name,
-            Email: request.email,
-            Tags: [...tags, { Key: REQUEST_TAG, Value: requestId }],
-          }),
-        ),
-      ctx.retry,
+    const out = await ctx.clients.organizations.send(
+      new CreateAccountCommand({
+        AccountName: request.name,
+        Email: request.email,
+        Tags: [...tags, { Key: REQUEST_TAG, Value: requestId }],
+      }),
     );
     const createRequestId = out.CreateAccountStatus?.Id;
     if (!createRequestId)
@@ -86,13 +80,8 @@ export function assertActive(account: Account): void {
 async function ourEarlierCreation(ctx: Ctx, requestId: string): Promise<CreateResult | undefined> {
   const createRequestId = (await ctx.store.get(requestId))?.createRequestId;
   if (!createRequestId) return undefined;
-  const out = await withRetry(
-    "organizations:DescribeCreateAccountStatus",
-    () =>
-      ctx.clients.organizations.send(
-        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
-      ),
-    ctx.retry,
+  const out = await ctx.clients.organizations.send(
+    new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
   );
   const status = out.CreateAccountStatus;
   if (status?.State === "IN_PROGRESS") {
@@ -101,10 +90,8 @@ async function ourEarlierCreation(ctx: Ctx, requestId: string): Promise<CreateRe
   }
   if (status?.State !== "SUCCEEDED" || !status.AccountId) return undefined;
   const accountId = status.AccountId;
-  const described = await withRetry(
-    "organizations:DescribeAccount",
-    () => ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId })),
-    ctx.retry,
+  const described = await ctx.clients.organizations.send(
+    new DescribeAccountCommand({ AccountId: accountId }),
   );
   assertActive(described.Account ?? { Id: accountId });
   ctx.logger.info("Adopting the account this request created before", { accountId });

@@ -1,6 +1,5 @@
 import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from "@aws-sdk/client-sso-admin";
 import { pagedList } from "../aws/paginate";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError } from "../errors";
 import { accountIdOf, type GrantResult, type VendState } from "./state";
@@ -13,8 +12,6 @@ export const MAX_OUTSTANDING_ASSIGNMENTS = 10;
 
 async function existingGroupIds(ctx: Ctx, instanceArn: string, accountId: string, permissionSetArn: string) {
   const assignments = await pagedList(
-    "sso:ListAccountAssignments",
-    ctx.retry,
     (token) =>
       ctx.clients.ssoAdmin.send(
         new ListAccountAssignmentsCommand({
@@ -54,20 +51,15 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
       }
       if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS)
         return { pending, more: true, created, skipped, startedAt };
-      const out = await withRetry(
-        "sso:CreateAccountAssignment",
-        () =>
-          ctx.clients.ssoAdmin.send(
-            new CreateAccountAssignmentCommand({
-              InstanceArn: instanceArn,
-              TargetId: accountId,
-              TargetType: "AWS_ACCOUNT",
-              PermissionSetArn: permissionSetArn,
-              PrincipalType: "GROUP",
-              PrincipalId: groupId,
-            }),
-          ),
-        ctx.retry,
+      const out = await ctx.clients.ssoAdmin.send(
+        new CreateAccountAssignmentCommand({
+          InstanceArn: instanceArn,
+          TargetId: accountId,
+          TargetType: "AWS_ACCOUNT",
+          PermissionSetArn: permissionSetArn,
+          PrincipalType: "GROUP",
+          PrincipalId: groupId,
+        }),
       );
       const status = out.AccountAssignmentCreationStatus;
       if (status?.Status === "FAILED") {

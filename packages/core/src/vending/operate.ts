@@ -1,6 +1,5 @@
 import { DescribeAccountCommand } from "@aws-sdk/client-organizations";
 import { z } from "zod";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import type { RequestPage, RequestView } from "../contract";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -69,11 +68,7 @@ export async function listRequests(
 
 async function accountStillActive(ctx: Ctx, accountId: string | undefined): Promise<boolean> {
   if (!accountId) return true;
-  const out = await withRetry(
-    "organizations:DescribeAccount",
-    () => ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId })),
-    ctx.retry,
-  );
+  const out = await ctx.clients.organizations.send(new DescribeAccountCommand({ AccountId: accountId }));
   return accountState(out.Account ?? {}) === "ACTIVE";
 }
 

@@ -1,6 +1,5 @@
 import { ListParentsCommand, MoveAccountCommand } from "@aws-sdk/client-organizations";
-import { awsErrorName } from "../aws/classify";
-import { withRetry } from "../aws/retry";
+import { isAwsError } from "../aws/classify";
 import type { CoreContext } from "../context";
 import { accountIdOf, type VendState } from "./state";
 import { tracked } from "./track-step";
@@ -12,31 +11,21 @@ export async function placeAccount(ctx: Ctx, state: VendState): Promise<{ moved:
   const accountId = accountIdOf(state);
   const target = state.resolved.ouId;
   return tracked(ctx, state.requestId, "place", async () => {
-    const parents = await withRetry(
-      "organizations:ListParents",
-      () => ctx.clients.organizations.send(new ListParentsCommand({ ChildId: accountId })),
-      ctx.retry,
-    );
+    const parents = await ctx.clients.organizations.send(new ListParentsCommand({ ChildId: accountId }));
     const source = parents.Parents?.[0]?.Id;
     if (!source) throw new Error(`Account ${accountId} has no parent in the organisation`);
     if (source === target) return { moved: false, ouId: target };
     try {
-      await withRetry(
-        "organizations:MoveAccount",
-        () =>
-          ctx.clients.organizations.send(
-            new MoveAccountCommand({
-              AccountId: accountId,
-              SourceParentId: source,
-              DestinationParentId: target,
-            }),
-          ),
-        ctx.retry,
+      await ctx.clients.organizations.send(
+        new MoveAccountCommand({
+          AccountId: accountId,
+          SourceParentId: source,
+          DestinationParentId: target,
+        }),
       );
     } catch (error) {
       // A concurrent or earlier attempt already moved it: the goal is reached.
-      if (awsErrorName((error as Error).cause) === "DuplicateAccountException")
-        return { moved: false, ouId: target };
+      if (isAwsError(error, "DuplicateAccountException")) return { moved: false, ouId: target };
       throw error;
     }
     ctx.logger.info("Moved account", { accountId, ouId: target });

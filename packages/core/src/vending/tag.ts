@@ -1,5 +1,4 @@
 import { ListTagsForResourceCommand, TagResourceCommand } from "@aws-sdk/client-organizations";
-import { withRetry } from "../aws/retry";
 import type { CoreContext } from "../context";
 import { REQUEST_TAG } from "./create";
 import { accountIdOf, type VendState } from "./state";
@@ -12,24 +11,17 @@ export async function tagAccount(ctx: Ctx, state: VendState): Promise<{ tagged: 
   const accountId = accountIdOf(state);
   return tracked(ctx, state.requestId, "tag", async () => {
     const wanted: Record<string, string> = { ...(state.request.tags ?? {}), [REQUEST_TAG]: state.requestId };
-    const current = await withRetry(
-      "organizations:ListTagsForResource",
-      () => ctx.clients.organizations.send(new ListTagsForResourceCommand({ ResourceId: accountId })),
-      ctx.retry,
+    const current = await ctx.clients.organizations.send(
+      new ListTagsForResourceCommand({ ResourceId: accountId }),
     );
     const have = new Map((current.Tags ?? []).map((t) => [t.Key, t.Value]));
     const missing = Object.entries(wanted).filter(([k, v]) => have.get(k) !== v);
     if (missing.length === 0) return { tagged: 0 };
-    await withRetry(
-      "organizations:TagResource",
-      () =>
-        ctx.clients.organizations.send(
-          new TagResourceCommand({
-            ResourceId: accountId,
-            Tags: missing.map(([Key, Value]) => ({ Key, Value })),
-          }),
-        ),
-      ctx.retry,
+    await ctx.clients.organizations.send(
+      new TagResourceCommand({
+        ResourceId: accountId,
+        Tags: missing.map(([Key, Value]) => ({ Key, Value })),
+      }),
     );
     return { tagged: missing.length };
   });

@@ -5,7 +5,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { type RetryPolicy, withRetry } from "../aws/retry";
+import { isAwsError } from "../aws/classify";
 
 export type WorkflowName = "vend-account" | "sandbox-cleanup";
 
@@ -32,7 +32,6 @@ export class SfnWorkflowRunner implements WorkflowRunner {
     private readonly options: {
       client: SFNClient;
       stateMachines: Partial<Record<WorkflowName, string>>;
-      retry: RetryPolicy;
     },
   ) {}
 
@@ -45,13 +44,8 @@ export class SfnWorkflowRunner implements WorkflowRunner {
   async start(workflow: WorkflowName, name: string, input: object) {
     const stateMachineArn = this.arnOf(workflow);
     try {
-      const out = await withRetry(
-        "states:StartExecution",
-        () =>
-          this.options.client.send(
-            new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
-          ),
-        this.options.retry,
+      const out = await this.options.client.send(
+        new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
       );
       return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name) };
     } catch (error) {
@@ -65,24 +59,15 @@ export class SfnWorkflowRunner implements WorkflowRunner {
 
   async describe(executionArn: string): Promise<ExecutionInfo | undefined> {
     try {
-      const out = await withRetry(
-        "states:DescribeExecution",
-        () => this.options.client.send(new DescribeExecutionCommand({ executionArn })),
-        this.options.retry,
-      );
+      const out = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
       return { status: out.status ?? "RUNNING", redrivable: out.redriveStatus === "REDRIVABLE" };
     } catch (error) {
-      if ((error as Error).cause && ((error as Error).cause as Error).name === "ExecutionDoesNotExist")
-        return undefined;
+      if (isAwsError(error, "ExecutionDoesNotExist")) return undefined;
       throw error;
     }
   }
 
   async redrive(executionArn: string): Promise<void> {
-    await withRetry(
-      "states:RedriveExecution",
-      () => this.options.client.send(new RedriveExecutionCommand({ executionArn })),
-      this.options.retry,
-    );
+    await this.options.client.send(new RedriveExecutionCommand({ executionArn }));
   }
 }

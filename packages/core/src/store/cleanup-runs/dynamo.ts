@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { isAwsError } from "../../aws/classify";
 import { parseStored } from "../parse";
 import { type AccountReport, AccountReportSchema, type CleanupRun, CleanupRunHeadSchema } from "./record";
 import type { CleanupStore } from "./store";
@@ -32,7 +33,7 @@ export class DynamoCleanupStore implements CleanupStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+      if (!isAwsError(error, "ConditionalCheckFailedException")) throw error;
     }
     return (await this.getRun(run.runId)) ?? run;
   }

@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { isAwsError } from "../../aws/classify";
 import { MalformedRequestError } from "../../errors";
 import { parseStored } from "../parse";
 import {
@@ -113,7 +114,7 @@ export class DynamoRequestStore implements RequestStore {
       );
       return { created: true, record };
     } catch (error) {
-      if ((error as Error).name !== "TransactionCanceledException") throw error;
+      if (!isAwsError(error, "TransactionCanceledException")) throw error;
       const existing = (await this.get(record.requestId)) ?? (await this.getByEmail(record.request.email));
       // The conflicting write may have been removed in between; surface the original failure then.
       if (!existing) throw error;
@@ -207,7 +208,7 @@ export class DynamoRequestStore implements RequestStore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
       throw error;
     }
   }
@@ -300,7 +301,7 @@ export class DynamoRequestStore implements RequestStore {
       );
       return true;
     } catch (error) {
-      if ((error as Error).name === "ConditionalCheckFailedException") return false;
+      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
       throw error;
     }
   }
