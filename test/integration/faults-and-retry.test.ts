@@ -1,8 +1,7 @@
 import { ListParentsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveOu } from "../../packages/core/src/org/directory";
 import { TEST_REGION } from "../support/aws-env";
-import { accountsWithEmail } from "../support/org";
+import { accountsWithEmail, ouIdByPath } from "../support/org";
 import { call, serveApi, testPlane, unique } from "../support/plane";
 
 const org = new OrganizationsClient({ region: TEST_REGION });
@@ -58,9 +57,9 @@ describe("QM_FAULTS and retry", () => {
     expect(done.body.error).toBeUndefined();
     const accounts = await accountsWithEmail(email);
     expect(accounts).toHaveLength(1);
-    const prod = await resolveOu(plane.ctx, "Workloads/Production");
+    const prod = await ouIdByPath("Workloads/Production");
     const parents = await org.send(new ListParentsCommand({ ChildId: done.body.accountId }));
-    expect(parents.Parents?.[0]?.Id).toBe(prod?.id);
+    expect(parents.Parents?.[0]?.Id).toBe(prod);
     // Three throttles were retried inside the step: four calls for one assignment.
     expect(plane.counter.get("SSOAdmin.CreateAccountAssignment")).toBe(4);
     expect((await call(api.url, "POST", `/accounts/requests/${accepted.body.requestId}/retry`)).status).toBe(

@@ -11,15 +11,9 @@ import {
 } from "@aws-sdk/client-organizations";
 import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { describe, expect, it } from "vitest";
-import {
-  findGroupId,
-  identityCenter,
-  permissionSetsByName,
-  resolveOu,
-} from "../../packages/core/src/org/directory";
 import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
 import { TEST_REGION } from "../support/aws-env";
-import { accountsWithEmail } from "../support/org";
+import { accountsWithEmail, identityCenterOf, ouIdByPath } from "../support/org";
 import { call, unique, useApi } from "../support/plane";
 
 const api = useApi();
@@ -60,14 +54,14 @@ describe("POST /accounts against the emulator", () => {
       "tag:SUCCEEDED",
     ]);
     const accountId = record.body.accountId as string;
-    const dev = await resolveOu(plane.ctx, "Workloads/Development");
+    const dev = await ouIdByPath("Workloads/Development");
     const parents = await org.send(new ListParentsCommand({ ChildId: accountId }));
-    expect(parents.Parents?.[0]?.Id).toBe(dev?.id);
-    expect(record.body.ouId).toBe(dev?.id);
+    expect(parents.Parents?.[0]?.Id).toBe(dev);
+    expect(record.body.ouId).toBe(dev);
 
-    const ic = await identityCenter(plane.ctx);
-    const sets = await permissionSetsByName(plane.ctx, ic);
-    const adminGroup = await findGroupId(plane.ctx, ic, "Admin");
+    const ic = await identityCenterOf();
+    const sets = ic.sets;
+    const adminGroup = await ic.groupId("Admin");
     for (const ps of ["AdministratorAccess", "ReadOnlyAccess"]) {
       const out = await sso.send(
         new ListAccountAssignmentsCommand({
@@ -181,15 +175,15 @@ describe("POST /accounts against the emulator", () => {
   });
 
   it("accepts an OU id as well as a path", async () => {
-    const qa = await resolveOu(plane.ctx, "Workloads/QA");
+    const qa = await ouIdByPath("Workloads/QA");
 
-    const res = await call(api.url, "POST", "/accounts", { ...body(unique("byid")), ou: qa?.id });
+    const res = await call(api.url, "POST", "/accounts", { ...body(unique("byid")), ou: qa });
     await plane.runner.wait(res.body.executionArn);
     const record = await call(api.url, "GET", res.body.links.self);
 
     expect(record.body.status).toBe("SUCCEEDED");
     expect(record.body.ouPath).toBe("Workloads/QA");
     const parents = await org.send(new ListParentsCommand({ ChildId: record.body.accountId }));
-    expect(parents.Parents?.[0]?.Id).toBe(qa?.id);
+    expect(parents.Parents?.[0]?.Id).toBe(qa);
   });
 });
