@@ -1,5 +1,7 @@
+import type { FingerprintStore } from "../../packages/core/src/store/budget-fingerprints";
 import type { AccountReport, CleanupRun } from "../../packages/core/src/store/cleanup-runs/record";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
+import type { EventClaims } from "../../packages/core/src/store/event-claims";
 import type {
   ExecutionAttempt,
   RequestError,
@@ -83,6 +85,10 @@ export class MemoryRequestStore implements RequestStore {
   async setCreateRequestId(id: string, createRequestId: string, at: string) {
     Object.assign(this.must(id), { createRequestId, updatedAt: at });
   }
+}
+
+/** In-memory budget fingerprints for unit tests. */
+export class MemoryFingerprintStore implements FingerprintStore {
   readonly fingerprints = new Map<string, string>();
   async getBudgetFingerprint(name: string) {
     return this.fingerprints.get(name);
@@ -90,6 +96,10 @@ export class MemoryRequestStore implements RequestStore {
   async putBudgetFingerprint(name: string, fingerprint: string) {
     this.fingerprints.set(name, fingerprint);
   }
+}
+
+/** In-memory event claims for unit tests. */
+export class MemoryEventClaims implements EventClaims {
   readonly claimed = new Set<string>();
   async claimEvent(id: string) {
     if (this.claimed.has(id)) return false;

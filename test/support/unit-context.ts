@@ -8,7 +8,13 @@ import type { VendRequestRecord } from "../../packages/core/src/store/requests/r
 import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
-import { MemoryCleanupStore, MemoryRequestStore, MemorySemaphore } from "./memory-store";
+import {
+  MemoryCleanupStore,
+  MemoryEventClaims,
+  MemoryFingerprintStore,
+  MemoryRequestStore,
+  MemorySemaphore,
+} from "./memory-store";
 
 /** A retry policy that never sleeps but records the delays it would have used. */
 export function instantRetry(maxAttempts = 6): RetryPolicy & { delays: number[] } {
@@ -54,6 +60,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
   const retry = instantRetry();
   const store = new MemoryRequestStore();
   const runs = new MemoryCleanupStore();
+  const fingerprints = new MemoryFingerprintStore();
   const createSlots = new MemorySemaphore();
   const events = new RecordingPublisher();
   const workflows = new FakeRunner();
@@ -67,6 +74,8 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     config: parseConfig(config),
     store,
     runs,
+    fingerprints,
+    claims: new MemoryEventClaims(),
     createSlots,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
     clock: () => clock.now,
@@ -75,7 +84,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     events,
     resources: { budgetTopicArn: "arn:aws:sns:us-east-1:111111111111:budget-alerts" },
   };
-  return { ctx, retry, store, runs, createSlots, events, workflows, clock };
+  return { ctx, retry, store, runs, fingerprints, createSlots, events, workflows, clock };
 }
 
 /** A valid vend request, with overrides, checked against the schema. */

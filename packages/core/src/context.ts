@@ -3,7 +3,9 @@ import type { AwsClients } from "./aws/clients";
 import type { RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
+import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
+import type { EventClaims } from "./store/event-claims";
 import type { RequestStore } from "./store/requests/store";
 import type { Semaphore } from "./store/semaphore";
 import type { WorkflowRunner } from "./workflow/runner";
@@ -14,6 +16,10 @@ export interface CoreContext {
   config: Config;
   store: RequestStore;
   runs: CleanupStore;
+  /** The budget spec last applied per budget name. */
+  fingerprints: FingerprintStore;
+  /** Event ids claimed by the notifier (deduplication of redeliveries). */
+  claims: EventClaims;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */
   createSlots: Semaphore;
   logger: Logger;

@@ -5,7 +5,9 @@ import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
+import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
+import { DynamoEventClaims } from "./store/event-claims";
 import { DynamoRequestStore } from "./store/requests/dynamo";
 import { DynamoSemaphore } from "./store/semaphore";
 import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./workflow/runner";
@@ -42,6 +44,8 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     config: options.config,
     store: new DynamoRequestStore({ client: clients.dynamo, tableName: options.tableName }),
     runs: new DynamoCleanupStore({ client: clients.dynamo, tableName: options.tableName }),
+    fingerprints: new DynamoFingerprintStore({ client: clients.dynamo, tableName: options.tableName }),
+    claims: new DynamoEventClaims({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,
       tableName: options.tableName,

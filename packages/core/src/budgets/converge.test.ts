@@ -75,7 +75,7 @@ describe("convergeBudget", () => {
   });
 
   it("creates a monthly cost budget filtered to the account with email and SNS subscribers", async () => {
-    const { ctx, store } = unitContext();
+    const { ctx, fingerprints } = unitContext();
     const spec = budgetSpec(
       {
         accountId: "222222222222",
@@ -113,7 +113,7 @@ describe("convergeBudget", () => {
         ],
       },
     ]);
-    expect(store.fingerprints.get(spec.budgetName)).toBe(specFingerprint(spec));
+    expect(fingerprints.fingerprints.get(spec.budgetName)).toBe(specFingerprint(spec));
   });
 
   function existingAsApplied(spec: ReturnType<typeof budgetSpec>) {
@@ -135,9 +135,9 @@ describe("convergeBudget", () => {
   }
 
   it("leaves an existing budget alone when it and the applied spec match", async () => {
-    const { ctx, store } = unitContext();
+    const { ctx, fingerprints } = unitContext();
     const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
-    store.fingerprints.set(spec.budgetName, specFingerprint(spec));
+    fingerprints.fingerprints.set(spec.budgetName, specFingerprint(spec));
     budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: existingAsApplied(spec) });
 
     expect(await convergeBudget(ctx, spec)).toBe("unchanged");
@@ -147,9 +147,9 @@ describe("convergeBudget", () => {
   });
 
   it("restores notifications edited outside Quartermaster even when the applied spec is unchanged", async () => {
-    const { ctx, store } = unitContext();
+    const { ctx, fingerprints } = unitContext();
     const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
-    store.fingerprints.set(spec.budgetName, specFingerprint(spec));
+    fingerprints.fingerprints.set(spec.budgetName, specFingerprint(spec));
     const [first, ...rest] = existingAsApplied(spec);
     budgets
       .on(DescribeNotificationsForBudgetCommand)

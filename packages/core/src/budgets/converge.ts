@@ -16,7 +16,7 @@ import { TransientAwsError } from "../errors";
 import { managementAccountId } from "../org/directory";
 import { type BudgetSpec, specFingerprint } from "./spec";
 
-type Ctx = Pick<CoreContext, "clients" | "retry" | "logger" | "store">;
+type Ctx = Pick<CoreContext, "clients" | "retry" | "logger" | "fingerprints">;
 
 function budgetOf(spec: BudgetSpec): Budget {
   return {
@@ -89,7 +89,7 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
   let existing = await describeBudget(ctx, owner, spec.budgetName);
   if (!existing) {
     if (await createBudget(ctx, owner, spec)) {
-      await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
+      await ctx.fingerprints.putBudgetFingerprint(spec.budgetName, fingerprint);
       return "created";
     }
     // Created in between (a racing run, or an earlier try whose answer was lost): converge it instead.
@@ -129,7 +129,7 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
       .join();
   // Subscribers are compared through the fingerprint of the spec last applied: replacing the
   // notifications rewrites them without reading them back (which not every endpoint supports).
-  if (sameNotifications && (await ctx.store.getBudgetFingerprint(spec.budgetName)) === fingerprint) {
+  if (sameNotifications && (await ctx.fingerprints.getBudgetFingerprint(spec.budgetName)) === fingerprint) {
     return changed ? "updated" : "unchanged";
   }
   for (const notification of current) {
@@ -151,7 +151,7 @@ export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string)
       }),
     );
   }
-  await ctx.store.putBudgetFingerprint(spec.budgetName, fingerprint);
+  await ctx.fingerprints.putBudgetFingerprint(spec.budgetName, fingerprint);
   ctx.logger.info("Updated budget", { budgetName: spec.budgetName, accountId: spec.accountId });
   return "updated";
 }

@@ -6,7 +6,7 @@ import { activeAccountsUnder, managementAccountId } from "../org/directory";
 import { convergeBudget } from "./converge";
 import { BUDGET_PREFIX, budgetSpec } from "./spec";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store" | "resources">;
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "fingerprints" | "resources">;
 
 /**
  * `POST /budgets/reconcile`: gives every ACTIVE account under the configured OUs that has

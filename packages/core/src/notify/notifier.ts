@@ -116,11 +116,11 @@ export type NotifyOutcome = "posted" | "printed" | "duplicate" | "permanent-fail
  * and counted; a transient one is rethrown (so the event is retried) after releasing the id.
  */
 export async function notify(
-  ctx: Pick<CoreContext, "store" | "logger">,
+  ctx: Pick<CoreContext, "claims" | "logger">,
   deps: NotifierDeps,
   notification: Notification,
 ): Promise<NotifyOutcome> {
-  if (!(await ctx.store.claimEvent(notification.id))) {
+  if (!(await ctx.claims.claimEvent(notification.id))) {
     ctx.logger.info("Duplicate event delivery skipped", {
       eventId: notification.id,
       kind: notification.kind,
@@ -149,7 +149,7 @@ export async function notify(
       deps.onPermanentFailure(status);
       return "permanent-failure";
     }
-    await ctx.store.releaseEvent(notification.id);
+    await ctx.claims.releaseEvent(notification.id);
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { MemoryRequestStore } from "@test/support/memory-store";
+import { MemoryEventClaims } from "@test/support/memory-store";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postToSlack, SlackWebhookUrlError } from "./deliver";
 import { notify } from "./notifier";
@@ -46,7 +46,7 @@ describe("a malformed Slack webhook URL", () => {
     const failures: number[] = [];
 
     const outcome = await notify(
-      { store: new MemoryRequestStore(), logger },
+      { claims: new MemoryEventClaims(), logger },
       { webhookUrl: async () => url, onPermanentFailure: (s) => failures.push(s) },
       { kind: "budget-alert", id: `e-${Math.random()}`, message: "Budget Name: quartermaster-x-1" },
     );

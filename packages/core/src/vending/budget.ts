@@ -4,7 +4,10 @@ import type { CoreContext } from "../context";
 import { accountIdOf, type VendState } from "./state";
 import { tracked } from "./track-step";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "store" | "clock" | "resources">;
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "logger" | "store" | "fingerprints" | "clock" | "resources"
+>;
 
 /** Step `budget`: converges the account's monthly cost budget (request's limits, else the defaults). */
 export async function provisionBudget(

@@ -1,15 +1,13 @@
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { isAwsError } from "../../aws/classify";
-import { MalformedRequestError } from "../../errors";
 import { parseStored } from "../parse";
+import { decodeToken, encodeToken } from "./page-token";
 import {
   type ExecutionAttempt,
   type RequestError,
@@ -29,48 +27,6 @@ function toRecord(item: Record<string, unknown> | undefined): VendRequestRecord 
   const copy = { ...item };
   for (const k of KEY_FIELDS) delete copy[k];
   return parseStored(VendRequestRecordSchema, copy, "request record");
-}
-
-function encodeToken(key: Record<string, unknown> | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString("base64url") : undefined;
-}
-
-/** A page token is at most this long; a real one (four short keys) is far shorter. */
-const MAX_TOKEN_CHARS = 1024;
-
-function invalidToken(cause?: unknown): MalformedRequestError {
-  return new MalformedRequestError("Invalid pagination token: next is not a token from a previous page", {
-    cause,
-  });
-}
-
-/**
- * Decodes a page token into the ExclusiveStartKey of the query it continues. Only the key
- * attributes of that index, with the partition that query reads, pass: anything else is forged
- * (DynamoDB would answer a ValidationException, a 500) and is a 400 here.
- */
-function decodeToken(token: string | undefined, gsi: "gsi1" | "gsi2", partition: string) {
-  if (token === undefined) return undefined;
-  if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalidToken();
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch (error) {
-    throw invalidToken(error);
-  }
-  const expected = ["pk", "sk", `${gsi}pk`, `${gsi}sk`].sort();
-  if (!key || typeof key !== "object" || Array.isArray(key)) throw invalidToken();
-  const entries = Object.entries(key);
-  const valid =
-    entries.length === expected.length &&
-    entries.every(
-      ([k, v]) => expected.includes(k) && typeof v === "string" && v.length > 0 && v.length <= 256,
-    ) &&
-    (key as Record<string, string>)[`${gsi}pk`] === partition &&
-    /^REQ#/.test((key as Record<string, string>).pk ?? "") &&
-    (key as Record<string, string>).sk === "REQ";
-  if (!valid) throw invalidToken();
-  return key as Record<string, string>;
 }
 
 /** RequestStore on one DynamoDB table (see TABLE_KEYS). */
@@ -263,52 +219,5 @@ export class DynamoRequestStore implements RequestStore {
       values[":step"] = step;
     }
     await this.update(requestId, expression, names, values);
-  }
-
-  async getBudgetFingerprint(budgetName: string): Promise<string | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: `BUDGET#${budgetName}`, sk: "BUDGET" },
-        ConsistentRead: true,
-      }),
-    );
-    return typeof out.Item?.fingerprint === "string" ? out.Item.fingerprint : undefined;
-  }
-
-  async putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: `BUDGET#${budgetName}`, sk: "BUDGET", fingerprint },
-      }),
-    );
-  }
-
-  async claimEvent(eventId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          // Kept a week: EventBridge and SNS redeliver within hours, not days.
-          Item: {
-            pk: `EVENT#${eventId}`,
-            sk: "EVENT",
-            expiresAt: Math.floor(Date.now() / 1000) + 7 * 86_400,
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
-      throw error;
-    }
-  }
-
-  async releaseEvent(eventId: string): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: `EVENT#${eventId}`, sk: "EVENT" } }),
-    );
   }
 }

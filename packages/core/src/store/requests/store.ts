@@ -41,11 +41,4 @@ export interface RequestStore {
   setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
   /** Remembers the CreateAccount request this request started. */
   setCreateRequestId(requestId: string, createRequestId: string, at: string): Promise<void>;
-  /** Fingerprint of the budget spec last applied under this name (see budgets/converge). */
-  getBudgetFingerprint(budgetName: string): Promise<string | undefined>;
-  putBudgetFingerprint(budgetName: string, fingerprint: string): Promise<void>;
-  /** Claims an event id for delivery; false when it was already claimed (a duplicate delivery). */
-  claimEvent(eventId: string): Promise<boolean>;
-  /** Releases a claim after a failed delivery so the retried event is posted. */
-  releaseEvent(eventId: string): Promise<void>;
 }
