@@ -4,9 +4,8 @@ import {
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { CreateGroupCommand, IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import { CreateGroupCommand, ListGroupsCommand } from "@aws-sdk/client-identitystore";
 import {
-  AlreadyInOrganizationException,
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
   CreateOrganizationCommand,
@@ -17,7 +16,7 @@ import {
   ListParentsCommand,
   ListRootsCommand,
   MoveAccountCommand,
-  OrganizationsClient,
+  type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
@@ -25,7 +24,6 @@ import {
   DescribePermissionSetCommand,
   ListInstancesCommand,
   ListPermissionSetsCommand,
-  SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { isAwsError } from "@quartermaster/core/aws/classify";
 import { createAwsClients } from "@quartermaster/core/aws/clients";
@@ -120,18 +118,21 @@ export async function ensureAccount(
   return id;
 }
 
-/** A CloudFormation client inside a member account (moto maps assumed-role credentials to the account). */
 /**
  * A CloudFormation client inside a member account, through the production client factory
  * (moto maps assumed-role credentials to the account). No plugins: faults never hit the seed.
  */
 export async function memberCloudFormation(region: string, accountId: string): Promise<CloudFormationClient> {
-  const clients = createAwsClients({
+  return seedClients(region).memberCloudFormation(accountId, region);
+}
+
+/** The production client factory's clients, without plugins: faults never hit the seed. */
+function seedClients(region: string) {
+  return createAwsClients({
     region,
     memberRoleName: "OrganizationAccountAccessRole",
     retryPolicy: defaultRetryPolicy,
   });
-  return clients.memberCloudFormation(accountId, region);
 }
 
 /** Creates a stack unless one with that name already exists (and is not deleted). */
@@ -158,14 +159,12 @@ export async function ensureStack(
 /** Seeds the reference organisation idempotently: running it twice changes nothing. */
 export async function seedReferenceOrg(options: { region: string; tableName: string }): Promise<SeedResult> {
   const { region } = options;
-  const org = new OrganizationsClient({ region });
-  const sso = new SSOAdminClient({ region });
-  const ids = new IdentitystoreClient({ region });
+  const { organizations: org, ssoAdmin: sso, identityStore: ids } = seedClients(region);
 
   try {
     await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
   } catch (error) {
-    if (!(error instanceof AlreadyInOrganizationException)) throw error;
+    if (!isAwsError(error, "AlreadyInOrganizationException")) throw error;
   }
   const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
   const ous: Record<string, string> = {};
@@ -225,6 +224,7 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
 
   await ensureTable(region, options.tableName);
   // CreateTopic is idempotent: the same name returns the same ARN.
+  // SNS and the table's creation are the seed's alone (the control plane never calls them): their own clients.
   const topic = await new SNSClient({ region }).send(new CreateTopicCommand({ Name: BUDGET_TOPIC }));
   const organization = await org.send(new DescribeOrganizationCommand({}));
   const managementAccountId = organization.Organization?.MasterAccountId as string;
