@@ -53,7 +53,7 @@ async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | und
 }
 
 /**
- * Step `awaitCreation`: one status check. IN_PROGRESS returns the jittered wait before the
+ * Stage `awaitCreation`: one status check. IN_PROGRESS returns the jittered wait before the
  * next check; FAILED raises with the AWS reason; the deadline passing raises DeadlineExceededError.
  */
 export async function awaitCreation(ctx: Ctx, state: VendState): Promise<CreationProgress> {

@@ -7,7 +7,7 @@ import { stepSucceeded } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 
-/** Step `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
+/** Stage `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
 export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
   const now = ctx.clock();
   const previous = state.awaitGrants;

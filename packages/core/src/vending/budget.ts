@@ -9,7 +9,7 @@ type Ctx = Pick<
   "clients" | "config" | "retry" | "logger" | "store" | "fingerprints" | "clock" | "resources"
 >;
 
-/** Step `budget`: converges the account's monthly cost budget (request's limits, else the defaults). */
+/** Stage `budget`: converges the account's monthly cost budget (request's limits, else the defaults). */
 export async function provisionBudget(
   ctx: Ctx,
   state: VendState,

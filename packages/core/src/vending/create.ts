@@ -26,7 +26,7 @@ export const CREATE_SLOT_RETRY = {
 export const REQUEST_TAG = "quartermaster:request-id";
 
 /**
- * Step `create`: joins the CreateAccount this request started before (its recorded request id),
+ * Stage `create`: joins the CreateAccount this request started before (its recorded request id),
  * adopts the ACTIVE account that already uses the email, else calls CreateAccount and records
  * its request id at once. Safe to run twice. Another request's in-flight creation is never
  * joined: a creation is known by the email, which ListCreateAccountStatus does not show.

@@ -27,7 +27,7 @@ async function existingGroupIds(ctx: Ctx, instanceArn: string, accountId: string
 }
 
 /**
- * Step `grant`: creates the missing group x permission-set assignments, at most
+ * Stage `grant`: creates the missing group x permission-set assignments, at most
  * MAX_OUTSTANDING_ASSIGNMENTS at a time; existing ones are skipped.
  */
 export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResult> {

@@ -6,7 +6,7 @@ import { tracked } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "retry" | "store" | "clock" | "logger">;
 
-/** Step `place`: moves the account into its OU; a no-op when it is already there. */
+/** Stage `place`: moves the account into its OU; a no-op when it is already there. */
 export async function placeAccount(ctx: Ctx, state: VendState): Promise<{ moved: boolean; ouId: string }> {
   const accountId = accountIdOf(state);
   const target = state.resolved.ouId;

@@ -6,7 +6,7 @@ import { tracked } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "retry" | "store" | "clock">;
 
-/** Step `tag`: applies the request's tags and the request-id tag; only missing or changed tags are written. */
+/** Stage `tag`: applies the request's tags and the request-id tag; only missing or changed tags are written. */
 export async function tagAccount(ctx: Ctx, state: VendState): Promise<{ tagged: number }> {
   const accountId = accountIdOf(state);
   return tracked(ctx, state.requestId, "tag", async () => {
