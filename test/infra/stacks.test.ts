@@ -134,6 +134,26 @@ describe("Vending stack", () => {
   });
 });
 
+describe("both state machines", () => {
+  it("retry on every Task the Lambda errors AWS recommends retrying", () => {
+    for (const template of [templates.vending, templates.cleanup]) {
+      const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine"));
+      const definition = JSON.stringify(machine?.Properties.DefinitionString);
+      const tasks = definition.match(/\\"Type\\":\\"Task\\"/g)?.length ?? 0;
+      expect(tasks).toBeGreaterThan(0);
+      for (const error of [
+        "Lambda.ClientExecutionTimeoutException",
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+      ]) {
+        expect(definition.split(error).length - 1, error).toBe(tasks);
+      }
+    }
+  });
+});
+
 describe("Api stack", () => {
   it("serves every route of the contract with AWS_IAM authorisation", () => {
     const routes = templates.api.findResources("AWS::ApiGatewayV2::Route");

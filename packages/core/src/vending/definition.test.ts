@@ -32,7 +32,10 @@ describe("vendAccountDefinition", () => {
         name,
       ).toEqual(
         expect.arrayContaining([
+          "Lambda.ClientExecutionTimeoutException",
           "Lambda.ServiceException",
+          "Lambda.AWSLambdaException",
+          "Lambda.SdkClientException",
           "Lambda.TooManyRequestsException",
           "TransientAwsError",
         ]),

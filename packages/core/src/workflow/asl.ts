@@ -12,6 +12,7 @@ export interface AslDefinition {
 
 /** Errors the Lambda service itself may raise: AWS recommends retrying them on every Lambda task. */
 export const LAMBDA_SERVICE_ERRORS = [
+  "Lambda.ClientExecutionTimeoutException",
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
