@@ -46,12 +46,16 @@ export function Notifications({ stack }: StackContext) {
     },
     targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
   });
-  // Records vend requests whose execution failed without a task recording it (retries exhausted, timeouts).
+  // Records vend requests and clean-up runs whose execution failed without a task recording it.
   const monitor = new SstFunction(stack, "ExecutionMonitor", {
     handler: "packages/functions/src/execution-monitor.handler",
     environment,
     permissions: [
-      allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn]),
+      // Requests: read and fail; clean-up runs: read (with their reports), report, finish.
+      allow(
+        ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:PutItem"],
+        [table.tableArn],
+      ),
       allow(["events:PutEvents"], [bus.eventBusArn]),
     ],
   });
@@ -64,10 +68,8 @@ export function Notifications({ stack }: StackContext) {
         stateMachineArn: [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn],
       },
     },
-    targets: [
-      new LambdaFunction(notifier, { retryAttempts: 8 }),
-      new LambdaFunction(monitor, { retryAttempts: 8 }),
-    ],
+    // The monitor only: it publishes the failure's domain event, which the notifier posts (one message).
+    targets: [new LambdaFunction(monitor, { retryAttempts: 8 })],
   });
   budgetTopic.addSubscription(new LambdaSubscription(notifier));
 

@@ -297,6 +297,15 @@ describe("Notifications stack", () => {
     expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(2);
   });
 
+  it("sends execution failures to the execution monitor only, so each failure reaches Slack once", () => {
+    const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
+    const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
+    const targets = (states?.Properties.Targets as { Arn: unknown }[]).map((t) => JSON.stringify(t.Arn));
+
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatch(/ExecutionMonitor/);
+  });
+
   it("subscribes the notifier to the budget topic, which only AWS Budgets of this account may publish to", () => {
     templates.notifications.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "lambda" });
     templates.storage.hasResourceProperties("AWS::SNS::TopicPolicy", {

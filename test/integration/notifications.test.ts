@@ -52,6 +52,31 @@ describe("notifications and budgets against the emulator", () => {
     expect(body).toContain(`assume ${name}/ReadOnlyAccess`);
   });
 
+  it("posts one message for a failed vend, not one per path the failure travels", async () => {
+    const failing = testPlane({
+      slackWebhookUrl: hook.url,
+      faults: "Organizations.MoveAccount=AccessDeniedException:1",
+    });
+    const served = await serveApi(failing);
+    const name = unique("onefail");
+    try {
+      const accepted = await call(served.url, "POST", "/accounts", {
+        name,
+        email: `aws+${name}@example.com`,
+        ou: "Workloads/QA",
+      });
+      await failing.runner.idle();
+      await failing.events.drain();
+
+      const about = hook.posts.filter((p) => JSON.stringify(p.body).includes(accepted.body.requestId));
+      expect((await call(served.url, "GET", accepted.body.links.self)).body.status).toBe("FAILED");
+      expect(about).toHaveLength(1);
+      expect(about[0]?.body.text).toMatch(/fail/i);
+    } finally {
+      await served.close();
+    }
+  });
+
   it("does not post twice when the same event is delivered twice", async () => {
     const before = hook.posts.length;
     const event = {

@@ -1,3 +1,4 @@
+import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import { ExecutionStatusChangeSchema } from "@quartermaster/core/workflow/execution-events";
 import { NotificationsEnvSchema } from "./env";
@@ -11,8 +12,9 @@ export interface ExecutionStatusEvent {
 }
 
 /**
- * Records vend requests whose execution ended FAILED, TIMED_OUT or ABORTED without a task
- * recording it (retries exhausted, timeouts), so no request stays RUNNING forever.
+ * Records vend requests and clean-up runs whose execution ended FAILED, TIMED_OUT or ABORTED
+ * without a task recording it (retries exhausted, timeouts, aborts), so nothing stays RUNNING
+ * forever and every failure reaches Slack once, as its domain event.
  */
 export function makeExecutionMonitorHandler(source: ContextSource) {
   return withBase<ExecutionStatusEvent, { recorded: boolean }>(source, async (event, ctx) => {
@@ -26,7 +28,11 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
       return { recorded: false };
     }
     ctx.logger.appendKeys({ executionArn: parsed.data.executionArn });
-    return { recorded: await recordExecutionFailure(ctx, parsed.data) };
+    // Each workflow's own recorder ignores the other's executions.
+    const recorded =
+      (await recordExecutionFailure(ctx, parsed.data)) ||
+      (await recordCleanupExecutionFailure(ctx, parsed.data));
+    return { recorded };
   });
 }
 

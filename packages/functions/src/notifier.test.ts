@@ -48,7 +48,8 @@ describe("notificationsOf", () => {
 
     expect(notificationsOf(ready).map((n) => n.kind)).toEqual(["account-ready"]);
     expect(notificationsOf(other)).toEqual([]);
-    expect(notificationsOf(failed).map((n) => n.kind)).toEqual(["execution-failed"]);
+    // An execution failure is posted once, as its domain event (the execution monitor publishes it).
+    expect(notificationsOf(failed)).toEqual([]);
   });
 
   it("refuses an event whose detail does not match its schema", () => {

@@ -2,7 +2,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cleanAccountTask, finishRun } from "./run";
+import { cleanAccountTask, finishRun, recordCleanupExecutionFailure } from "./run";
 
 const sts = mockClient(STSClient);
 
@@ -99,5 +99,42 @@ describe("finishRun", () => {
     expect(outcome.status).toBe("PARTIAL");
     const run = await runs.getRun("run-1");
     expect(run?.accounts.find((a) => a.accountId === "999988887777")?.error).toMatch(/did not complete/);
+  });
+});
+
+describe("recordCleanupExecutionFailure", () => {
+  const change = (status: string, name = "run-1") => ({
+    executionArn: `arn:aws:states:us-east-1:1:execution:q-sandbox-cleanup:${name}`,
+    stateMachineArn: "arn:aws:states:us-east-1:1:stateMachine:q-sandbox-cleanup",
+    name,
+    status,
+    error: "States.Timeout",
+    cause: "The execution timed out",
+    input: JSON.stringify({ runId: "run-1", dryRun: false }),
+  });
+
+  it("finishes a run whose execution timed out before FinishRun ran, and announces it once", async () => {
+    const { ctx, runs, events } = await runWithOneAccount();
+
+    const first = await recordCleanupExecutionFailure(ctx, change("TIMED_OUT"));
+    const again = await recordCleanupExecutionFailure(ctx, change("TIMED_OUT"));
+
+    expect([first, again]).toEqual([true, false]);
+    expect((await runs.getRun("run-1"))?.status).toBe("FAILED");
+    expect((await runs.getRun("run-1"))?.error).toMatch(/States.Timeout/);
+    expect(events.events.map((e) => e.detailType)).toEqual(["Sandbox Cleanup Completed"]);
+  });
+
+  it("leaves alone a run FinishRun already ended, and executions of other state machines", async () => {
+    const { ctx, events } = await runWithOneAccount();
+    await finishRun(ctx, { runId: "run-1" }, "arn");
+    const vend = {
+      ...change("FAILED"),
+      stateMachineArn: "arn:aws:states:us-east-1:1:stateMachine:q-vend-account",
+    };
+
+    expect(await recordCleanupExecutionFailure(ctx, change("FAILED"))).toBe(false);
+    expect(await recordCleanupExecutionFailure(ctx, vend)).toBe(false);
+    expect(events.events).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
+import type { ExecutionStatusChange } from "../workflow/execution-events";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
@@ -180,6 +181,40 @@ export async function finishRun(
   // The report is stored either way; a lost notification must not fail the run.
   await publishSafely(ctx, SANDBOX_CLEANUP_COMPLETED, detail);
   return { runId, status };
+}
+
+/**
+ * The execution monitor's part for `sandbox-cleanup`: a run whose execution ended FAILED, TIMED_OUT
+ * or ABORTED before FinishRun could run (a timeout, an abort) is finished FAILED here, and its
+ * summary published once; a run FinishRun already ended is left alone. False when nothing changed.
+ */
+export async function recordCleanupExecutionFailure(
+  ctx: Ctx,
+  change: ExecutionStatusChange,
+): Promise<boolean> {
+  if (!change.stateMachineArn.endsWith("sandbox-cleanup")) return false;
+  let runId: string | undefined;
+  try {
+    runId = JSON.parse(change.input ?? "{}").runId;
+  } catch (error) {
+    ctx.logger.warn("Execution input is not JSON", { executionArn: change.executionArn, error });
+  }
+  // A scheduled run is named after its execution; a retry's execution is `<runId>-<attempt>`.
+  runId ??= change.name;
+  const run = (await ctx.runs.getRun(runId)) ?? (await ctx.runs.getRun(runId.replace(/-\d+$/, "")));
+  if (!run || run.endedAt) return false;
+  await finishRun(
+    ctx,
+    {
+      runId: run.runId,
+      error: {
+        Error: change.error ?? `States.${change.status}`,
+        Cause: change.cause ?? `ended ${change.status}`,
+      },
+    },
+    change.executionArn,
+  );
+  return true;
 }
 
 /** `GET /cleanup/runs/{id}`. */

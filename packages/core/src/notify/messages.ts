@@ -1,7 +1,6 @@
 import type { SandboxCleanupCompleted } from "../cleanup/events";
 import type { AccountReady, AccountVendingFailed } from "../vending/events";
 import { profileName } from "../vending/request";
-import type { ExecutionStatusChange } from "../workflow/execution-events";
 
 /** A Slack incoming-webhook payload: Block Kit blocks and the plain-text fallback. */
 export interface SlackMessage {
@@ -122,19 +121,6 @@ export function cleanupCompletedMessage(event: SandboxCleanupCompleted): SlackMe
       ...(failures.length ? [section(`*Failures*\n${failures.slice(0, 30).join("\n")}`)] : []),
       section(
         `*Run:* \`${event.runId}\`\n*Deleted:* ${event.deleted}\n*Protected (skipped):* ${event.skipped}\nDetails: \`qm cleanup status ${event.runId}\``,
-      ),
-    ],
-  };
-}
-
-export function executionFailedMessage(change: ExecutionStatusChange): SlackMessage {
-  const url = executionConsoleUrl(change.executionArn);
-  return {
-    text: `Execution ${change.name} of ${change.stateMachineArn.split(":").at(-1)} ended ${change.status}`,
-    blocks: [
-      header(`Workflow execution ${change.status}`),
-      section(
-        `*Execution:* \`${change.name}\`\n*State machine:* ${change.stateMachineArn.split(":").at(-1)}\n<${url}|Open in the console>`,
       ),
     ],
   };

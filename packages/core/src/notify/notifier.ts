@@ -13,11 +13,6 @@ import {
   AccountVendingFailedSchema,
 } from "../vending/events";
 import {
-  EXECUTION_STATUS_CHANGE,
-  type ExecutionStatusChange,
-  ExecutionStatusChangeSchema,
-} from "../workflow/execution-events";
-import {
   type DeliveryOptions,
   defaultDelivery,
   postToSlack,
@@ -28,7 +23,6 @@ import {
   accountReadyMessage,
   budgetAlertMessage,
   cleanupCompletedMessage,
-  executionFailedMessage,
   parseBudgetAlert,
   type SlackMessage,
   vendingFailedMessage,
@@ -39,8 +33,7 @@ export type Notification =
   | { kind: "account-ready"; id: string; detail: AccountReady & { portalUrl?: string } }
   | { kind: "vending-failed"; id: string; detail: AccountVendingFailed }
   | { kind: "cleanup-completed"; id: string; detail: SandboxCleanupCompleted }
-  | { kind: "budget-alert"; id: string; message: string }
-  | { kind: "execution-failed"; id: string; change: ExecutionStatusChange };
+  | { kind: "budget-alert"; id: string; message: string };
 
 /** An EventBridge event as a Lambda target (or the local bus) receives it. */
 export interface BusEvent {
@@ -53,13 +46,8 @@ export interface BusEvent {
 /** Maps a bus event to a notification; undefined for events the notifier does not post. */
 export function fromBusEvent(event: BusEvent): Notification | undefined {
   const detailType = event["detail-type"];
-  if (event.source === "aws.states" && detailType === EXECUTION_STATUS_CHANGE) {
-    return {
-      kind: "execution-failed",
-      id: event.id,
-      change: ExecutionStatusChangeSchema.parse(event.detail),
-    };
-  }
+  // `aws.states` failures are not posted from here: the execution monitor turns each into its domain
+  // event (Account Vending Failed, Sandbox Cleanup Completed), which is posted, so one failure is one message.
   // The same schemas the publishers type their details with: a malformed event is refused, not posted half-empty.
   switch (detailType) {
     case ACCOUNT_READY:
@@ -92,8 +80,6 @@ export function buildMessage(notification: Notification): SlackMessage {
       return cleanupCompletedMessage(notification.detail);
     case "budget-alert":
       return budgetAlertMessage(parseBudgetAlert(notification.message));
-    case "execution-failed":
-      return executionFailedMessage(notification.change);
     default:
       return assertNever(notification);
   }
