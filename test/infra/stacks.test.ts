@@ -300,7 +300,9 @@ describe("Notifications stack", () => {
   it("sends execution failures to the execution monitor only, so each failure reaches Slack once", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
-    const targets = (states?.Properties.Targets as { Arn: unknown }[]).map((t) => JSON.stringify(t.Arn));
+    const targets = ((states?.Properties.Targets ?? []) as { Arn: unknown }[]).map((t) =>
+      JSON.stringify(t.Arn),
+    );
 
     expect(targets).toHaveLength(1);
     expect(targets[0]).toMatch(/ExecutionMonitor/);
