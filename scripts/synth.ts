@@ -1,0 +1,50 @@
+/**
+ * `npm run synth`: the CloudFormation template of every stack, synthesised offline exactly as the
+ * infra tests do, written to `synth/<stack>.template.json`, so a platform team can review what
+ * `sst deploy` will create before it touches their organisation. SST asks AWS who the caller is
+ * while it synthesises; that question goes to the local emulator, never to AWS, so no credentials
+ * are needed and nothing is deployed. The templates name the emulator's account, 123456789012,
+ * where a real synth would name the deploying account.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { App } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import { startEmulator } from "../packages/local/src/emulator";
+import { quartermaster } from "../stacks/index";
+
+const stage = process.env.QM_SYNTH_STAGE ?? "review";
+const emulator = await startEmulator();
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: emulator.url,
+  AWS_ACCESS_KEY_ID: "synth",
+  AWS_SECRET_ACCESS_KEY: "synth",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  // As under the infra tests: SST then skips its bootstrap lookup (a deploy-time step that would
+  // create a bootstrap stack). The deployed stacks also get SST's source-map upload permissions.
+  NODE_ENV: "test",
+});
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+const region = process.env.AWS_REGION ?? "us-east-1";
+const outDir = process.argv[2] ?? "synth";
+
+try {
+  await initProject({ stage });
+  const app = new App({ mode: "deploy", stage, name: "quartermaster", region });
+  quartermaster(app);
+  await app.finish();
+  mkdirSync(outDir, { recursive: true });
+  const stacks = app.node.children.filter((child): child is Stack => child instanceof Stack);
+  for (const stack of stacks) {
+    const template = Template.fromStack(stack).toJSON();
+    const file = join(outDir, `${stack.stackName}.template.json`);
+    writeFileSync(file, `${JSON.stringify(template, null, 2)}\n`);
+    const resources = Object.keys(template.Resources ?? {}).length;
+    process.stdout.write(`${file}  ${resources} resources\n`);
+  }
+} finally {
+  await emulator.stop();
+}

@@ -1,0 +1,25 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+
+describe("npm run synth", () => {
+  it("writes the CloudFormation template of every stack, offline, for review", async () => {
+    const out = mkdtempSync(join(tmpdir(), "qm-synth-"));
+
+    await exec("npm", ["run", "--silent", "synth", "--", out], { timeout: 240_000 });
+
+    const files = readdirSync(out).sort();
+    expect(files.map((f) => f.replace(/^review-quartermaster-|\.template\.json$/g, ""))).toEqual(
+      ["Api", "Cleanup", "Notifications", "Storage", "Vending"].sort(),
+    );
+    const vending = JSON.parse(readFileSync(join(out, "review-quartermaster-Vending.template.json"), "utf8"));
+    const types = Object.values(vending.Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types).toContain("AWS::StepFunctions::StateMachine");
+    expect(types.filter((t) => t === "AWS::Lambda::Function").length).toBeGreaterThanOrEqual(8);
+  }, 300_000);
+});
