@@ -1,8 +1,10 @@
+import { Duration } from "aws-cdk-lib";
 import { Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
@@ -30,6 +32,14 @@ export function Notifications({ stack }: StackContext) {
     QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
   });
 
+  // What a rule or schedule could not deliver after its retries lands here instead of being dropped.
+  const deadLetters = new Queue(stack, "DeliveryDeadLetters", {
+    retentionPeriod: Duration.days(14),
+    enforceSSL: true,
+  });
+  const target = (fn: SstFunction) =>
+    new LambdaFunction(fn, { retryAttempts: 8, deadLetterQueue: deadLetters });
+
   const notifier = new SstFunction(stack, "Notifier", {
     handler: "packages/functions/src/notifier-lambda.handler",
     environment,
@@ -44,7 +54,7 @@ export function Notifications({ stack }: StackContext) {
       source: [EVENT_SOURCE],
       detailType: [ACCOUNT_READY, ACCOUNT_VENDING_FAILED, SANDBOX_CLEANUP_COMPLETED],
     },
-    targets: [new LambdaFunction(notifier, { retryAttempts: 8 })],
+    targets: [target(notifier)],
   });
   // Records vend requests and clean-up runs whose execution failed without a task recording it.
   const monitor = new SstFunction(stack, "ExecutionMonitor", {
@@ -69,7 +79,7 @@ export function Notifications({ stack }: StackContext) {
       },
     },
     // The monitor only: it publishes the failure's domain event, which the notifier posts (one message).
-    targets: [new LambdaFunction(monitor, { retryAttempts: 8 })],
+    targets: [target(monitor)],
   });
   budgetTopic.addSubscription(new LambdaSubscription(notifier));
 
@@ -99,6 +109,7 @@ export function Notifications({ stack }: StackContext) {
     assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
   });
   schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [reconcile.functionArn]));
+  schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
   new CfnSchedule(stack, "WeeklyBudgetReconcile", {
     description: "Quartermaster: give older accounts their default budget",
     scheduleExpression: "cron(0 6 ? * MON *)",
@@ -108,6 +119,7 @@ export function Notifications({ stack }: StackContext) {
       arn: reconcile.functionArn,
       roleArn: schedulerRole.roleArn,
       retryPolicy: { maximumRetryAttempts: 2 },
+      deadLetterConfig: { arn: deadLetters.queueArn },
     },
   });
   return { notifier };

@@ -297,6 +297,18 @@ describe("Notifications stack", () => {
     expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(2);
   });
 
+  it("gives every rule target and the reconcile schedule a dead-letter queue", () => {
+    const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
+    const targets = rules.flatMap((r) => r.Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[]);
+    const schedules = Object.values(templates.notifications.findResources("AWS::Scheduler::Schedule"));
+
+    expect(targets.length).toBeGreaterThanOrEqual(2);
+    for (const t of targets) expect(JSON.stringify(t.DeadLetterConfig?.Arn)).toMatch(/DeliveryDeadLetters/);
+    expect(schedules).toHaveLength(1);
+    for (const s of schedules)
+      expect(JSON.stringify(s.Properties.Target.DeadLetterConfig.Arn)).toMatch(/DeliveryDeadLetters/);
+  });
+
   it("sends execution failures to the execution monitor only, so each failure reaches Slack once", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");

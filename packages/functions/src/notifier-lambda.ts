@@ -1,14 +1,15 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { Config } from "sst/node/config";
 import { NotificationsEnvSchema } from "./env";
 import { makeNotifierHandler } from "./notifier";
 import { lambdaContext } from "./runtime";
+import { webhookFromSecret } from "./slack-secret";
 
 const metrics = new Metrics({ namespace: "Quartermaster", serviceName: "notifier" });
+const source = lambdaContext(NotificationsEnvSchema);
 
-/** The deployed notifier: the webhook URL comes from the SST secret bound to this function. */
-export const handler = makeNotifierHandler(lambdaContext(NotificationsEnvSchema), {
-  webhookUrl: async () => Config.SLACK_WEBHOOK_URL,
+/** The deployed notifier: the webhook URL comes from the SST secret bound to this function, once set. */
+export const handler = makeNotifierHandler(source, {
+  webhookUrl: webhookFromSecret(() => source().logger),
   onPermanentFailure: (status) => {
     metrics.addDimension("status", String(status));
     metrics.addMetric("SlackPermanentFailures", MetricUnit.Count, 1);
