@@ -1,19 +1,137 @@
 import {
   CloudFormationClient,
   DeleteStackCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cleanRegion } from "./clean-account";
+import { cleanAccount, cleanRegion } from "./clean-account";
 
 const cfn = mockClient(CloudFormationClient);
+const sts = mockClient(STSClient);
 
 beforeEach(() => {
   cfn.reset();
+  sts.reset();
+});
+
+const notFound = (name: string) =>
+  Object.assign(new Error(`Stack with id ${name} does not exist`), {
+    name: "ValidationError",
+    $metadata: { httpStatusCode: 400 },
+  });
+
+/**
+ * A region whose stacks are in the given statuses. DeleteStack ends a stack, except one in
+ * DELETE_FAILED, which only a FORCE_DELETE_STACK ends; GetTemplate of `unreadable` is denied.
+ */
+function playRegion(statuses: Record<string, string>) {
+  const deleted: string[] = [];
+  cfn.on(ListStacksCommand).callsFake(() => ({
+    StackSummaries: Object.entries(statuses)
+      .filter(([name]) => !deleted.includes(name))
+      .map(([StackName, StackStatus]) => ({ StackName, StackStatus, CreationTime: new Date() })),
+  }));
+  cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+    if (deleted.includes(input.StackName) || !(input.StackName in statuses)) throw notFound(input.StackName);
+    return { Stacks: [{ StackName: input.StackName, StackStatus: statuses[input.StackName] }] };
+  });
+  cfn.on(GetTemplateCommand).callsFake((input: { StackName: string }) => {
+    if (input.StackName === "unreadable")
+      throw Object.assign(new Error("no"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    return { TemplateBody: "{}" };
+  });
+  cfn.on(DeleteStackCommand).callsFake((input: { StackName: string; DeletionMode?: string }) => {
+    if (statuses[input.StackName] !== "DELETE_FAILED" || input.DeletionMode === "FORCE_DELETE_STACK")
+      deleted.push(input.StackName);
+    return {};
+  });
+  cfn.on(DescribeStackResourcesCommand).resolves({
+    StackResources: [
+      {
+        LogicalResourceId: "Bucket",
+        ResourceType: "AWS::S3::Bucket",
+        ResourceStatus: "DELETE_FAILED",
+        ResourceStatusReason: "The bucket is not empty",
+        Timestamp: new Date(),
+      },
+    ],
+  });
+  return deleted;
+}
+
+const options = { region: "us-east-1", runId: "run-1", dryRun: false, deadline: Date.now() + 60_000 };
+
+describe("cleanRegion and stacks stuck by design", () => {
+  it("deletes REVIEW_IN_PROGRESS and ROLLBACK_COMPLETE stacks at once, reports DELETE_FAILED with its resources, and reads on past an unreadable stack", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1"] } });
+    const deleted = playRegion({
+      review: "REVIEW_IN_PROGRESS",
+      rolled: "ROLLBACK_COMPLETE",
+      stuck: "DELETE_FAILED",
+      rollbackFailed: "UPDATE_ROLLBACK_FAILED",
+      unreadable: "CREATE_COMPLETE",
+    });
+
+    const report = await cleanRegion(ctx, new CloudFormationClient({ region: "us-east-1" }), options);
+
+    expect(report.deleted.sort()).toEqual(["review", "rollbackFailed", "rolled"]);
+    expect(deleted.sort()).toEqual(["review", "rollbackFailed", "rolled"]);
+    expect(report.failed).toEqual([
+      { stack: "unreadable", reason: expect.stringMatching(/^could not be read: /) },
+      { stack: "stuck", reason: "DELETE_FAILED: Bucket: The bucket is not empty" },
+    ]);
+  });
+
+  it("force-deletes a DELETE_FAILED stack when configured to", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1"], allowForceDelete: true } });
+    playRegion({ stuck: "DELETE_FAILED" });
+
+    const report = await cleanRegion(ctx, new CloudFormationClient({ region: "us-east-1" }), options);
+
+    expect(report.deleted).toEqual(["stuck"]);
+    const modes = cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.DeletionMode);
+    expect(modes).toEqual([undefined, "FORCE_DELETE_STACK"]);
+  });
+});
+
+describe("cleanAccount", () => {
+  it("reports a region that fails there, and still cleans the account's other regions", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1", "eu-west-1"] } });
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: "a",
+        SecretAccessKey: "s",
+        SessionToken: "t",
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    cfn.on(ListStacksCommand).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === "eu-west-1")
+        throw Object.assign(new Error("denied in eu-west-1"), {
+          name: "AccessDenied",
+          $metadata: { httpStatusCode: 403 },
+        });
+      return { StackSummaries: [] };
+    });
+
+    const report = await cleanAccount(
+      ctx,
+      { accountId: "222233334444", name: "W" },
+      { runId: "run-1", dryRun: true },
+    );
+
+    expect(report.error).toBeUndefined();
+    expect(report.regions.map((r) => [r.region, r.error ?? "ok"])).toEqual([
+      ["us-east-1", "ok"],
+      ["eu-west-1", expect.stringMatching(/denied in eu-west-1/)],
+    ]);
+  });
 });
 
 describe("cleanRegion", () => {

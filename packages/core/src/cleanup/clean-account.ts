@@ -2,6 +2,7 @@ import {
   type CloudFormationClient,
   GetTemplateCommand,
   ListStacksCommand,
+  type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
@@ -10,7 +11,7 @@ import { deleteStack } from "./delete-stack";
 import type { SandboxAccount } from "./discover";
 import { planDeletions, type StackInfo } from "./plan";
 import { cleanupRegions } from "./regions";
-import { describeStack, importsOf, LIVE_STATUSES, settle } from "./stacks";
+import { changesOnItsOwn, describeStack, importsOf, LIVE_STATUSES, settle } from "./stacks";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
 
@@ -25,15 +26,24 @@ export async function cleanRegion(
     (out) => out.StackSummaries,
   );
   const stacks: (StackInfo & { stackId?: string; rootId?: string })[] = [];
+  const unreadable: { stack: string; reason: string }[] = [];
   for (const summary of summaries) {
     const name = summary.StackName as string;
-    // A stack mid-operation is waited for, then considered as it ends up.
-    const stack = summary.StackStatus?.endsWith("_IN_PROGRESS")
-      ? await settle(cfn, ctx, name, options.deadline)
-      : await describeStack(cfn, ctx, name);
-    if (!stack) continue;
-    // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
-    const template = await cfn.send(new GetTemplateCommand({ StackName: name }));
+    let stack: Stack | undefined;
+    let template: { TemplateBody?: string };
+    try {
+      // A stack mid-operation is waited for, then considered as it ends up.
+      stack = changesOnItsOwn(summary.StackStatus)
+        ? await settle(cfn, ctx, name, options.deadline)
+        : await describeStack(cfn, ctx, name);
+      if (!stack) continue;
+      // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
+      template = await cfn.send(new GetTemplateCommand({ StackName: name }));
+    } catch (error) {
+      // One stack that cannot be read (or never settles) is reported, and is left alone with the rest.
+      unreadable.push({ stack: name, reason: `could not be read: ${(error as Error).message}` });
+      continue;
+    }
     stacks.push({
       name,
       stackId: stack.StackId,
@@ -59,7 +69,7 @@ export async function cleanRegion(
     region: options.region,
     deleted: [],
     skipped: plan.skipped,
-    failed: [...plan.failed],
+    failed: [...unreadable, ...plan.failed],
   };
   if (options.dryRun) return { ...report, deleted: plan.delete };
   for (const name of plan.delete) {
@@ -87,9 +97,15 @@ export async function cleanAccount(
   const reports: RegionReport[] = [];
   for (const region of regions) {
     const cfn = await ctx.clients.memberCloudFormation(account.accountId, region);
-    reports.push(
-      await cleanRegion(ctx, cfn, { region, runId: options.runId, dryRun: options.dryRun, deadline }),
-    );
+    try {
+      reports.push(
+        await cleanRegion(ctx, cfn, { region, runId: options.runId, dryRun: options.dryRun, deadline }),
+      );
+    } catch (error) {
+      // A region that fails (denied, unavailable) is reported there; the account's other regions go on.
+      ctx.logger.warn("Region clean-up failed", { accountId: account.accountId, region, error });
+      reports.push({ region, deleted: [], skipped: [], failed: [], error: (error as Error).message });
+    }
   }
   return { accountId: account.accountId, name: account.name, regions: reports };
 }

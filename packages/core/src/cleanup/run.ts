@@ -244,6 +244,6 @@ export function runStatus(accounts: AccountReport[], error?: string): Exclude<Ru
   if (error) return "FAILED";
   const accountFailures = accounts.filter((a) => a.error).length;
   if (accounts.length > 0 && accountFailures === accounts.length) return "FAILED";
-  const stackFailures = accounts.some((a) => a.regions.some((r) => r.failed.length > 0));
+  const stackFailures = accounts.some((a) => a.regions.some((r) => r.failed.length > 0 || r.error));
   return accountFailures > 0 || stackFailures ? "PARTIAL" : "SUCCEEDED";
 }

@@ -78,7 +78,15 @@ export async function describeStack(
   }
 }
 
-/** Polls until the stack is no longer *_IN_PROGRESS (or gone), with jittered waits and a deadline. */
+/**
+ * Whether a stack is mid-operation and will change on its own. REVIEW_IN_PROGRESS (a change set
+ * created but never executed) never changes by itself, so it is not waited for: it can be deleted now.
+ */
+export function changesOnItsOwn(status: string | undefined): boolean {
+  return status?.endsWith("_IN_PROGRESS") === true && status !== "REVIEW_IN_PROGRESS";
+}
+
+/** Polls until the stack is no longer changing on its own (or gone), with jittered waits and a deadline. */
 export async function settle(
   cfn: CloudFormationClient,
   ctx: Ctx,
@@ -87,7 +95,7 @@ export async function settle(
 ): Promise<Stack | undefined> {
   for (let attempt = 0; ; attempt++) {
     const stack = await describeStack(cfn, ctx, name);
-    if (!stack?.StackStatus?.endsWith("_IN_PROGRESS")) return stack;
+    if (!stack || !changesOnItsOwn(stack.StackStatus)) return stack;
     if (ctx.clock().getTime() > deadline)
       throw new DeadlineExceededError(`Stack ${name} stayed ${stack.StackStatus} past the deadline`);
     await ctx.retry.sleep(

@@ -9,6 +9,8 @@ export interface RegionReport {
   deleted: string[];
   skipped: Skip[];
   failed: Skip[];
+  /** Set when the region could not be cleaned at all (ListStacks denied, say); the other regions go on. */
+  error?: string;
 }
 
 export interface AccountReport {
@@ -49,6 +51,7 @@ export const AccountReportSchema = z.object({
       deleted: z.array(z.string()),
       skipped: z.array(SkipSchema),
       failed: z.array(SkipSchema),
+      error: z.string().optional(),
     }),
   ),
   error: z.string().optional(),
