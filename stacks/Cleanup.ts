@@ -41,7 +41,8 @@ export function Cleanup({ stack, app }: StackContext) {
     cleanAccount: [
       // The only way into member accounts: the configured role, with a session name naming Quartermaster.
       allow(["sts:AssumeRole"], [memberRole]),
-      allow(["account:ListRegions", "ec2:DescribeRegions"], ["*"]),
+      // Each member account's regions; EC2 DescribeRegions runs in the member account, through its role.
+      allow(["account:ListRegions"], ["*"]),
       allow(["dynamodb:PutItem"], [table.tableArn]),
     ],
     finishRun: [

@@ -263,7 +263,6 @@ describe("Cleanup stack", () => {
     expect(actionsOf(templates.cleanup, "CleanupcleanAccount")).toEqual([
       "account:ListRegions",
       "dynamodb:PutItem",
-      "ec2:DescribeRegions",
       "sts:AssumeRole",
     ]);
   });

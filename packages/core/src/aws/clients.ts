@@ -22,13 +22,14 @@ export interface AwsClients {
   identityStore: IdentitystoreClient;
   budgets: BudgetsClient;
   account: AccountClient;
-  ec2: EC2Client;
   sfn: SFNClient;
   sts: STSClient;
   eventBridge: EventBridgeClient;
   dynamo: DynamoDBDocumentClient;
   /** CloudFormation in a member account and region, through the member role. */
   memberCloudFormation(accountId: string, region: string): Promise<CloudFormationClient>;
+  /** EC2 in a member account, through the member role: that account's own view of its regions. */
+  memberEc2(accountId: string): Promise<EC2Client>;
 }
 
 export interface ClientOptions {
@@ -74,6 +75,17 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     : undefined;
   const mgmt = managementCredentials ? { ...base, credentials: managementCredentials } : base;
   const memberCache = new Map<string, AwsCredentialIdentityProvider>();
+  /** The member role's credentials, assumed once per account and refreshed before they expire. */
+  const memberCredentials = async (accountId: string) => {
+    let credentials = memberCache.get(accountId);
+    if (!credentials) {
+      credentials = assumedRoleProvider(sts, `arn:aws:iam::${accountId}:role/${options.memberRoleName}`);
+      memberCache.set(accountId, credentials);
+    }
+    // Fail here, with the account in the message, rather than on the first call in the account.
+    await credentials();
+    return credentials;
+  };
 
   return {
     organizations: client(new OrganizationsClient(mgmt)),
@@ -81,7 +93,6 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     identityStore: client(new IdentitystoreClient(mgmt)),
     budgets: client(new BudgetsClient(mgmt)),
     account: client(new AccountClient(mgmt)),
-    ec2: client(new EC2Client(mgmt)),
     sfn: client(new SFNClient(base)),
     sts,
     eventBridge: client(new EventBridgeClient(base)),
@@ -92,15 +103,12 @@ export function createAwsClients(options: ClientOptions): AwsClients {
       policy,
     ),
     async memberCloudFormation(accountId, region) {
-      let credentials = memberCache.get(accountId);
-      if (!credentials) {
-        const roleArn = `arn:aws:iam::${accountId}:role/${options.memberRoleName}`;
-        credentials = assumedRoleProvider(sts, roleArn);
-        memberCache.set(accountId, credentials);
-      }
-      // Fail here, with the account in the message, rather than on the first CloudFormation call.
-      await credentials();
+      const credentials = await memberCredentials(accountId);
       return client(new CloudFormationClient({ region, maxAttempts: 1, credentials }));
+    },
+    async memberEc2(accountId) {
+      const credentials = await memberCredentials(accountId);
+      return client(new EC2Client({ region: options.region, maxAttempts: 1, credentials }));
     },
   };
 }

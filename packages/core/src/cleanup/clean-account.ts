@@ -93,8 +93,14 @@ export async function cleanAccount(
   options: { runId: string; dryRun: boolean },
 ): Promise<AccountReport> {
   const deadline = ctx.clock().getTime() + ctx.config.cleanup.deadlineMinutes * 60_000;
-  const regions = await cleanupRegions(ctx, account.accountId);
-  const reports: RegionReport[] = [];
+  const { regions, disabled } = await cleanupRegions(ctx, account.accountId);
+  const reports: RegionReport[] = disabled.map(({ region, reason }) => ({
+    region,
+    deleted: [],
+    skipped: [],
+    failed: [],
+    notCleaned: reason,
+  }));
   for (const region of regions) {
     const cfn = await ctx.clients.memberCloudFormation(account.accountId, region);
     try {

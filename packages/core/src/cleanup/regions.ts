@@ -3,27 +3,62 @@ import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
+type Ctx = Pick<CoreContext, "clients" | "config" | "logger">;
 
-/** The regions to clean: configured, else the account's enabled regions (EC2 DescribeRegions where ListRegions is unavailable). */
-export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<string[]> {
-  if (ctx.config.cleanup.regions.length > 0) return ctx.config.cleanup.regions;
+export interface CleanupRegions {
+  /** Regions to clean, in order. */
+  regions: string[];
+  /** Configured regions the account has not enabled (opt-in regions): skipped, with the reason. */
+  disabled: { region: string; reason: string }[];
+}
+
+const ENABLED = new Set(["ENABLED", "ENABLED_BY_DEFAULT"]);
+
+/**
+ * Each region's opt status for a member account, from that account's record in the Account
+ * Management API (`account:ListRegions` with `AccountId`). That needs trusted access for
+ * `account.amazonaws.com` in the organisation; without it AWS answers AccessDenied and this
+ * returns undefined (the caller then asks the account itself).
+ */
+async function regionStatuses(ctx: Ctx, accountId: string): Promise<Map<string, string> | undefined> {
   try {
     const regions = await pagedList(
-      (token) =>
-        ctx.clients.account.send(
-          new ListRegionsCommand({
-            AccountId: accountId,
-            RegionOptStatusContains: ["ENABLED", "ENABLED_BY_DEFAULT"],
-            NextToken: token,
-          }),
-        ),
+      (token) => ctx.clients.account.send(new ListRegionsCommand({ AccountId: accountId, NextToken: token })),
       (out) => out.Regions,
     );
-    return regions.map((r) => r.RegionName as string);
+    return new Map(regions.map((r) => [r.RegionName as string, r.RegionOptStatus as string]));
   } catch (error) {
-    ctx.logger.warn("account:ListRegions failed; falling back to EC2 DescribeRegions", { accountId, error });
-    const out = await ctx.clients.ec2.send(new DescribeRegionsCommand({}));
-    return (out.Regions ?? []).map((r) => r.RegionName as string);
+    ctx.logger.warn(
+      "account:ListRegions failed (is trusted access for account.amazonaws.com enabled?); asking the account itself",
+      { accountId, error },
+    );
+    return undefined;
   }
+}
+
+/**
+ * The regions to clean in one member account, always that account's own: the configured regions
+ * less those it has not enabled, else every region it has enabled. Where the Account Management
+ * API cannot answer, the account's own EC2 DescribeRegions (through the member role) does; the
+ * management account's regions are never used, since opt-in regions differ per account.
+ */
+export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<CleanupRegions> {
+  const configured = ctx.config.cleanup.regions;
+  const statuses = await regionStatuses(ctx, accountId);
+  if (configured.length > 0) {
+    if (!statuses) return { regions: configured, disabled: [] };
+    const isEnabled = (region: string) => !statuses.has(region) || ENABLED.has(statuses.get(region) ?? "");
+    return {
+      regions: configured.filter(isEnabled),
+      disabled: configured
+        .filter((region) => !isEnabled(region))
+        .map((region) => ({ region, reason: `not enabled for this account (${statuses.get(region)})` })),
+    };
+  }
+  if (statuses) {
+    return { regions: [...statuses].filter(([, s]) => ENABLED.has(s)).map(([r]) => r), disabled: [] };
+  }
+  const ec2 = await ctx.clients.memberEc2(accountId);
+  const out = await ec2.send(new DescribeRegionsCommand({}));
+  return { regions: (out.Regions ?? []).map((r) => r.RegionName as string), disabled: [] };
 }

@@ -11,6 +11,8 @@ export interface RegionReport {
   failed: Skip[];
   /** Set when the region could not be cleaned at all (ListStacks denied, say); the other regions go on. */
   error?: string;
+  /** Set when the region was left alone on purpose (not enabled for the account): not a failure. */
+  notCleaned?: string;
 }
 
 export interface AccountReport {
@@ -52,6 +54,7 @@ export const AccountReportSchema = z.object({
       skipped: z.array(SkipSchema),
       failed: z.array(SkipSchema),
       error: z.string().optional(),
+      notCleaned: z.string().optional(),
     }),
   ),
   error: z.string().optional(),
