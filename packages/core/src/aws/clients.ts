@@ -74,12 +74,18 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     ? assumedRoleProvider(sts, options.managementRoleArn)
     : undefined;
   const mgmt = managementCredentials ? { ...base, credentials: managementCredentials } : base;
+  // Member roles trust the management account (OrganizationAccountAccessRole does), so in
+  // delegated-admin mode member sessions chain through the management role's session.
+  const memberSts = managementCredentials ? client(new STSClient(mgmt)) : sts;
   const memberCache = new Map<string, AwsCredentialIdentityProvider>();
   /** The member role's credentials, assumed once per account and refreshed before they expire. */
   const memberCredentials = async (accountId: string) => {
     let credentials = memberCache.get(accountId);
     if (!credentials) {
-      credentials = assumedRoleProvider(sts, `arn:aws:iam::${accountId}:role/${options.memberRoleName}`);
+      credentials = assumedRoleProvider(
+        memberSts,
+        `arn:aws:iam::${accountId}:role/${options.memberRoleName}`,
+      );
       memberCache.set(accountId, credentials);
     }
     // Fail here, with the account in the message, rather than on the first call in the account.
