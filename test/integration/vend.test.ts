@@ -42,6 +42,8 @@ describe("POST /accounts against the emulator", () => {
     const record = await call(api.url, "GET", accepted.body.links.self);
 
     expect(accepted.status).toBe(202);
+    // Its execution exists once the API answers: the request is RUNNING (the contract's 202 status).
+    expect(accepted.body.status).toBe("RUNNING");
     expect(accepted.headers.get("location")).toBe(`/accounts/requests/${accepted.body.requestId}`);
     expect(record.status).toBe(200);
     expect(record.body.status).toBe("SUCCEEDED");

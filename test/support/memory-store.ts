@@ -65,6 +65,12 @@ export class MemoryRequestStore implements RequestStore {
     r.steps[step.name] = step;
     r.updatedAt = at;
   }
+  async markRunning(id: string, at: string) {
+    const r = this.must(id);
+    if (r.status !== "PENDING") return false;
+    Object.assign(r, { status: "RUNNING", updatedAt: at });
+    return true;
+  }
   async setStatus(id: string, status: RequestStatus, at: string) {
     const r = this.must(id);
     r.status = status;

@@ -38,7 +38,7 @@ describe("retryRequest", () => {
 
     expect(workflows.redriven).toEqual([arn]);
     expect(workflows.started).toHaveLength(0);
-    expect(view.status).toBe("PENDING");
+    expect(view.status).toBe("RUNNING");
     expect(view.error).toBeUndefined();
     expect(view.attempts.map((a) => a.kind)).toEqual(["start", "redrive"]);
   });

@@ -95,6 +95,7 @@ export async function retryRequest(ctx: Ctx, requestId: string): Promise<Request
   if (record.executionArn && redrive) {
     await ctx.workflows.redrive(record.executionArn);
     await ctx.store.addAttempt(requestId, { kind: "redrive", executionArn: record.executionArn, at }, at);
+    await ctx.store.markRunning(requestId, at);
     ctx.logger.info("Redrove execution", { requestId, executionArn: record.executionArn });
   } else {
     await startExecution(ctx, record, record.executionArn ? "restart" : "start");

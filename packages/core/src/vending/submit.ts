@@ -103,6 +103,8 @@ export async function startExecution(
   const { executionArn } = await ctx.workflows.start("vend-account", name, vendInput(record));
   const at = ctx.clock().toISOString();
   await ctx.store.addAttempt(record.requestId, { kind, executionArn, at }, at);
+  // The execution exists: the request is RUNNING (unless it has already moved on).
+  await ctx.store.markRunning(record.requestId, at);
   ctx.logger.info("Started vend-account execution", { requestId: record.requestId, executionArn });
   return (await ctx.store.get(record.requestId)) ?? { ...record, executionArn };
 }

@@ -178,6 +178,25 @@ export class DynamoRequestStore implements RequestStore {
     );
   }
 
+  async markRunning(requestId: string, at: string) {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(requestId),
+          UpdateExpression: "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":at": at, ":pending": "PENDING", ...this.statusFields("RUNNING") },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
+      throw error;
+    }
+  }
+
   async setStatus(requestId: string, status: RequestStatus, at: string) {
     await this.update(
       requestId,

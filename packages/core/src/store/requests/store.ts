@@ -36,6 +36,8 @@ export interface RequestStore {
   reset(requestId: string, at: string, seen: { status: RequestStatus; attempts: number }): Promise<boolean>;
   putStep(requestId: string, step: StepRecord, at: string): Promise<void>;
   setStatus(requestId: string, status: RequestStatus, at: string): Promise<void>;
+  /** PENDING -> RUNNING once its execution exists; false when the request had moved on already (a fast failure). */
+  markRunning(requestId: string, at: string): Promise<boolean>;
   complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
   fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
   setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
