@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { type StackContext, use } from "sst/constructs";
@@ -10,7 +10,7 @@ import {
 } from "../packages/core/src/cleanup/definition";
 import { CleanupTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
-import { allow } from "./iam";
+import { allow, PRINCIPAL_ORG_ID } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -39,8 +39,13 @@ export function Cleanup({ stack, app }: StackContext) {
       ),
     ],
     cleanAccount: [
-      // The only way into member accounts: the configured role, with a session name naming Quartermaster.
-      allow(["sts:AssumeRole"], [memberRole]),
+      // The only way into member accounts: the configured role, and only in this organisation's accounts
+      // (a role of that name in an account outside it is refused by IAM, whatever its trust policy says).
+      new PolicyStatement({
+        actions: ["sts:AssumeRole"],
+        resources: [memberRole],
+        conditions: { StringEquals: { "aws:ResourceOrgID": PRINCIPAL_ORG_ID } },
+      }),
       // Each member account's regions; EC2 DescribeRegions runs in the member account, through its role.
       allow(["account:ListRegions"], ["*"]),
       allow(["dynamodb:PutItem"], [table.tableArn]),

@@ -23,3 +23,7 @@ export const SSO_ASSIGNMENT_RESOURCES = [
   "arn:aws:sso:::permissionSet/*/*",
   "arn:aws:sso:::account/*",
 ];
+
+/** IAM's policy variable for the caller's organisation: resolved by IAM at request time, not by JavaScript. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal.
+export const PRINCIPAL_ORG_ID = "${aws:PrincipalOrgID}";

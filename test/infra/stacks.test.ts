@@ -260,6 +260,10 @@ describe("Cleanup stack", () => {
     const assume = statements.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
     expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, ""))).toEqual(["CleanupcleanAccount"]);
     expect(assume[0]?.Resource).toBe("arn:aws:iam::*:role/OrganizationAccountAccessRole");
+    expect((assume[0] as { Condition?: unknown }).Condition).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the IAM policy variable, as the template holds it.
+      StringEquals: { "aws:ResourceOrgID": "${aws:PrincipalOrgID}" },
+    });
     expect(actionsOf(templates.cleanup, "CleanupcleanAccount")).toEqual([
       "account:ListRegions",
       "dynamodb:PutItem",
