@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
-import type { ExecutionStatusChange } from "../workflow/execution-events";
+import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { cleanAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
@@ -193,15 +193,10 @@ export async function recordCleanupExecutionFailure(
   change: ExecutionStatusChange,
 ): Promise<boolean> {
   if (!change.stateMachineArn.endsWith("sandbox-cleanup")) return false;
-  let runId: string | undefined;
-  try {
-    runId = JSON.parse(change.input ?? "{}").runId;
-  } catch (error) {
-    ctx.logger.warn("Execution input is not JSON", { executionArn: change.executionArn, error });
-  }
-  // A scheduled run is named after its execution; a retry's execution is `<runId>-<attempt>`.
-  runId ??= change.name;
-  const run = (await ctx.runs.getRun(runId)) ?? (await ctx.runs.getRun(runId.replace(/-\d+$/, "")));
+  // A scheduled run is named after its execution (its input has no runId); a retry's is `<runId>-<attempt>`.
+  const subject = executionSubject(change, "runId", ctx.logger);
+  const runId = subject.id ?? subject.name;
+  const run = (await ctx.runs.getRun(runId)) ?? (await ctx.runs.getRun(subject.nameWithoutAttempt));
   if (!run || run.endedAt) return false;
   await finishRun(
     ctx,

@@ -1,6 +1,6 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
-import type { ExecutionStatusChange } from "../workflow/execution-events";
+import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { VEND_RETRIED_ERRORS } from "./definition";
 import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
 import { VEND_STEPS, type VendStep } from "./stages";
@@ -95,15 +95,10 @@ function runningStep(steps: Partial<Record<VendStep, { status: string }>>): Vend
  * TIMED_OUT and ABORTED executions): driven by the `aws.states` execution status change.
  */
 export async function recordExecutionFailure(ctx: Ctx, change: ExecutionStatusChange): Promise<boolean> {
-  // Deployed names are `<stage>-quartermaster-vend-account`; clean-up runs report through FinishRun.
+  // Deployed names are `<stage>-quartermaster-vend-account`; clean-up runs have their own recorder.
   if (!change.stateMachineArn.endsWith("vend-account")) return false;
-  let requestId: string | undefined;
-  try {
-    requestId = JSON.parse(change.input ?? "{}").requestId;
-  } catch (error) {
-    ctx.logger.warn("Execution input is not JSON", { executionArn: change.executionArn, error });
-  }
-  requestId ??= change.name.replace(/-\d+$/, "");
+  const subject = executionSubject(change, "requestId", ctx.logger);
+  const requestId = subject.id ?? subject.nameWithoutAttempt;
   const record = await ctx.store.get(requestId);
   if (!record) {
     ctx.logger.warn("No request for a failed execution", { executionArn: change.executionArn, requestId });
