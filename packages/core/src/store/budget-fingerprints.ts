@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { TableStore } from "./table-store";
 
 /** The fingerprint of the budget spec last applied under each budget name (see budgets/converge). */
 export interface FingerprintStore {
@@ -7,15 +8,7 @@ export interface FingerprintStore {
 }
 
 /** FingerprintStore on the project's table: one item per budget name. */
-export class DynamoFingerprintStore implements FingerprintStore {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-  }
-
+export class DynamoFingerprintStore extends TableStore implements FingerprintStore {
   async getBudgetFingerprint(budgetName: string): Promise<string | undefined> {
     const out = await this.client.send(
       new GetCommand({

@@ -1,5 +1,6 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { isAwsError } from "../aws/classify";
+import { TableStore } from "./table-store";
 
 /** Event ids claimed for delivery, so a redelivered event is posted once. */
 export interface EventClaims {
@@ -10,15 +11,7 @@ export interface EventClaims {
 }
 
 /** EventClaims on the project's table: one item per event id, kept a week. */
-export class DynamoEventClaims implements EventClaims {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-  }
-
+export class DynamoEventClaims extends TableStore implements EventClaims {
   async claimEvent(eventId: string): Promise<boolean> {
     try {
       await this.client.send(

@@ -1,27 +1,14 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { isAwsError } from "../../aws/classify";
 import { parseStored } from "../parse";
+import { TableStore } from "../table-store";
 import { type AccountReport, AccountReportSchema, type CleanupRun, CleanupRunHeadSchema } from "./record";
 import type { CleanupStore } from "./store";
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: "RUN" });
 
 /** CleanupStore on the project's table: one item per run, one per account report. */
-export class DynamoCleanupStore implements CleanupStore {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-  }
-
+export class DynamoCleanupStore extends TableStore implements CleanupStore {
   async createRun(run: CleanupRun): Promise<CleanupRun> {
     const { accounts: _reports, ...item } = run;
     try {

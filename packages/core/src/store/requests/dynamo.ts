@@ -1,12 +1,7 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { isAwsError } from "../../aws/classify";
 import { parseStored } from "../parse";
+import { TableStore } from "../table-store";
 import { decodeToken, encodeToken } from "./page-token";
 import {
   type ExecutionAttempt,
@@ -30,15 +25,7 @@ function toRecord(item: Record<string, unknown> | undefined): VendRequestRecord 
 }
 
 /** RequestStore on one DynamoDB table (see TABLE_KEYS). */
-export class DynamoRequestStore implements RequestStore {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
-    this.client = options.client;
-    this.tableName = options.tableName;
-  }
-
+export class DynamoRequestStore extends TableStore implements RequestStore {
   async create(record: VendRequestRecord): Promise<CreateResult> {
     try {
       await this.client.send(
