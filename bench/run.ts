@@ -5,7 +5,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { parseConfig } from "../packages/core/src/config/config";
 import { createLocalControlPlane } from "../packages/local/src/control-plane";
-import { startEmulator } from "../packages/local/src/emulator";
+import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
 import { seedReferenceOrg } from "../packages/local/src/seed";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -22,12 +22,7 @@ const percentile = (values: number[], p: number) => {
 
 async function main() {
   const emulator = await startEmulator();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "bench",
-    AWS_SECRET_ACCESS_KEY: "bench",
-  });
+  useEmulatorEnv(emulator.url, "us-east-1");
   try {
     const seeded = await seedReferenceOrg({ region: "us-east-1", tableName: "quartermaster-bench" });
     const plane = createLocalControlPlane({

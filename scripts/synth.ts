@@ -12,23 +12,19 @@ import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { App } from "sst/constructs";
 import { initProject } from "sst/project.js";
-import { startEmulator } from "../packages/local/src/emulator";
+import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
 import { quartermaster } from "../stacks/index";
 
 const stage = process.env.QM_SYNTH_STAGE ?? "review";
 const emulator = await startEmulator();
+const region = process.env.AWS_REGION ?? "us-east-1";
+useEmulatorEnv(emulator.url, region);
 Object.assign(process.env, {
-  AWS_ENDPOINT_URL: emulator.url,
-  AWS_ACCESS_KEY_ID: "synth",
-  AWS_SECRET_ACCESS_KEY: "synth",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   // As under the infra tests: SST then skips its bootstrap lookup (a deploy-time step that would
   // create a bootstrap stack). The deployed stacks also get SST's source-map upload permissions.
   NODE_ENV: "test",
 });
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
-const region = process.env.AWS_REGION ?? "us-east-1";
 const outDir = process.argv[2] ?? "synth";
 
 try {

@@ -119,3 +119,18 @@ export async function startEmulator(
     },
   };
 }
+
+/**
+ * Points every AWS SDK client this process builds at the emulator, with dummy credentials: the SDK
+ * reads these variables, so production code needs no emulator branch and never reaches real AWS.
+ */
+export function useEmulatorEnv(url: string, region: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}

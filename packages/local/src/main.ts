@@ -4,7 +4,7 @@ import { parseConfigJson } from "@quartermaster/core/config/config";
 import { assertWebhookUrl } from "@quartermaster/core/notify/deliver";
 import { ROUTES } from "@quartermaster/functions/api";
 import { createLocalControlPlane } from "./control-plane";
-import { assertPortFree, startEmulator } from "./emulator";
+import { assertPortFree, startEmulator, useEmulatorEnv } from "./emulator";
 import { createApiServer, listen } from "./http-server";
 import { resumeInterruptedRequests } from "./resume";
 import { scheduleDaily } from "./schedule";
@@ -32,15 +32,7 @@ async function main(): Promise<void> {
   if (persist) mkdirSync(stateDir, { recursive: true });
   const resumed = persist && existsSync(stateFile);
   const emulator = await startEmulator({ stateFile: persist ? stateFile : undefined });
-  // Local mode never talks to real AWS: the SDK reads these, production code has no emulator branch.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
+  useEmulatorEnv(emulator.url, region);
 
   let stopping = false;
   const stop = async (code: number) => {
