@@ -4,6 +4,7 @@ import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/st
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
 import type {
   ExecutionAttempt,
+  RefusedDecision,
   RequestError,
   RequestStatus,
   StepRecord,
@@ -11,6 +12,7 @@ import type {
 } from "../../packages/core/src/store/requests/record";
 import type {
   CreateResult,
+  DecisionUpdate,
   ListOptions,
   Page,
   RequestStore,
@@ -64,6 +66,25 @@ export class MemoryRequestStore implements RequestStore {
     const r = this.must(id);
     r.steps[step.name] = step;
     r.updatedAt = at;
+  }
+  async decide(id: string, update: DecisionUpdate) {
+    const r = this.must(id);
+    if (r.status !== "PENDING_APPROVAL" || !r.approval) return false;
+    r.status = update.status;
+    r.updatedAt = update.at;
+    Object.assign(r.approval, {
+      decision: update.decision,
+      at: update.at,
+      ...(update.by !== undefined ? { by: update.by } : {}),
+      ...(update.reason !== undefined ? { reason: update.reason } : {}),
+      ...(update.via !== undefined ? { via: update.via } : {}),
+    });
+    return true;
+  }
+  async addRefusal(id: string, refusal: RefusedDecision) {
+    const r = this.must(id);
+    r.approval?.refused.push(refusal);
+    r.updatedAt = refusal.at;
   }
   async markRunning(id: string, at: string) {
     const r = this.must(id);

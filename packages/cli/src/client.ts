@@ -78,8 +78,12 @@ export class ApiClient {
       ...headers,
       ...(payload ? { "content-type": "application/json" } : {}),
     };
-    // Local mode serves on loopback without auth; everything else is signed.
-    if (!LOOPBACK.has(url.hostname)) {
+    // Local mode serves on loopback without auth (QM_LOCAL_USER names the caller there); everything else is signed.
+    if (LOOPBACK.has(url.hostname)) {
+      const user = this.options.env.QM_LOCAL_USER;
+      if (user && !Object.keys(sendHeaders).some((h) => h.toLowerCase() === "x-qm-local-user"))
+        sendHeaders["x-qm-local-user"] = user;
+    } else {
       const region =
         regionOfApiUrl(url) ??
         this.options.env.AWS_REGION ??

@@ -1,5 +1,6 @@
 import { ApiError, UsageError } from "./client";
 import { cleanup } from "./commands/cleanup";
+import { decide } from "./commands/decide";
 import { list } from "./commands/list";
 import { retry } from "./commands/retry";
 import { status } from "./commands/status";
@@ -8,15 +9,18 @@ import type { Io } from "./shared";
 
 export const USAGE = `qm: Quartermaster operator CLI
 
-  qm vend --name N --email E --ou PATH [--access GROUP=PS1,PS2]... [--budget USD] [--tag k=v]... [--idempotency-key K]
+  qm vend --name N --email E [--ou PATH] [--access GROUP=PS1,PS2]... [--budget USD] [--tag k=v]... [--lease-hours H] [--idempotency-key K]
   qm status ID [--watch]
-  qm list [--status PENDING|RUNNING|SUCCEEDED|FAILED] [--limit N]
+  qm list [--status PENDING_APPROVAL|PENDING|RUNNING|SUCCEEDED|FAILED|REJECTED|EXPIRED] [--limit N]
+  qm approve ID [--reason R] [--as EMAIL]
+  qm reject ID --reason R [--as EMAIL]
   qm retry ID
   qm retry --all-failed [--since 24h]
   qm cleanup [--dry-run] [--account ID]... [--wait]
   qm cleanup status RUN_ID
 
 Options: --api URL (else QM_API_URL, else the deployed stage's outputs), --json.
+Local mode has no IAM: --as EMAIL (or QM_LOCAL_USER) names the approver.
 Exit codes: 0 success, 1 the request failed, 2 usage or validation error.`;
 
 /** Runs one CLI invocation and returns its exit code. */
@@ -32,6 +36,9 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await list(rest, io);
       case "retry":
         return await retry(rest, io);
+      case "approve":
+      case "reject":
+        return await decide(command, rest, io);
       case "cleanup":
         return await cleanup(rest, io);
       case undefined:

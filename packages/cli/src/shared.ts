@@ -20,6 +20,9 @@ const COMMON = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Local mode has no IAM: this header names the caller (QM_LOCAL_USER, or `--as`). AWS ignores it. */
+export const LOCAL_USER_HEADER = "x-qm-local-user";
+
 export function parse<
   T extends Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>,
 >(args: string[], options: T) {
@@ -38,9 +41,26 @@ export function print(io: Io, json: boolean | undefined, value: unknown, human: 
   io.out(json ? JSON.stringify(value, null, 2) : human());
 }
 
+function describeApproval(view: RequestView): string[] {
+  const a = view.approval;
+  if (!a) return [];
+  const lines = a.decision
+    ? [
+        `approval ${a.decision}${a.by ? ` by ${a.by}` : ""}${a.at ? ` at ${a.at}` : ""}${a.reason ? `: ${a.reason}` : ""}`,
+      ]
+    : [
+        `waiting for approval by ${a.rule.approvers.join(", ")} until ${a.expiresAt}`,
+        `decide with: qm approve ${view.requestId}  or  qm reject ${view.requestId} --reason ...`,
+      ];
+  for (const r of a.refused) lines.push(`  refused ${r.by} at ${r.at}: ${r.why}`);
+  return lines;
+}
+
 export function describeRequest(view: RequestView): string {
   const lines = [
     `${view.requestId}  ${view.status}  ${view.request.name} <${view.request.email}>  ${view.request.ou}`,
+    ...(view.requester ? [`requested by ${view.requester}`] : []),
+    ...describeApproval(view),
     ...(view.accountId ? [`account ${view.accountId}`] : []),
     ...view.steps.map(
       (s) =>

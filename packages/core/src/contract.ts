@@ -26,6 +26,8 @@ export const RequestViewSchema = VendRequestRecordSchema.pick({
   error: true,
   executionArn: true,
   attempts: true,
+  requester: true,
+  approval: true,
   createdAt: true,
   updatedAt: true,
 }).extend({ ouPath: z.string(), steps: z.array(StepRecordSchema) });

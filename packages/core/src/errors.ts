@@ -55,6 +55,22 @@ export class NotFoundError extends QuartermasterError {
   }
 }
 
+/** The caller is known but may not do this (not an approver, their own request, a protected account). */
+export class ForbiddenError extends QuartermasterError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = "ForbiddenError";
+  }
+}
+
+/** The request could not be authenticated (a bad or stale Slack signature). */
+export class UnauthorizedError extends QuartermasterError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UNAUTHORIZED", message, options);
+    this.name = "UnauthorizedError";
+  }
+}
+
 /** The request clashes with existing state (email in use, request running). */
 export class ConflictError extends QuartermasterError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -1,11 +1,13 @@
 import { classifyAwsError } from "@quartermaster/core/aws/classify";
 import {
   ConflictError,
+  ForbiddenError,
   MalformedRequestError,
   NotFoundError,
   PayloadTooLargeError,
   QuartermasterError,
   StoredRecordError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "@quartermaster/core/errors";
@@ -17,6 +19,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** The single table that maps domain errors to HTTP status codes. */
 const STATUS_BY_ERROR: [new (...args: never[]) => QuartermasterError, number][] = [
   [MalformedRequestError, 400],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],

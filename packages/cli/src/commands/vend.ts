@@ -1,35 +1,13 @@
 import type { VendAccepted } from "@quartermaster/core/contract";
+import { VEND_FLAGS, vendBodyFromFlags } from "@quartermaster/core/vending/flags";
 import { UsageError } from "../client";
-import { acceptedNote, clientFor, type Io, parse, print, splitPair } from "../shared";
+import { acceptedNote, clientFor, type Io, parse, print } from "../shared";
 
-/** `qm vend`: submits a vend request. */
+/** `qm vend`: submits a vend request (the same flags as Slack's `/vend`, one parser for both). */
 export async function vend(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, {
-    name: { type: "string" },
-    email: { type: "string" },
-    ou: { type: "string" },
-    access: { type: "string", multiple: true },
-    budget: { type: "string" },
-    tag: { type: "string", multiple: true },
-    "idempotency-key": { type: "string" },
-  });
-  for (const flag of ["name", "email", "ou"] as const)
-    if (!values[flag]) throw new UsageError(`qm vend needs --${flag}`);
-  const access = (values.access ?? []).map((a) => {
-    const [group, sets] = splitPair(a, "--access");
-    return { group, permissionSets: sets.split(",").filter(Boolean) };
-  });
-  const budget = values.budget === undefined ? undefined : Number(values.budget);
-  if (budget !== undefined && !Number.isFinite(budget))
-    throw new UsageError(`--budget takes a number of USD, got "${values.budget}"`);
-  const body = {
-    name: values.name,
-    email: values.email,
-    ou: values.ou,
-    ...(access.length ? { access } : {}),
-    ...(budget !== undefined ? { budget: { monthlyLimitUsd: budget } } : {}),
-    ...(values.tag?.length ? { tags: Object.fromEntries(values.tag.map((t) => splitPair(t, "--tag"))) } : {}),
-  };
+  const { values } = parse(args, { ...VEND_FLAGS, "idempotency-key": { type: "string" } });
+  const { body, issues } = vendBodyFromFlags(values);
+  if (issues.length) throw new UsageError(issues.map((i) => `${i.path} ${i.message}`).join("; "));
   const key = values["idempotency-key"];
   const res = await clientFor(io, values.api).request<VendAccepted>(
     "POST",

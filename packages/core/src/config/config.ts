@@ -16,6 +16,20 @@ export const BudgetDefaultsSchema = z.object({
   emails: z.array(z.email()).max(10).default([]),
 });
 
+const approver = z
+  .string()
+  .regex(
+    /^(group:[^\s].{0,127}|[^\s@]+@[^\s@]+\.[^\s@]+)$/,
+    "must be an email address or group:<Identity Center group>",
+  );
+
+/** One approval rule: requests for these OUs (or below them) wait for one of these approvers. */
+export const ApprovalRuleSchema = z.object({
+  ous: z.array(ouPath).min(1),
+  approvers: z.array(approver).min(1),
+});
+export type ApprovalRule = z.infer<typeof ApprovalRuleSchema>;
+
 /** The typed configuration shared by stacks, handlers, local mode and tests. */
 export const ConfigSchema = z.object({
   /** Where Organizations calls, Identity Center and the project's resources live. */
@@ -58,6 +72,17 @@ export const ConfigSchema = z.object({
     forecastedThreshold: 100,
     emails: [],
   }),
+  approvals: z
+    .object({
+      rules: z.array(ApprovalRuleSchema).default([]),
+      /** An undecided request becomes EXPIRED after this many hours. */
+      expireAfterHours: z
+        .number()
+        .positive()
+        .max(24 * 90)
+        .default(72),
+    })
+    .default({ rules: [], expireAfterHours: 72 }),
   cleanup: z
     .object({
       schedule: z

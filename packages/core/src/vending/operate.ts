@@ -9,7 +9,10 @@ import { isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { VEND_STEPS } from "./stages";
 import { startExecution } from "./submit";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events"
+>;
 
 export function presentRequest(record: VendRequestRecord): RequestView {
   return {
@@ -26,6 +29,8 @@ export function presentRequest(record: VendRequestRecord): RequestView {
     error: record.error,
     executionArn: record.executionArn,
     attempts: record.attempts ?? [],
+    requester: record.requester,
+    approval: record.approval,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -80,6 +85,11 @@ export async function retryRequest(ctx: Ctx, requestId: string): Promise<Request
   const record = await storedRequest(ctx, requestId);
   if (record.status === "SUCCEEDED")
     throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} has already succeeded`);
+  if (record.status === "PENDING_APPROVAL" || record.status === "REJECTED" || record.status === "EXPIRED")
+    throw new ConflictError(
+      "NOT_RETRYABLE",
+      `Request ${requestId} is ${record.status}: only an approved request that failed can be retried`,
+    );
   const execution = record.executionArn ? await ctx.workflows.describe(record.executionArn) : undefined;
   if (record.status === "RUNNING" || execution?.status === "RUNNING") {
     throw new ConflictError("NOT_RETRYABLE", `Request ${requestId} is still running`);

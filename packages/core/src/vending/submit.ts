@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
+import { APPROVAL_REQUESTED, type ApprovalRequested } from "../approvals/events";
+import { coveringRule } from "../approvals/rules";
 import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
+import { publishSafely } from "../events/publisher";
 import {
   findAccountByEmail,
   findGroupId,
@@ -13,7 +16,10 @@ import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "../store
 import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
 import type { VendInput } from "./state";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows">;
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events"
+>;
 
 export interface SubmitOptions {
   body: unknown;
@@ -87,15 +93,18 @@ function sameRequestOrConflict(existing: VendRequestRecord, hash: string, why: s
   return { record: existing, created: false };
 }
 
-/** Starts the workflow of a recorded request that has none yet (a crash between record and start). */
+/**
+ * Starts the workflow of a recorded request that has none yet (a crash between record and start).
+ * A request waiting for approval, or rejected or expired, has no workflow to start.
+ */
 async function ensureStarted(ctx: Ctx, result: SubmitResult): Promise<SubmitResult> {
-  if (result.record.executionArn) return result;
+  if (result.record.executionArn || result.record.status !== "PENDING") return result;
   return { ...result, record: await startExecution(ctx, result.record, "start") };
 }
 
 /** Starts an execution named after the request (plus the attempt for restarts) and records it. */
 export async function startExecution(
-  ctx: Ctx,
+  ctx: Pick<CoreContext, "store" | "workflows" | "clock" | "logger">,
   record: VendRequestRecord,
   kind: "start" | "restart",
 ): Promise<VendRequestRecord> {
@@ -143,16 +152,29 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
     );
   }
 
-  const now = ctx.clock().toISOString();
+  const rule = await coveringRule(ctx, { id: resolved.ouId, path: resolved.ouPath });
+  const clock = ctx.clock();
+  const now = clock.toISOString();
   const record: VendRequestRecord = {
-    requestId: options.idempotencyKey ?? newRequestId(ctx.clock()),
-    status: "PENDING",
+    requestId: options.idempotencyKey ?? newRequestId(clock),
+    status: rule ? "PENDING_APPROVAL" : "PENDING",
     request,
     resolved,
     payloadHash: hash,
     steps: {},
     attempts: [],
     requester: options.requester,
+    ...(rule
+      ? {
+          approval: {
+            rule: { ous: rule.ous, approvers: rule.approvers },
+            expiresAt: new Date(
+              clock.getTime() + ctx.config.approvals.expireAfterHours * 3_600_000,
+            ).toISOString(),
+            refused: [],
+          },
+        }
+      : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -163,5 +185,25 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
       sameRequestOrConflict(created.existing, hash, "A concurrent request holds this key or email"),
     );
   }
+  if (record.approval) {
+    // Nothing is created in AWS until an approver decides: the request waits, and Slack asks.
+    ctx.logger.info("Request waits for approval", { requestId: record.requestId, ou: resolved.ouPath });
+    await publishSafely(ctx, APPROVAL_REQUESTED, approvalRequested(record, record.approval.expiresAt));
+    return { record, created: true };
+  }
   return { record: await startExecution(ctx, record, "start"), created: true };
+}
+
+function approvalRequested(record: VendRequestRecord, expiresAt: string): ApprovalRequested {
+  return {
+    requestId: record.requestId,
+    accountName: record.request.name,
+    email: record.request.email,
+    ouPath: record.resolved.ouPath,
+    requester: record.requester,
+    access: record.request.access ?? [],
+    budget: record.request.budget ? { monthlyLimitUsd: record.request.budget.monthlyLimitUsd } : undefined,
+    approvers: record.approval?.rule.approvers ?? [],
+    expiresAt,
+  };
 }

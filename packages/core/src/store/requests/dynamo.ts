@@ -5,13 +5,14 @@ import { TableStore } from "../table-store";
 import { decodeToken, encodeToken } from "./page-token";
 import {
   type ExecutionAttempt,
+  type RefusedDecision,
   type RequestError,
   type RequestStatus,
   type StepRecord,
   type VendRequestRecord,
   VendRequestRecordSchema,
 } from "./record";
-import type { CreateResult, ListOptions, Page, RequestStore } from "./store";
+import type { CreateResult, DecisionUpdate, ListOptions, Page, RequestStore } from "./store";
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "EMAIL" });
@@ -190,6 +191,53 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
       "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at",
       { "#status": "status" },
       { ":at": at, ...this.statusFields(status) },
+    );
+  }
+
+  async decide(requestId: string, update: DecisionUpdate) {
+    const values: Record<string, unknown> = {
+      ":at": update.at,
+      ":waiting": "PENDING_APPROVAL",
+      ":decision": update.decision,
+      ...this.statusFields(update.status),
+    };
+    let expression =
+      "SET #status = :status, gsi2pk = :gsi2pk, updatedAt = :at, approval.decision = :decision, approval.#at = :at";
+    for (const field of ["by", "reason", "via"] as const) {
+      if (update[field] === undefined) continue;
+      expression += `, approval.#${field} = :${field}`;
+      values[`:${field}`] = update[field];
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(requestId),
+          UpdateExpression: expression,
+          ConditionExpression: "#status = :waiting",
+          ExpressionAttributeNames: {
+            "#status": "status",
+            "#at": "at",
+            ...(update.by !== undefined ? { "#by": "by" } : {}),
+            ...(update.reason !== undefined ? { "#reason": "reason" } : {}),
+            ...(update.via !== undefined ? { "#via": "via" } : {}),
+          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, "ConditionalCheckFailedException")) return false;
+      throw error;
+    }
+  }
+
+  async addRefusal(requestId: string, refusal: RefusedDecision) {
+    await this.update(
+      requestId,
+      "SET approval.refused = list_append(if_not_exists(approval.refused, :empty), :refusal), updatedAt = :at",
+      {},
+      { ":empty": [], ":refusal": [refusal], ":at": refusal.at },
     );
   }
 

@@ -2,8 +2,47 @@ import { z } from "zod";
 import type { VendRequest } from "../../vending/request";
 import type { VendStep } from "../../vending/stages";
 
-export type RequestStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-export const REQUEST_STATUSES: readonly RequestStatus[] = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED"];
+export type RequestStatus =
+  | "PENDING_APPROVAL"
+  | "PENDING"
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "REJECTED"
+  | "EXPIRED";
+export const REQUEST_STATUSES: readonly RequestStatus[] = [
+  "PENDING_APPROVAL",
+  "PENDING",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "REJECTED",
+  "EXPIRED",
+];
+
+/** An attempt to decide a request that changed nothing: who, when, and why it was refused. */
+export interface RefusedDecision {
+  by: string;
+  at: string;
+  why: string;
+}
+
+export type ApprovalDecision = "APPROVED" | "REJECTED" | "EXPIRED";
+
+/** The approval a covered request waits for, and its audit trail. */
+export interface ApprovalRecord {
+  /** The rule that covered the request when it was submitted (its approvers decide). */
+  rule: { ous: string[]; approvers: string[] };
+  expiresAt: string;
+  decision?: ApprovalDecision;
+  /** The approver's email (absent for an expiry). */
+  by?: string;
+  at?: string;
+  reason?: string;
+  /** Where the decision came from. */
+  via?: "slack" | "api";
+  refused: RefusedDecision[];
+}
 
 export interface StepRecord {
   name: VendStep;
@@ -57,9 +96,21 @@ export interface VendRequestRecord {
   executionArn?: string;
   attempts: ExecutionAttempt[];
   requester?: string;
+  approval?: ApprovalRecord;
   createdAt: string;
   updatedAt: string;
 }
+
+export const ApprovalRecordSchema = z.object({
+  rule: z.object({ ous: z.array(z.string()), approvers: z.array(z.string()) }),
+  expiresAt: z.string(),
+  decision: z.enum(["APPROVED", "REJECTED", "EXPIRED"]).optional(),
+  by: z.string().optional(),
+  at: z.string().optional(),
+  reason: z.string().optional(),
+  via: z.enum(["slack", "api"]).optional(),
+  refused: z.array(z.object({ by: z.string(), at: z.string(), why: z.string() })),
+}) satisfies z.ZodType<ApprovalRecord>;
 
 export const StepRecordSchema = z.object({
   // Step names are the stage table's (vending/stages.ts); the store keeps what it was given.
@@ -116,6 +167,7 @@ export const VendRequestRecordSchema = z.object({
     z.object({ kind: z.enum(["start", "redrive", "restart"]), executionArn: z.string(), at: z.string() }),
   ),
   requester: z.string().optional(),
+  approval: ApprovalRecordSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }) satisfies z.ZodType<VendRequestRecord>;

@@ -1,4 +1,22 @@
-import type { ExecutionAttempt, RequestError, RequestStatus, StepRecord, VendRequestRecord } from "./record";
+import type {
+  ApprovalDecision,
+  ExecutionAttempt,
+  RefusedDecision,
+  RequestError,
+  RequestStatus,
+  StepRecord,
+  VendRequestRecord,
+} from "./record";
+
+/** A decision on a request waiting for approval, and the status it moves the request to. */
+export interface DecisionUpdate {
+  status: "PENDING" | "REJECTED" | "EXPIRED";
+  decision: ApprovalDecision;
+  by?: string;
+  reason?: string;
+  via?: "slack" | "api";
+  at: string;
+}
 
 export interface ListOptions {
   status?: RequestStatus;
@@ -41,6 +59,13 @@ export interface RequestStore {
   complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
   fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
   setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
+  /**
+   * Records a decision, only while the request is still PENDING_APPROVAL: false when another
+   * decision (or the expiry) came first, so of two concurrent clicks exactly one decides.
+   */
+  decide(requestId: string, update: DecisionUpdate): Promise<boolean>;
+  /** Appends a refused attempt to decide (not an approver, the requester, already decided). */
+  addRefusal(requestId: string, refusal: RefusedDecision): Promise<void>;
   /** Remembers the CreateAccount request this request started. */
   setCreateRequestId(requestId: string, createRequestId: string, at: string): Promise<void>;
 }

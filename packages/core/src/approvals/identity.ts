@@ -1,0 +1,119 @@
+import {
+  DescribeUserCommand,
+  GetUserIdCommand,
+  IsMemberInGroupsCommand,
+  ListGroupMembershipsForMemberCommand,
+} from "@aws-sdk/client-identitystore";
+import { classifyAwsError, isAwsError } from "../aws/classify";
+import { pagedList } from "../aws/paginate";
+import type { CoreContext } from "../context";
+import { findGroupId, type IdentityCenter, identityCenter } from "../org/directory";
+
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
+
+const GROUP_PREFIX = "group:";
+
+/** Emails compare case-insensitively everywhere in approvals. */
+export const sameEmail = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+
+async function userIdBy(
+  ctx: Ctx,
+  ic: IdentityCenter,
+  path: "emails.value" | "userName",
+  value: string,
+): Promise<string | undefined> {
+  try {
+    const out = await ctx.clients.identityStore.send(
+      new GetUserIdCommand({
+        IdentityStoreId: ic.identityStoreId,
+        AlternateIdentifier: { UniqueAttribute: { AttributePath: path, AttributeValue: value } },
+      }),
+    );
+    return out.UserId;
+  } catch (error) {
+    if (isAwsError(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+/** Which of `groupIds` the user is a member of: IsMemberInGroups, one call for all of them. */
+async function memberships(ctx: Ctx, ic: IdentityCenter, userId: string, groupIds: string[]) {
+  try {
+    const out = await ctx.clients.identityStore.send(
+      new IsMemberInGroupsCommand({
+        IdentityStoreId: ic.identityStoreId,
+        MemberId: { UserId: userId },
+        GroupIds: groupIds,
+      }),
+    );
+    return new Set((out.Results ?? []).filter((r) => r.MembershipExists).map((r) => r.GroupId as string));
+  } catch (error) {
+    // Denied or refused is the answer. Anything else (the call is not offered where this runs: some
+    // Identity Store endpoints and emulators lack it) is asked the other way: the user's memberships.
+    const kind = classifyAwsError(error);
+    if (
+      kind === "transient" ||
+      isAwsError(error, "AccessDeniedException") ||
+      isAwsError(error, "ValidationException")
+    )
+      throw error;
+    ctx.logger.info("IsMemberInGroups is unavailable; reading the user's group memberships instead", {
+      error: error instanceof Error ? error.name : String(error),
+    });
+    const all = await pagedList(
+      (token) =>
+        ctx.clients.identityStore.send(
+          new ListGroupMembershipsForMemberCommand({
+            IdentityStoreId: ic.identityStoreId,
+            MemberId: { UserId: userId },
+            NextToken: token,
+          }),
+        ),
+      (out) => out.GroupMemberships,
+    );
+    return new Set(all.map((m) => m.GroupId as string).filter((id) => groupIds.includes(id)));
+  }
+}
+
+/**
+ * Whether this person (by email) is one of the approvers: listed by email, or a member of a listed
+ * Identity Center group (GetUserId by email, then membership of the groups). Lookups go by key.
+ */
+export async function isApprover(ctx: Ctx, approvers: readonly string[], email: string): Promise<boolean> {
+  if (approvers.some((a) => !a.startsWith(GROUP_PREFIX) && sameEmail(a, email))) return true;
+  const groups = approvers.filter((a) => a.startsWith(GROUP_PREFIX)).map((a) => a.slice(GROUP_PREFIX.length));
+  if (groups.length === 0) return false;
+  const ic = await identityCenter(ctx);
+  const userId = await userIdBy(ctx, ic, "emails.value", email.trim());
+  if (!userId) return false;
+  const groupIds = (await Promise.all(groups.map((g) => findGroupId(ctx, ic, g)))).filter(
+    (id): id is string => id !== undefined,
+  );
+  if (groupIds.length === 0) return false;
+  return (await memberships(ctx, ic, userId, groupIds)).size > 0;
+}
+
+/** The session name of an IAM Identity Center role session (`assumed-role/AWSReservedSSO_<set>_<id>/<user>`). */
+export function ssoSessionName(callerArn: string | undefined): string | undefined {
+  const match = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/AWSReservedSSO_[^/]+\/(.+)$/.exec(callerArn ?? "");
+  return match?.[1];
+}
+
+/**
+ * The email of the Identity Center user behind an API caller's SSO session: the session name is the
+ * user's user name, looked up in the Identity Store; their primary email (else the first). Undefined
+ * for a caller that is not an SSO session, or a user without an email.
+ */
+export async function emailOfCaller(ctx: Ctx, callerArn: string | undefined): Promise<string | undefined> {
+  const userName = ssoSessionName(callerArn);
+  if (!userName) return undefined;
+  const ic = await identityCenter(ctx);
+  const userId = await userIdBy(ctx, ic, "userName", userName);
+  if (!userId) return undefined;
+  const out = await ctx.clients.identityStore.send(
+    new DescribeUserCommand({ IdentityStoreId: ic.identityStoreId, UserId: userId }),
+  );
+  const emails = out.Emails ?? [];
+  return (emails.find((e) => e.Primary) ?? emails[0])?.Value;
+}
