@@ -1,13 +1,25 @@
-import { Api as SstApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { Config, Api as SstApi, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { ROUTES } from "../packages/functions/src/api";
-import { ApiEnvSchema } from "../packages/functions/src/env";
+import { ApiEnvSchema, SlackEnvSchema } from "../packages/functions/src/env";
+import { SLACK_ROUTE_KEYS } from "../packages/functions/src/slack";
 import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
-/** The HTTP API of docs/api.md, behind IAM (SigV4) authorisation, served by one function. */
+/** Identity Store reads of approvals: the caller's user (by SSO user name or email), their email, and group membership. */
+const APPROVER_LOOKUPS = [
+  "identitystore:GetUserId",
+  "identitystore:DescribeUser",
+  "identitystore:IsMemberInGroups",
+  "identitystore:ListGroupMembershipsForMember",
+];
+
+/**
+ * The HTTP API of docs/api.md: every route behind IAM (SigV4) authorisation and served by one
+ * function, except the two Slack routes, which Slack signs and a separate function serves.
+ */
 export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
@@ -37,7 +49,9 @@ export function Api({ stack }: StackContext) {
       ["*"],
     ),
     allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
-    allow(["identitystore:GetGroupId"], ["*"]),
+    allow(["identitystore:GetGroupId", ...APPROVER_LOOKUPS], ["*"]),
+    // Approval requests and decisions are announced on the bus (the notifier posts them).
+    allow(["events:PutEvents"], [bus.eventBusArn]),
     // POST /budgets/reconcile
     allow(["organizations:DescribeOrganization", "organizations:ListAccountsForParent"], ["*"]),
     allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
@@ -57,9 +71,57 @@ export function Api({ stack }: StackContext) {
     }),
     permissions,
   });
+  // `npx sst secrets set SLACK_SIGNING_SECRET ...` and `SLACK_BOT_TOKEN`: until set, Slack's requests are 401.
+  const signingSecret = new Config.Secret(stack, "SLACK_SIGNING_SECRET");
+  const botToken = new Config.Secret(stack, "SLACK_BOT_TOKEN");
+  const slackHandler = new SstFunction(stack, "SlackHandler", {
+    handler: "packages/functions/src/slack.handler",
+    environment: functionEnv(SlackEnvSchema, {
+      QM_CONFIG: JSON.stringify(config),
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+    }),
+    bind: [signingSecret, botToken],
+    permissions: [
+      // Requests (read, record, decide) and the claims that make a repeated interaction a no-op.
+      allow(
+        [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ],
+        [table.tableArn, `${table.tableArn}/index/*`],
+      ),
+      allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
+      // /vend validates like POST /accounts: the OU, the groups, the permission sets, the email.
+      allow(
+        [
+          "organizations:ListRoots",
+          "organizations:ListOrganizationalUnitsForParent",
+          "organizations:DescribeOrganizationalUnit",
+          "organizations:ListParents",
+          "organizations:ListAccounts",
+        ],
+        ["*"],
+      ),
+      allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
+      allow(["identitystore:GetGroupId", ...APPROVER_LOOKUPS], ["*"]),
+      allow(["events:PutEvents"], [bus.eventBusArn]),
+      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
+    ],
+  });
   const api = new SstApi(stack, "Api", {
     defaults: { authorizer: "iam" },
-    routes: Object.fromEntries(Object.keys(ROUTES).map((route) => [route, { function: handler }])),
+    routes: {
+      ...Object.fromEntries(Object.keys(ROUTES).map((route) => [route, { function: handler }])),
+      // Slack cannot sign with SigV4: these two authenticate by Slack's request signature instead.
+      ...Object.fromEntries(
+        SLACK_ROUTE_KEYS.map((route) => [route, { function: slackHandler, authorizer: "none" as const }]),
+      ),
+    },
   });
   stack.addOutputs({ ApiUrl: api.url });
   return { api };

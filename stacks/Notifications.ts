@@ -6,6 +6,7 @@ import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
+import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/approvals/events";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
@@ -52,7 +53,13 @@ export function Notifications({ stack }: StackContext) {
     eventBus: bus.cdk.eventBus,
     eventPattern: {
       source: [EVENT_SOURCE],
-      detailType: [ACCOUNT_READY, ACCOUNT_VENDING_FAILED, SANDBOX_CLEANUP_COMPLETED],
+      detailType: [
+        ACCOUNT_READY,
+        ACCOUNT_VENDING_FAILED,
+        SANDBOX_CLEANUP_COMPLETED,
+        APPROVAL_REQUESTED,
+        REQUEST_DECIDED,
+      ],
     },
     targets: [target(notifier)],
   });
@@ -117,6 +124,30 @@ export function Notifications({ stack }: StackContext) {
     flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 60 },
     target: {
       arn: reconcile.functionArn,
+      roleArn: schedulerRole.roleArn,
+      retryPolicy: { maximumRetryAttempts: 2 },
+      deadLetterConfig: { arn: deadLetters.queueArn },
+    },
+  });
+
+  // Undecided approvals expire; the sweep reads only the PENDING_APPROVAL requests.
+  const housekeeping = new SstFunction(stack, "Housekeeping", {
+    handler: "packages/functions/src/housekeeping.handler",
+    environment,
+    timeout: 120,
+    permissions: [
+      allow(["dynamodb:Query"], [`${table.tableArn}/index/*`]),
+      allow(["dynamodb:UpdateItem"], [table.tableArn]),
+      allow(["events:PutEvents"], [bus.eventBusArn]),
+    ],
+  });
+  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [housekeeping.functionArn]));
+  new CfnSchedule(stack, "Housekeeping15Minutes", {
+    description: "Quartermaster: expire undecided approvals",
+    scheduleExpression: "rate(15 minutes)",
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: housekeeping.functionArn,
       roleArn: schedulerRole.roleArn,
       retryPolicy: { maximumRetryAttempts: 2 },
       deadLetterConfig: { arn: deadLetters.queueArn },

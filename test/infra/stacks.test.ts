@@ -155,7 +155,7 @@ describe("both state machines", () => {
 });
 
 describe("Api stack", () => {
-  it("serves every route of the contract with AWS_IAM authorisation", () => {
+  it("serves every route of the contract with AWS_IAM authorisation, except Slack's two", () => {
     const routes = templates.api.findResources("AWS::ApiGatewayV2::Route");
     const keys = Object.values(routes)
       .map((r) => r.Properties.RouteKey)
@@ -169,19 +169,72 @@ describe("Api stack", () => {
         "GET /openapi.json",
         "POST /accounts",
         "POST /accounts/requests/{requestId}/retry",
+        "POST /accounts/requests/{requestId}/approve",
+        "POST /accounts/requests/{requestId}/reject",
         "POST /budgets/reconcile",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
+        "POST /slack/interactions",
+        "POST /slack/commands",
       ].sort(),
     );
-    for (const route of Object.values(routes)) expect(route.Properties.AuthorizationType).toBe("AWS_IAM");
+    const withoutIam = Object.values(routes)
+      .filter((r) => r.Properties.AuthorizationType !== "AWS_IAM")
+      .map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType ?? "NONE"]);
+    // Slack signs its requests (verified by the Slack function); nothing else is reachable without IAM.
+    expect(withoutIam.sort()).toEqual([
+      ["POST /slack/commands", "NONE"],
+      ["POST /slack/interactions", "NONE"],
+    ]);
   });
 
-  it("serves every route from one function", () => {
+  it("serves every route from one function, and Slack's two from the Slack function", () => {
     const handlers = Object.values(templates.api.findResources("AWS::Lambda::Function"))
       .map((f) => f.Properties.Handler as string)
       .filter((h) => h.startsWith("packages/"));
-    expect(handlers).toEqual(["packages/functions/src/api.handler"]);
+    expect(handlers.sort()).toEqual([
+      "packages/functions/src/api.handler",
+      "packages/functions/src/slack.handler",
+    ]);
+  });
+
+  it("binds the Slack signing secret and bot token to the Slack function only, and grants it exactly what /vend and the buttons call", () => {
+    const slack = Object.entries(templates.api.findResources("AWS::Lambda::Function")).find(
+      ([, f]) => f.Properties.Handler === "packages/functions/src/slack.handler",
+    )?.[1];
+    const api = Object.entries(templates.api.findResources("AWS::Lambda::Function")).find(
+      ([, f]) => f.Properties.Handler === "packages/functions/src/api.handler",
+    )?.[1];
+    const envOf = (f: typeof slack) => Object.keys(f?.Properties.Environment?.Variables ?? {});
+    expect(envOf(slack)).toEqual(
+      expect.arrayContaining(["SST_Secret_value_SLACK_SIGNING_SECRET", "SST_Secret_value_SLACK_BOT_TOKEN"]),
+    );
+    expect(envOf(api).filter((k) => k.includes("SLACK"))).toEqual([]);
+    expect(actionsOf(templates.api, "SlackHandler")).toEqual(
+      [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "identitystore:DescribeUser",
+        "identitystore:GetGroupId",
+        "identitystore:GetUserId",
+        "identitystore:IsMemberInGroups",
+        "identitystore:ListGroupMembershipsForMember",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListAccounts",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+        "sso:DescribePermissionSet",
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+        "ssm:GetParameters",
+        "states:StartExecution",
+      ].sort(),
+    );
   });
 
   it("grants the API function exactly the actions its routes call", () => {
@@ -193,7 +246,12 @@ describe("Api stack", () => {
         "dynamodb:PutItem",
         "dynamodb:Query",
         "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "identitystore:DescribeUser",
         "identitystore:GetGroupId",
+        "identitystore:GetUserId",
+        "identitystore:IsMemberInGroups",
+        "identitystore:ListGroupMembershipsForMember",
         "organizations:DescribeAccount",
         "organizations:DescribeOrganization",
         "organizations:DescribeOrganizationalUnit",
@@ -280,12 +338,18 @@ describe("Cleanup stack", () => {
 });
 
 describe("Notifications stack", () => {
-  it("routes the three domain events from the project bus to the notifier", () => {
+  it("routes the domain events from the project bus to the notifier", () => {
     templates.notifications.hasResourceProperties("AWS::Events::Rule", {
       EventBusName: Match.anyValue(),
       EventPattern: {
         source: ["quartermaster"],
-        "detail-type": ["Account Ready", "Account Vending Failed", "Sandbox Cleanup Completed"],
+        "detail-type": [
+          "Account Ready",
+          "Account Vending Failed",
+          "Sandbox Cleanup Completed",
+          "Account Approval Requested",
+          "Account Request Decided",
+        ],
       },
       Targets: Match.arrayWith([
         Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^Notifier"), "Arn"] } }),
@@ -300,14 +364,14 @@ describe("Notifications stack", () => {
     expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(2);
   });
 
-  it("gives every rule target and the reconcile schedule a dead-letter queue", () => {
+  it("gives every rule target and every schedule a dead-letter queue", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const targets = rules.flatMap((r) => r.Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[]);
     const schedules = Object.values(templates.notifications.findResources("AWS::Scheduler::Schedule"));
 
     expect(targets.length).toBeGreaterThanOrEqual(2);
     for (const t of targets) expect(JSON.stringify(t.DeadLetterConfig?.Arn)).toMatch(/DeliveryDeadLetters/);
-    expect(schedules).toHaveLength(1);
+    expect(schedules).toHaveLength(2);
     for (const s of schedules)
       expect(JSON.stringify(s.Properties.Target.DeadLetterConfig.Arn)).toMatch(/DeliveryDeadLetters/);
   });
@@ -364,8 +428,22 @@ describe("Notifications stack", () => {
     for (const s of budgetStatements) expect(JSON.stringify(s.Resource)).toContain(":budget/");
   });
 
-  it("reconciles budgets on a weekly schedule", () => {
+  it("reconciles budgets on a weekly schedule, and expires approvals every 15 minutes", () => {
     const schedules = Object.values(templates.notifications.findResources("AWS::Scheduler::Schedule"));
-    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(["cron(0 6 ? * MON *)"]);
+    const targetOf = (expression: string) =>
+      JSON.stringify(
+        schedules.find((s) => s.Properties.ScheduleExpression === expression)?.Properties.Target.Arn,
+      );
+    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
+      "cron(0 6 ? * MON *)",
+      "rate(15 minutes)",
+    ]);
+    expect(targetOf("cron(0 6 ? * MON *)")).toMatch(/ReconcileBudgets/);
+    expect(targetOf("rate(15 minutes)")).toMatch(/Housekeeping/);
+    expect(actionsOf(templates.notifications, "Housekeeping")).toEqual([
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+      "events:PutEvents",
+    ]);
   });
 });

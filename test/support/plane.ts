@@ -4,7 +4,6 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { AnyClientPlugin } from "../../packages/core/src/aws/middleware";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
-import { ROUTES } from "../../packages/functions/src/api";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
 import { createApiServer, listen } from "../../packages/local/src/http-server";
 import { ensureTable } from "../../packages/local/src/seed";
@@ -22,6 +21,7 @@ export function testPlane(
     config?: ConfigInput;
     tableName?: string;
     slackWebhookUrl?: string;
+    slack?: { signingSecret?: string; botToken?: string; apiUrl?: string };
     plugins?: AnyClientPlugin[];
     logger?: Logger;
   } = {},
@@ -40,6 +40,7 @@ export function testPlane(
     tableName: options.tableName ?? TEST_TABLE,
     budgetTopicArn: inject("budgetTopicArn"),
     slackWebhookUrl: options.slackWebhookUrl,
+    slack: options.slack,
     delivery: {
       maxTries: 3,
       baseDelayMs: 5,
@@ -58,7 +59,7 @@ export type TestPlane = ReturnType<typeof testPlane>;
 export async function serveApi(
   plane: TestPlane,
 ): Promise<{ url: string; server: Server; close: () => Promise<void> }> {
-  const server = createApiServer(plane.apiHandler, Object.keys(ROUTES));
+  const server = createApiServer(plane.apiHandler, plane.routeKeys);
   const url = await listen(server, 0);
   return {
     url,

@@ -66,5 +66,9 @@ export const ReconcileResultSchema = z.object({
 });
 export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
 
+/** `POST /slack/commands`: Slack shows `text` to the person who typed the command only. */
+export const SlackAnswerSchema = z.object({ response_type: z.literal("ephemeral"), text: z.string() });
+export type SlackAnswer = z.infer<typeof SlackAnswerSchema>;
+
 /** `GET /health`. */
 export const HealthSchema = z.object({ ok: z.literal(true) });

@@ -1,8 +1,11 @@
+import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermaster/core/approvals/decide";
+import { emailOfCaller } from "@quartermaster/core/approvals/identity";
 import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
-import { getRequest, listRequests, retryRequest } from "@quartermaster/core/vending/operate";
+import { toFieldIssues } from "@quartermaster/core/validation";
+import { getRequest, listRequests, presentRequest, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ApiEnvSchema } from "./env";
@@ -11,26 +14,61 @@ import { withHttp } from "./middleware";
 import { openApiDocument } from "./openapi";
 import { type ContextSource, lambdaContext } from "./runtime";
 
-type Route = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+/** Who is calling: the email of the person behind the request, where it can be known. */
+export type CallerEmail = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<string | undefined>;
+
+export type Route = (
+  ctx: CoreContext,
+  event: APIGatewayProxyEventV2,
+  caller: () => Promise<string | undefined>,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
 const runLink = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
 
-function requesterOf(event: APIGatewayProxyEventV2): string | undefined {
+function callerArn(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
   const ctx = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
   return ctx.authorizer?.iam?.userArn;
+}
+
+/** In AWS: the Identity Center user behind the caller's SSO session (by its IAM ARN), by email. */
+export const iamCallerEmail: CallerEmail = (ctx, event) => emailOfCaller(ctx, callerArn(event));
+
+function decisionBody(
+  event: APIGatewayProxyEventV2,
+  schema: typeof ApproveBodySchema | typeof RejectBodySchema,
+) {
+  const parsed = schema.safeParse(parseJsonBody(event, { optional: true }));
+  if (!parsed.success) throw new ValidationError("Invalid decision", toFieldIssues(parsed.error));
+  return parsed.data;
+}
+
+function decisionRoute(action: "approve" | "reject"): Route {
+  return async (ctx, event, caller) => {
+    const body = decisionBody(event, action === "approve" ? ApproveBodySchema : RejectBodySchema);
+    const record = await decideRequest(ctx, {
+      requestId: pathParam(event, "requestId"),
+      action,
+      by: await caller(),
+      reason: body.reason,
+      via: "api",
+    });
+    return json(202, presentRequest(record), { location: requestLink(record.requestId) });
+  };
 }
 
 /** Route key (as API Gateway names it) -> handler. Every route of docs/api.md is here. */
 export const ROUTES: Record<string, Route> = {
   "GET /health": async () => json(200, { ok: true }),
   "GET /openapi.json": async () => json(200, openApiDocument()),
-  "POST /accounts": async (ctx, event) => {
+  "POST /accounts": async (ctx, event, caller) => {
+    const body = parseJsonBody(event);
     const { record } = await submitVendRequest(ctx, {
-      body: parseJsonBody(event),
+      body,
       idempotencyKey: event.headers["idempotency-key"],
-      requester: requesterOf(event),
+      // An email where the caller's identity gives one, else the caller's IAM ARN.
+      requester: (await caller()) ?? callerArn(event),
     });
     const self = requestLink(record.requestId);
     return json(
@@ -52,6 +90,8 @@ export const ROUTES: Record<string, Route> = {
     const view = await retryRequest(ctx, pathParam(event, "requestId"));
     return json(202, view, { location: requestLink(view.requestId) });
   },
+  "POST /accounts/requests/{requestId}/approve": decisionRoute("approve"),
+  "POST /accounts/requests/{requestId}/reject": decisionRoute("reject"),
   "POST /cleanup/runs": async (ctx, event) => {
     const run = await startCleanupRun(ctx, parseJsonBody(event, { optional: true }));
     const self = runLink(run.runId);
@@ -79,12 +119,24 @@ export const ROUTES: Record<string, Route> = {
   },
 };
 
+export interface ApiHandlerOptions {
+  routes?: Record<string, Route>;
+  /** How the caller is identified: IAM's SSO session in AWS, local mode's header locally. */
+  callerEmail?: CallerEmail;
+}
+
 /** Dispatches an API Gateway (HTTP API, payload v2) event; errors become the API's error shape in `withHttp`. */
-export function makeApiHandler(source: ContextSource, routes: Record<string, Route> = ROUTES) {
+export function makeApiHandler(source: ContextSource, options: ApiHandlerOptions = {}) {
+  const routes = options.routes ?? ROUTES;
+  const callerEmail = options.callerEmail ?? iamCallerEmail;
   return withHttp(source, async (event, ctx) => {
     const route = routes[event.routeKey];
     if (!route) return json(404, { error: { code: "NOT_FOUND", message: `No route ${event.routeKey}` } });
-    return route(ctx, event);
+    let caller: Promise<string | undefined> | undefined;
+    return route(ctx, event, () => {
+      caller ??= callerEmail(ctx, event);
+      return caller;
+    });
   });
 }
 

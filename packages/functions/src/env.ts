@@ -14,6 +14,12 @@ export const ApiEnvSchema = BaseEnvSchema.extend({
   QM_BUDGET_TOPIC_ARN: z.string().min(1),
 });
 
+/** The Slack routes: an approval starts the vend workflow; SLACK_API_URL overrides Slack's Web API base. */
+export const SlackEnvSchema = BaseEnvSchema.extend({
+  QM_VEND_STATE_MACHINE_ARN: z.string().min(1),
+  SLACK_API_URL: z.url().optional(),
+});
+
 /** The vend-account tasks: the budget step subscribes the budget topic. */
 export const VendTaskEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
 
@@ -26,6 +32,7 @@ export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN
 /** Any function's environment schema; the stacks type each function's `environment` from its own. */
 export type FunctionEnvSchema =
   | typeof ApiEnvSchema
+  | typeof SlackEnvSchema
   | typeof VendTaskEnvSchema
   | typeof CleanupTaskEnvSchema
   | typeof NotificationsEnvSchema;

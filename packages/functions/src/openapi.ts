@@ -1,3 +1,4 @@
+import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { CleanupRequestSchema } from "@quartermaster/core/cleanup/run";
 import {
   CleanupAcceptedSchema,
@@ -7,6 +8,7 @@ import {
   ReconcileResultSchema,
   RequestPageSchema,
   RequestViewSchema,
+  SlackAnswerSchema,
   VendAcceptedSchema,
 } from "@quartermaster/core/contract";
 import { ListQuerySchema } from "@quartermaster/core/vending/operate";
@@ -37,6 +39,7 @@ const RESPONSES = {
   CleanupAccepted: CleanupAcceptedSchema,
   ReconcileResult: ReconcileResultSchema,
   Health: HealthSchema,
+  SlackAnswer: SlackAnswerSchema,
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -80,11 +83,20 @@ function baseDocument(): JsonSchema {
           in: "header",
           description: "AWS SigV4 (execute-api)",
         },
+        slackSignature: {
+          type: "apiKey",
+          name: "X-Slack-Signature",
+          in: "header",
+          description:
+            "Slack's v0 signature: HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<raw body>` with the signing secret; the timestamp within 5 minutes of now",
+        },
       },
       schemas: {
         Error: schema(ErrorBodySchema, "output"),
         ...Object.fromEntries(Object.entries(RESPONSES).map(([name, s]) => [name, schema(s, "output")])),
         VendRequest: schema(VendRequestSchema),
+        ApproveRequest: schema(ApproveBodySchema),
+        RejectRequest: schema(RejectBodySchema),
         CleanupRequest: schema(CleanupRequestSchema),
       },
     },
@@ -133,6 +145,89 @@ function baseDocument(): JsonSchema {
             "202": ok("Retry started", "RequestView"),
             "404": error("Unknown id"),
             "409": error("Running or succeeded"),
+          },
+        },
+      },
+      "/accounts/requests/{requestId}/approve": {
+        post: {
+          summary: "Approve a request waiting for approval; its workflow starts",
+          parameters: [pathParam("requestId")],
+          requestBody: { required: false, ...json({ $ref: "#/components/schemas/ApproveRequest" }) },
+          responses: {
+            "202": ok("Approved: the workflow has started", "RequestView"),
+            "403": error(
+              "The caller is not an approver of the rule covering the request, or is its requester",
+            ),
+            "404": error("Unknown id"),
+            "409": error("Not PENDING_APPROVAL (decided or expired)"),
+            "422": error("Validation failed"),
+          },
+        },
+      },
+      "/accounts/requests/{requestId}/reject": {
+        post: {
+          summary: "Reject a request waiting for approval; it ends REJECTED",
+          parameters: [pathParam("requestId")],
+          requestBody: { required: true, ...json({ $ref: "#/components/schemas/RejectRequest" }) },
+          responses: {
+            "202": ok("Rejected", "RequestView"),
+            "403": error(
+              "The caller is not an approver of the rule covering the request, or is its requester",
+            ),
+            "404": error("Unknown id"),
+            "409": error("Not PENDING_APPROVAL (decided or expired)"),
+            "422": error("Validation failed: a reason is required"),
+          },
+        },
+      },
+      "/slack/interactions": {
+        post: {
+          summary: "Slack's interactivity URL: the Approve and Deny buttons (qm_approve, qm_deny)",
+          security: [{ slackSignature: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  type: "object",
+                  properties: { payload: { type: "string" } },
+                  required: ["payload"],
+                },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "Acknowledged; the outcome is posted to the payload's response_url" },
+            "401": error("A bad or missing signature, or a timestamp more than 5 minutes from now"),
+          },
+        },
+      },
+      "/slack/commands": {
+        post: {
+          summary: "Slack's slash-command URL for /vend (the flags of qm vend)",
+          security: [{ slackSignature: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  type: "object",
+                  properties: {
+                    command: { type: "string" },
+                    text: { type: "string" },
+                    user_id: { type: "string" },
+                    response_url: { type: "string" },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": ok(
+              "An ephemeral answer naming the request id and status, or every validation error",
+              "SlackAnswer",
+            ),
+            "401": error("A bad or missing signature, or a timestamp more than 5 minutes from now"),
           },
         },
       },

@@ -1,31 +1,43 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 
-/** What the notifier reads of SST's config module (its Config is typed from the bound resources). */
-type ConfigModule = { Config: { SLACK_WEBHOOK_URL?: string } };
+/** The Slack secrets Quartermaster binds (SST secrets, one per value). */
+export type SlackSecretName = "SLACK_WEBHOOK_URL" | "SLACK_SIGNING_SECRET" | "SLACK_BOT_TOKEN";
+
+/** What a function reads of SST's config module (its Config is typed from the bound resources). */
+type ConfigModule = { Config: Partial<Record<SlackSecretName, string>> };
 
 /**
- * The Slack webhook URL from the SST secret bound to the notifier, read on first use. Before
- * `sst secrets set SLACK_WEBHOOK_URL` has run, SST's config module throws as it loads; that is
- * not an error of the event, so the notifier logs one warning (naming the secret, never a value)
- * and acknowledges, instead of failing every event until the secret exists. A new container
- * reads the secret again.
+ * An SST secret bound to the function, read on first use. Before `sst secrets set <NAME>` has run,
+ * SST's config module throws as it loads; that is not an error of the event, so the function logs
+ * one warning (naming the secret, never a value) and goes on without it (the notifier acknowledges
+ * without posting; the Slack routes refuse every request as unsigned) instead of failing until the
+ * secret exists. A new container reads the secret again.
  */
-export function webhookFromSecret(
+export function secretFromSst(
+  name: SlackSecretName,
   logger: () => Pick<Logger, "warn">,
   load: () => Promise<ConfigModule> = () => import("sst/node/config"),
 ): () => Promise<string | undefined> {
-  let url: Promise<string | undefined> | undefined;
+  let value: Promise<string | undefined> | undefined;
   return () => {
-    url ??= load().then(
-      (module) => module.Config.SLACK_WEBHOOK_URL || undefined,
+    value ??= load().then(
+      (module) => module.Config[name] || undefined,
       (error: unknown) => {
-        logger().warn("SLACK_WEBHOOK_URL is not set yet: notifications are acknowledged without posting", {
-          hint: "npx sst secrets set SLACK_WEBHOOK_URL <url> --stage <stage>",
+        logger().warn(`${name} is not set yet: the function goes on without it`, {
+          hint: `npx sst secrets set ${name} <value> --stage <stage>`,
           reason: error instanceof Error ? error.message.slice(0, 200) : String(error),
         });
         return undefined;
       },
     );
-    return url;
+    return value;
   };
+}
+
+/** The Slack webhook URL of the notifier (see secretFromSst). */
+export function webhookFromSecret(
+  logger: () => Pick<Logger, "warn">,
+  load?: () => Promise<ConfigModule>,
+): () => Promise<string | undefined> {
+  return secretFromSst("SLACK_WEBHOOK_URL", logger, load);
 }

@@ -20,11 +20,13 @@ import {
 import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
 import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";
-import { makeApiHandler } from "@quartermaster/functions/api";
+import { type CallerEmail, makeApiHandler, ROUTES } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-monitor";
+import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import { makeNotifierHandler } from "@quartermaster/functions/notifier";
+import { slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
@@ -46,7 +48,18 @@ export interface LocalControlPlaneOptions {
   delivery?: DeliveryOptions;
   /** More SDK plugins after the counter and the faults (tests use them to steer the emulator's answers). */
   plugins?: AnyClientPlugin[];
+  /** The Slack app (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL); without a secret, Slack routes are 401. */
+  slack?: { signingSecret?: string; botToken?: string; apiUrl?: string };
 }
+
+/** The header that names the caller locally, where there is no IAM. */
+export const LOCAL_USER_HEADER = "x-qm-local-user";
+
+/** Local mode's caller: the email in X-Qm-Local-User (API.md), when it looks like one. */
+export const localCallerEmail: CallerEmail = async (_ctx, event) => {
+  const value = event.headers?.[LOCAL_USER_HEADER]?.trim();
+  return value && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value) ? value : undefined;
+};
 
 /** The whole control plane in one process: real handlers and definitions, in-process runner and bus. */
 export function createLocalControlPlane(options: LocalControlPlaneOptions) {
@@ -125,6 +138,16 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   events.subscribe(async (event) => {
     await notifier(event, lambdaContextFor("qm-local-notifier", 60_000));
   });
+  const housekeeping = makeHousekeepingHandler(source);
+  const routes = {
+    ...ROUTES,
+    ...slackRoutes({
+      signingSecret: async () => options.slack?.signingSecret,
+      botToken: async () => options.slack?.botToken,
+      apiUrl: options.slack?.apiUrl,
+      delivery: options.delivery,
+    }),
+  };
   return {
     ctx,
     runner,
@@ -132,7 +155,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     counter,
     faults,
     permanentFailures,
-    apiHandler: makeApiHandler(source),
+    routeKeys: Object.keys(routes),
+    apiHandler: makeApiHandler(source, { routes, callerEmail: localCallerEmail }),
+    /** What AWS runs every 15 minutes (the same handler): undecided approvals past their window expire. */
+    housekeeping: () => housekeeping({}, lambdaContextFor("qm-local-housekeeping", 120_000)),
     logger,
   };
 }

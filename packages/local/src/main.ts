@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { parseConfigJson } from "@quartermaster/core/config/config";
 import { assertWebhookUrl } from "@quartermaster/core/notify/deliver";
 import { ROUTES } from "@quartermaster/functions/api";
+import { SLACK_ROUTE_KEYS } from "@quartermaster/functions/slack";
 import { createLocalControlPlane } from "./control-plane";
 import { assertPortFree, startEmulator, useEmulatorEnv } from "./emulator";
 import { createApiServer, listen } from "./http-server";
@@ -11,6 +12,11 @@ import { scheduleDaily } from "./schedule";
 import { seedReferenceOrg } from "./seed";
 
 const LOCAL_TABLE = "quartermaster-local";
+
+/** Every route local mode serves: the API's and Slack's (the same keys the deployed API has). */
+function routeKeysOf(): string[] {
+  return [...Object.keys(ROUTES), ...SLACK_ROUTE_KEYS];
+}
 
 // The SDK warns on Node 20 in every process; local mode runs on whatever Node the machine has.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -43,10 +49,7 @@ async function main(): Promise<void> {
     await emulator.stop();
     process.exit(code);
   };
-  const server = createApiServer(
-    async (event, context) => plane.apiHandler(event, context),
-    Object.keys(ROUTES),
-  );
+  const server = createApiServer(async (event, context) => plane.apiHandler(event, context), routeKeysOf());
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
   process.once("SIGHUP", () => void stop(0));
@@ -74,8 +77,27 @@ async function main(): Promise<void> {
       faults: process.env.QM_FAULTS,
       waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
       slackWebhookUrl,
+      slack: {
+        signingSecret: process.env.SLACK_SIGNING_SECRET || undefined,
+        botToken: process.env.SLACK_BOT_TOKEN || undefined,
+        apiUrl: process.env.SLACK_API_URL || undefined,
+      },
       print: (text) => process.stdout.write(`${text}\n`),
     });
+    // What AWS runs on a schedule (approval expiry), in-process every QM_LOCAL_LEASE_CHECK_MS.
+    const checkMs = Number(process.env.QM_LOCAL_LEASE_CHECK_MS ?? 5000);
+    if (!Number.isFinite(checkMs) || checkMs < 100)
+      throw new Error(
+        `QM_LOCAL_LEASE_CHECK_MS must be a number of milliseconds >= 100, got "${process.env.QM_LOCAL_LEASE_CHECK_MS}"`,
+      );
+    let housekeeping: Promise<unknown> = Promise.resolve();
+    setInterval(() => {
+      housekeeping = housekeeping
+        .then(() => plane.housekeeping())
+        .catch((error: unknown) =>
+          process.stderr.write(`quartermaster: housekeeping failed: ${(error as Error).message}\n`),
+        );
+    }, checkMs).unref();
     if ((process.env.QM_LOCAL_CLEANUP_SCHEDULE ?? "on") !== "off") {
       // The nightly clean-up, in-process: the same workflow the Scheduler starts in AWS.
       scheduleDaily(

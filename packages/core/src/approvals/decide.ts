@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
 import { publishSafely } from "../events/publisher";
@@ -15,6 +16,11 @@ type Ctx = Pick<
 >;
 
 export type DecisionAction = "approve" | "reject";
+
+/** `POST /accounts/requests/{id}/approve`: a reason is optional. */
+export const ApproveBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+/** `POST /accounts/requests/{id}/reject`: a reason is required. */
+export const RejectBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 export interface DecisionInput {
   requestId: string;

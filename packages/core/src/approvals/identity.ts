@@ -4,9 +4,10 @@ import {
   IsMemberInGroupsCommand,
   ListGroupMembershipsForMemberCommand,
 } from "@aws-sdk/client-identitystore";
-import { classifyAwsError, isAwsError } from "../aws/classify";
+import { isAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
+import { QuartermasterError } from "../errors";
 import { findGroupId, type IdentityCenter, identityCenter } from "../org/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
@@ -37,43 +38,55 @@ async function userIdBy(
   }
 }
 
-/** Which of `groupIds` the user is a member of: IsMemberInGroups, one call for all of them. */
+/** Identity Store clients that answered IsMemberInGroups with something other than an AWS error. */
+const withoutIsMemberInGroups = new WeakSet<object>();
+
+/**
+ * An error AWS modelled (it carries `$fault`; the retrying clients keep it as the cause): an answer
+ * about the call, not about whether the call exists.
+ */
+function isModelledAwsError(error: unknown): boolean {
+  const original = error instanceof QuartermasterError && error.cause !== undefined ? error.cause : error;
+  return typeof (original as { $fault?: unknown } | null)?.$fault === "string";
+}
+
+/**
+ * Which of `groupIds` the user is a member of: IsMemberInGroups, one call for all of them. Where that
+ * call is not offered (the endpoint answers it with something that is not an AWS error: emulators,
+ * some partitions), the user's memberships are read instead, and the call is not tried again.
+ */
 async function memberships(ctx: Ctx, ic: IdentityCenter, userId: string, groupIds: string[]) {
-  try {
-    const out = await ctx.clients.identityStore.send(
-      new IsMemberInGroupsCommand({
-        IdentityStoreId: ic.identityStoreId,
-        MemberId: { UserId: userId },
-        GroupIds: groupIds,
-      }),
-    );
-    return new Set((out.Results ?? []).filter((r) => r.MembershipExists).map((r) => r.GroupId as string));
-  } catch (error) {
-    // Denied or refused is the answer. Anything else (the call is not offered where this runs: some
-    // Identity Store endpoints and emulators lack it) is asked the other way: the user's memberships.
-    const kind = classifyAwsError(error);
-    if (
-      kind === "transient" ||
-      isAwsError(error, "AccessDeniedException") ||
-      isAwsError(error, "ValidationException")
-    )
-      throw error;
-    ctx.logger.info("IsMemberInGroups is unavailable; reading the user's group memberships instead", {
-      error: error instanceof Error ? error.name : String(error),
-    });
-    const all = await pagedList(
-      (token) =>
-        ctx.clients.identityStore.send(
-          new ListGroupMembershipsForMemberCommand({
-            IdentityStoreId: ic.identityStoreId,
-            MemberId: { UserId: userId },
-            NextToken: token,
-          }),
-        ),
-      (out) => out.GroupMemberships,
-    );
-    return new Set(all.map((m) => m.GroupId as string).filter((id) => groupIds.includes(id)));
+  if (!withoutIsMemberInGroups.has(ctx.clients.identityStore)) {
+    try {
+      const out = await ctx.clients.identityStore.send(
+        new IsMemberInGroupsCommand({
+          IdentityStoreId: ic.identityStoreId,
+          MemberId: { UserId: userId },
+          GroupIds: groupIds,
+        }),
+      );
+      return new Set((out.Results ?? []).filter((r) => r.MembershipExists).map((r) => r.GroupId as string));
+    } catch (error) {
+      const unavailable = !isModelledAwsError(error) || isAwsError(error, "UnknownOperationException");
+      if (!unavailable) throw error;
+      withoutIsMemberInGroups.add(ctx.clients.identityStore);
+      ctx.logger.info("IsMemberInGroups is not offered here; reading the user's group memberships instead", {
+        error: error instanceof Error ? error.name : String(error),
+      });
+    }
   }
+  const all = await pagedList(
+    (token) =>
+      ctx.clients.identityStore.send(
+        new ListGroupMembershipsForMemberCommand({
+          IdentityStoreId: ic.identityStoreId,
+          MemberId: { UserId: userId },
+          NextToken: token,
+        }),
+      ),
+    (out) => out.GroupMemberships,
+  );
+  return new Set(all.map((m) => m.GroupId as string).filter((id) => groupIds.includes(id)));
 }
 
 /**

@@ -26,6 +26,7 @@ export function approvalRequestMessage(event: ApprovalRequested): SlackMessage {
     `*Lease:* ${event.lease ? `ends ${event.lease.expiresAt}` : "none"}`,
     `*Approvers:* ${escapeMrkdwn(event.approvers.join(", "))}`,
     `*Expires:* ${event.expiresAt} (undecided requests expire)`,
+    `*Request:* \`${event.requestId}\` (or \`qm approve ${event.requestId}\`)`,
   ];
   return {
     text: `Approval needed: account ${event.accountName} in ${event.ouPath}, requested by ${event.requester ?? "unknown"} (request ${event.requestId}). Or: qm approve ${event.requestId}`,
@@ -53,7 +54,6 @@ export function approvalRequestMessage(event: ApprovalRequested): SlackMessage {
           },
         ],
       },
-      { type: "context", elements: [{ type: "mrkdwn", text: `Request \`${event.requestId}\`` }] },
     ],
   };
 }

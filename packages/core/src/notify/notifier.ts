@@ -1,4 +1,13 @@
 import {
+  APPROVAL_REQUESTED,
+  type ApprovalRequested,
+  ApprovalRequestedSchema,
+  REQUEST_DECIDED,
+  type RequestDecided,
+  RequestDecidedSchema,
+} from "../approvals/events";
+import { approvalRequestMessage, decisionMessage } from "../approvals/messages";
+import {
   SANDBOX_CLEANUP_COMPLETED,
   type SandboxCleanupCompleted,
   SandboxCleanupCompletedSchema,
@@ -33,7 +42,9 @@ export type Notification =
   | { kind: "account-ready"; id: string; detail: AccountReady & { portalUrl?: string } }
   | { kind: "vending-failed"; id: string; detail: AccountVendingFailed }
   | { kind: "cleanup-completed"; id: string; detail: SandboxCleanupCompleted }
-  | { kind: "budget-alert"; id: string; message: string };
+  | { kind: "budget-alert"; id: string; message: string }
+  | { kind: "approval-requested"; id: string; detail: ApprovalRequested }
+  | { kind: "request-decided"; id: string; detail: RequestDecided };
 
 /** An EventBridge event as a Lambda target (or the local bus) receives it. */
 export interface BusEvent {
@@ -60,6 +71,17 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
         id: event.id,
         detail: SandboxCleanupCompletedSchema.parse(event.detail),
       };
+    case APPROVAL_REQUESTED:
+      return {
+        kind: "approval-requested",
+        id: event.id,
+        detail: ApprovalRequestedSchema.parse(event.detail),
+      };
+    case REQUEST_DECIDED: {
+      const detail = RequestDecidedSchema.parse(event.detail);
+      // A decision made in Slack already replaced the approval message there (response_url): one message.
+      return detail.via === "slack" ? undefined : { kind: "request-decided", id: event.id, detail };
+    }
     default:
       return undefined;
   }
@@ -80,6 +102,10 @@ export function buildMessage(notification: Notification): SlackMessage {
       return cleanupCompletedMessage(notification.detail);
     case "budget-alert":
       return budgetAlertMessage(parseBudgetAlert(notification.message));
+    case "approval-requested":
+      return approvalRequestMessage(notification.detail);
+    case "request-decided":
+      return decisionMessage(notification.detail);
     default:
       return assertNever(notification);
   }

@@ -1,0 +1,170 @@
+import { z } from "zod";
+import type { CoreContext } from "../context";
+import type { SlackAnswer } from "../contract";
+import { QuartermasterError, ValidationError } from "../errors";
+import { type DeliveryOptions, postToSlack } from "../notify/deliver";
+import type { SlackMessage } from "../notify/messages";
+import type { SlackWebApi } from "../notify/slack-api";
+import { parseVendCommand } from "../vending/flags";
+import { submitVendRequest } from "../vending/submit";
+import { type DecisionAction, decideRequest } from "./decide";
+import { APPROVE_ACTION, DENY_ACTION, decisionMessage } from "./messages";
+
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "claims"
+>;
+
+/** What the Slack routes need besides the core context; the secrets behind them are never logged. */
+export interface SlackDeps {
+  /** The Web API client (bot token inside), or undefined when no token is configured. */
+  web: () => Promise<SlackWebApi | undefined>;
+  delivery?: DeliveryOptions;
+}
+
+/** The part of a `block_actions` payload Quartermaster reads. */
+const BlockActionsSchema = z.looseObject({
+  type: z.literal("block_actions"),
+  user: z.looseObject({ id: z.string().min(1) }),
+  response_url: z.string().min(1).optional(),
+  actions: z.array(
+    z.looseObject({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() }),
+  ),
+});
+
+const ACTIONS: Record<string, DecisionAction> = { [APPROVE_ACTION]: "approve", [DENY_ACTION]: "reject" };
+
+/** An ephemeral note to the person who clicked, leaving the approval message as it is. */
+const note = (text: string) => ({ response_type: "ephemeral", replace_original: false, text });
+
+async function respond(ctx: Ctx, deps: SlackDeps, url: string | undefined, body: object): Promise<void> {
+  if (!url) return;
+  try {
+    await postToSlack(url, body, deps.delivery);
+  } catch (error) {
+    // The decision stands; only Slack's view of it is stale. The URL is not logged (it is a credential).
+    ctx.logger.error("Could not answer through Slack's response_url", { error });
+  }
+}
+
+async function slackEmail(deps: SlackDeps, userId: string): Promise<string> {
+  const web = await deps.web();
+  if (!web)
+    throw new QuartermasterError(
+      "SLACK_NOT_CONFIGURED",
+      "Quartermaster has no Slack bot token, so it cannot tell who you are",
+    );
+  return web.userEmail(userId);
+}
+
+/**
+ * A verified interaction (`POST /slack/interactions`): Approve or Deny from the approval message.
+ * The clicking user is resolved to an email with `users.info`, then decided for like any approver.
+ * The outcome goes back through the payload's `response_url`: the message is replaced once decided;
+ * a refusal ("not an approver", "already approved") is an ephemeral note. A repeat of the same click
+ * (Slack's retries) is claimed once and changes nothing.
+ */
+export async function handleInteraction(ctx: Ctx, deps: SlackDeps, payload: unknown): Promise<void> {
+  const parsed = BlockActionsSchema.safeParse(payload);
+  if (!parsed.success) {
+    ctx.logger.info("Slack interaction ignored: not an approval button", {
+      type: (payload as { type?: unknown } | null)?.type,
+    });
+    return;
+  }
+  const { user, actions } = parsed.data;
+  const responseUrl = parsed.data.response_url;
+  const action = actions.find((a) => a.action_id in ACTIONS);
+  if (!action?.value) return;
+  const claim = `slack-action:${user.id}:${action.action_id}:${action.value}:${action.action_ts ?? "-"}`;
+  if (!(await ctx.claims.claimEvent(claim))) {
+    ctx.logger.info("Repeated Slack interaction skipped", { requestId: action.value, slackUser: user.id });
+    return;
+  }
+  const decision = ACTIONS[action.action_id] as DecisionAction;
+  let email: string;
+  try {
+    email = await slackEmail(deps, user.id);
+  } catch (error) {
+    ctx.logger.error("Could not resolve the Slack user to an email", { slackUser: user.id, error });
+    await respond(ctx, deps, responseUrl, note(`Nothing was decided: ${(error as Error).message}.`));
+    return;
+  }
+  try {
+    const record = await decideRequest(ctx, {
+      requestId: action.value,
+      action: decision,
+      by: email,
+      reason: decision === "reject" ? "Denied in Slack" : undefined,
+      via: "slack",
+    });
+    const approval = record.approval;
+    const message: SlackMessage = decisionMessage({
+      requestId: record.requestId,
+      accountName: record.request.name,
+      decision: approval?.decision ?? (decision === "approve" ? "APPROVED" : "REJECTED"),
+      by: approval?.by ?? email,
+      reason: approval?.reason,
+      via: "slack",
+    });
+    await respond(ctx, deps, responseUrl, { replace_original: true, ...message });
+  } catch (error) {
+    if (!(error instanceof QuartermasterError) || error.code === "AWS_TRANSIENT") {
+      await ctx.claims.releaseEvent(claim);
+      throw error;
+    }
+    await respond(ctx, deps, responseUrl, note(`Nothing was changed: ${error.message}`));
+  }
+}
+
+export const VEND_USAGE =
+  "Usage: /vend --name N --email E [--ou PATH] [--access GROUP=PS1,PS2]... [--budget USD] [--tag k=v]... [--lease-hours H]";
+
+/** Slack's slash-command answer: seen only by the person who typed it. */
+export type CommandAnswer = SlackAnswer;
+
+const answer = (text: string): CommandAnswer => ({ response_type: "ephemeral", text });
+
+function listIssues(title: string, issues: { path: string; message: string }[]): CommandAnswer {
+  return answer([title, ...issues.map((i) => `• ${i.path}: ${i.message}`), VEND_USAGE].join("\n"));
+}
+
+/**
+ * A verified `/vend` (`POST /slack/commands`): the text takes `qm vend`'s flags (the same parser),
+ * the requester is the Slack user's email, and the answer names the request id and its status, or
+ * every validation error. Only validation and the request's record happen before the answer; the
+ * account is created by the workflow.
+ */
+export async function handleVendCommand(
+  ctx: Ctx,
+  deps: SlackDeps,
+  form: { command?: string; text?: string; user_id?: string },
+): Promise<CommandAnswer> {
+  const text = (form.text ?? "").trim();
+  if (text === "" || text === "help" || text === "--help") return answer(VEND_USAGE);
+  const { body, issues } = parseVendCommand(text);
+  if (issues.length) return listIssues("Could not read that /vend:", issues);
+  if (!form.user_id) return answer("Slack did not say who you are (no user_id); nothing was requested.");
+  let requester: string;
+  try {
+    requester = await slackEmail(deps, form.user_id);
+  } catch (error) {
+    ctx.logger.error("Could not resolve the Slack user to an email", { slackUser: form.user_id, error });
+    return answer(`Nothing was requested: ${(error as Error).message}.`);
+  }
+  try {
+    const { record, created } = await submitVendRequest(ctx, { body, requester });
+    const status =
+      record.status === "PENDING_APPROVAL"
+        ? "PENDING_APPROVAL: it waits for an approver"
+        : `${record.status}: the account is being created`;
+    return answer(
+      `${created ? "Requested" : "Already requested"} \`${record.request.name}\`: request \`${record.requestId}\` is ${status}.\nWatch with: qm status ${record.requestId} --watch`,
+    );
+  } catch (error) {
+    if (error instanceof ValidationError) return listIssues(`Not requested: ${error.message}`, error.details);
+    if (error instanceof QuartermasterError && error.code !== "AWS_TRANSIENT")
+      return answer(`Not requested: ${error.message}`);
+    throw error;
+  }
+}
