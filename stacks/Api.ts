@@ -50,11 +50,9 @@ export function Api({ stack }: StackContext) {
     ),
     allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
     allow(["identitystore:GetGroupId", ...APPROVER_LOOKUPS], ["*"]),
-    // Approval requests and decisions are announced on the bus (the notifier posts them).
+    // Approval requests and decisions are announced on the bus (the notifier posts them), and a budget
+    // reconcile is handed to the reconcile function through it.
     allow(["events:PutEvents"], [bus.eventBusArn]),
-    // POST /budgets/reconcile
-    allow(["organizations:DescribeOrganization", "organizations:ListAccountsForParent"], ["*"]),
-    allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
   ];
   if (config.managementRoleArn) permissions.push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
 

@@ -7,6 +7,7 @@ import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/approvals/events";
+import { RECONCILE_REQUESTED } from "../packages/core/src/budgets/jobs";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
@@ -93,7 +94,7 @@ export function Notifications({ stack }: StackContext) {
   const reconcile = new SstFunction(stack, "ReconcileBudgets", {
     handler: "packages/functions/src/reconcile.handler",
     environment,
-    timeout: 300,
+    timeout: 900,
     permissions: [
       allow(
         [
@@ -108,9 +109,16 @@ export function Notifications({ stack }: StackContext) {
         ["*"],
       ),
       allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
-      allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn]),
+      // Budget fingerprints (read, write) and the job `POST /budgets/reconcile` recorded (read, finish).
+      allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],
+  });
+  // `POST /budgets/reconcile` answers 202 at once; its job reaches the reconcile function through the bus.
+  new Rule(stack, "ReconcileRequests", {
+    eventBus: bus.cdk.eventBus,
+    eventPattern: { source: [EVENT_SOURCE], detailType: [RECONCILE_REQUESTED] },
+    targets: [target(reconcile)],
   });
   const schedulerRole = new Role(stack, "ReconcileSchedulerRole", {
     assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),

@@ -172,6 +172,7 @@ describe("Api stack", () => {
         "POST /accounts/requests/{requestId}/approve",
         "POST /accounts/requests/{requestId}/reject",
         "POST /budgets/reconcile",
+        "GET /budgets/reconcile/{reconcileId}",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
         "POST /slack/interactions",
@@ -240,8 +241,6 @@ describe("Api stack", () => {
   it("grants the API function exactly the actions its routes call", () => {
     expect(actionsOf(templates.api, "ApiHandler")).toEqual(
       [
-        "budgets:ModifyBudget",
-        "budgets:ViewBudget",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
@@ -253,10 +252,8 @@ describe("Api stack", () => {
         "identitystore:IsMemberInGroups",
         "identitystore:ListGroupMembershipsForMember",
         "organizations:DescribeAccount",
-        "organizations:DescribeOrganization",
         "organizations:DescribeOrganizationalUnit",
         "organizations:ListAccounts",
-        "organizations:ListAccountsForParent",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
@@ -445,5 +442,29 @@ describe("Notifications stack", () => {
       "dynamodb:UpdateItem",
       "events:PutEvents",
     ]);
+  });
+});
+
+describe("budget reconcile in the background", () => {
+  it("hands POST /budgets/reconcile's job to the reconcile function through the bus, with a dead-letter queue", () => {
+    templates.notifications.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: { source: ["quartermaster"], "detail-type": ["Budget Reconcile Requested"] },
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ReconcileBudgets"), "Arn"] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ]),
+    });
+    expect(actionsOf(templates.notifications, "ReconcileBudgets")).toEqual(
+      expect.arrayContaining([
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "budgets:ModifyBudget",
+      ]),
+    );
+    // The API only records the job and publishes it: no budget action, nothing that lists the organisation's accounts.
+    expect(actionsOf(templates.api, "ApiHandler").filter((a) => a.startsWith("budgets:"))).toEqual([]);
   });
 });

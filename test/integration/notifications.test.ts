@@ -101,6 +101,18 @@ describe("notifications and budgets against the emulator", () => {
     expect(hook.posts.length - before).toBe(1);
   });
 
+  /** POST /budgets/reconcile answers 202 at once; the job runs in the background and is polled. */
+  async function reconcileAndWait() {
+    const accepted = await call(api.url, "POST", "/budgets/reconcile");
+    expect(accepted.status).toBe(202);
+    expect(accepted.headers.get("location")).toBe(accepted.body.links.self);
+    await plane.events.drain();
+    const job = await call(api.url, "GET", accepted.body.links.self);
+    expect(job.status).toBe(200);
+    expect(job.body.reconcileId).toBe(accepted.body.reconcileId);
+    return job.body;
+  }
+
   it("reconcile gives budgets only to accounts under the configured OUs that lack one", async () => {
     const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
     const ouId = await ensureOuPath(org, rootId, `${budgetOu}/Team`);
@@ -110,12 +122,12 @@ describe("notifications and budgets against the emulator", () => {
       older.push(await ensureAccount(org, rootId, { name, email: `aws+${name}@example.com` }, ouId));
     }
 
-    const first = await call(api.url, "POST", "/budgets/reconcile");
-    const second = await call(api.url, "POST", "/budgets/reconcile");
+    const first = await reconcileAndWait();
+    const second = await reconcileAndWait();
 
-    expect(first.status).toBe(200);
-    expect(first.body.created.map((c: { accountId: string }) => c.accountId).sort()).toEqual(older.sort());
-    expect(second.body).toEqual({ created: [], unchanged: 2 });
+    expect(first.status).toBe("SUCCEEDED");
+    expect(first.created.map((c: { accountId: string }) => c.accountId).sort()).toEqual(older.sort());
+    expect(second).toMatchObject({ status: "SUCCEEDED", created: [], unchanged: 2 });
     const payer = (await org.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
     const all =
       (await budgets.send(new DescribeBudgetsCommand({ AccountId: payer, MaxResults: 100 }))).Budgets ?? [];

@@ -7,12 +7,17 @@ import { call, unique, useApi } from "../support/plane";
 
 const api = useApi();
 
-/** `METHOD /path` of every `## ` heading in the contract (query strings dropped). */
+/**
+ * `METHOD /path` of every `## ` heading in the contract (query strings dropped). A heading may name
+ * siblings after a comma (`POST /accounts/requests/{requestId}/approve, /reject`): each replaces the last segment.
+ */
 function contractRoutes(): string[] {
   const doc = readFileSync("docs/api.md", "utf8");
-  return [...doc.matchAll(/^## (GET|POST|PUT|DELETE) (\S+)/gm)].map(
-    (m) => `${m[1]} ${(m[2] as string).split("?")[0]}`,
-  );
+  return [...doc.matchAll(/^## (GET|POST|PUT|DELETE) ([^\s,]+(?:, \/[^\s,]+)*)/gm)].flatMap((m) => {
+    const [first = "", ...siblings] = (m[2] as string).split(", ").map((p) => p.split("?")[0] as string);
+    const base = first.slice(0, first.lastIndexOf("/"));
+    return [first, ...siblings.map((s) => `${base}${s}`)].map((path) => `${m[1]} ${path}`);
+  });
 }
 
 describe("GET /openapi.json", () => {

@@ -2,6 +2,7 @@ import type { FingerprintStore } from "../../packages/core/src/store/budget-fing
 import type { AccountReport, CleanupRun } from "../../packages/core/src/store/cleanup-runs/record";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
+import type { ReconcileJob, ReconcileJobStore } from "../../packages/core/src/store/reconcile-jobs";
 import type {
   ExecutionAttempt,
   RefusedDecision,
@@ -174,5 +175,27 @@ export class MemorySemaphore {
   }
   async release(holder: string) {
     this.holders.delete(holder);
+  }
+}
+
+/** An in-memory ReconcileJobStore for unit tests. */
+export class MemoryReconcileJobStore implements ReconcileJobStore {
+  readonly jobs = new Map<string, ReconcileJob>();
+  async create(job: ReconcileJob) {
+    if (this.jobs.has(job.reconcileId)) throw new Error(`job ${job.reconcileId} exists`);
+    this.jobs.set(job.reconcileId, structuredClone(job));
+  }
+  async get(id: string) {
+    const job = this.jobs.get(id);
+    return job ? structuredClone(job) : undefined;
+  }
+  async finish(
+    id: string,
+    outcome: Pick<ReconcileJob, "status" | "created" | "unchanged" | "error">,
+    at: string,
+  ) {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`no job ${id}`);
+    Object.assign(job, outcome, { endedAt: at });
   }
 }

@@ -12,6 +12,7 @@ import {
   MemoryCleanupStore,
   MemoryEventClaims,
   MemoryFingerprintStore,
+  MemoryReconcileJobStore,
   MemoryRequestStore,
   MemorySemaphore,
 } from "./memory-store";
@@ -76,6 +77,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     runs,
     fingerprints,
     claims: new MemoryEventClaims(),
+    reconciles: new MemoryReconcileJobStore(),
     createSlots,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
     clock: () => clock.now,

@@ -6,6 +6,7 @@ import type { EventPublisher } from "./events/publisher";
 import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
 import type { EventClaims } from "./store/event-claims";
+import type { ReconcileJobStore } from "./store/reconcile-jobs";
 import type { RequestStore } from "./store/requests/store";
 import type { Semaphore } from "./store/semaphore";
 import type { WorkflowRunner } from "./workflow/runner";
@@ -20,6 +21,8 @@ export interface CoreContext {
   fingerprints: FingerprintStore;
   /** Event ids claimed by the notifier (deduplication of redeliveries). */
   claims: EventClaims;
+  /** Background budget reconciles (`POST /budgets/reconcile`). */
+  reconciles: ReconcileJobStore;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */
   createSlots: Semaphore;
   logger: Logger;

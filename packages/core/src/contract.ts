@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AccountReportSchema, CleanupRunHeadSchema } from "./store/cleanup-runs/record";
+import { ReconcileJobSchema } from "./store/reconcile-jobs";
 import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
 
 /**
@@ -59,7 +60,18 @@ export const CleanupAcceptedSchema = z.object({
 });
 export type CleanupAccepted = z.infer<typeof CleanupAcceptedSchema>;
 
-/** `POST /budgets/reconcile`. */
+/** `POST /budgets/reconcile`: 202, the job to poll. */
+export const ReconcileAcceptedSchema = z.object({
+  reconcileId: z.string(),
+  status: ReconcileJobSchema.shape.status,
+  links: z.object({ self: z.string() }),
+});
+export type ReconcileAccepted = z.infer<typeof ReconcileAcceptedSchema>;
+
+/** `GET /budgets/reconcile/{id}`: the job, with what it created once it has run. */
+export const ReconcileJobViewSchema = ReconcileJobSchema;
+
+/** What one reconcile did (the weekly schedule's result, and a finished job's fields). */
 export const ReconcileResultSchema = z.object({
   created: z.array(z.object({ accountId: z.string(), budgetName: z.string() })),
   unchanged: z.number(),

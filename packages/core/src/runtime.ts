@@ -8,6 +8,7 @@ import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoEventClaims } from "./store/event-claims";
+import { DynamoReconcileJobStore } from "./store/reconcile-jobs";
 import { DynamoRequestStore } from "./store/requests/dynamo";
 import { DynamoSemaphore } from "./store/semaphore";
 import { SfnWorkflowRunner, type WorkflowName, type WorkflowRunner } from "./workflow/runner";
@@ -46,6 +47,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     runs: new DynamoCleanupStore({ client: clients.dynamo, tableName: options.tableName }),
     fingerprints: new DynamoFingerprintStore({ client: clients.dynamo, tableName: options.tableName }),
     claims: new DynamoEventClaims({ client: clients.dynamo, tableName: options.tableName }),
+    reconciles: new DynamoReconcileJobStore({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,
       tableName: options.tableName,

@@ -1,6 +1,6 @@
 import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
-import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
+import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
@@ -25,6 +25,7 @@ export type Route = (
 
 const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
 const runLink = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
+const reconcileLink = (id: string) => `/budgets/reconcile/${encodeURIComponent(id)}`;
 
 function callerArn(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
@@ -103,14 +104,16 @@ export const ROUTES: Record<string, Route> = {
   },
   "POST /budgets/reconcile": async (ctx, event) => {
     // It takes no options: an empty body or {} only, so a stray payload is refused, not ignored.
-    const body = parseJsonBody(event, { optional: true });
-    if (!body || typeof body !== "object" || Array.isArray(body) || Object.keys(body).length > 0) {
-      throw new ValidationError("The reconcile request takes no fields", [
-        { path: "(body)", message: "must be empty or {}" },
-      ]);
-    }
-    return json(200, await reconcileBudgets(ctx));
+    const job = await startReconcile(ctx, parseJsonBody(event, { optional: true }));
+    const self = reconcileLink(job.reconcileId);
+    return json(
+      202,
+      { reconcileId: job.reconcileId, status: job.status, links: { self } },
+      { location: self },
+    );
   },
+  "GET /budgets/reconcile/{reconcileId}": async (ctx, event) =>
+    json(200, await getReconcile(ctx, pathParam(event, "reconcileId"))),
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"))),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

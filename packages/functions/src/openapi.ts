@@ -5,7 +5,8 @@ import {
   CleanupRunSchema,
   ErrorBodySchema,
   HealthSchema,
-  ReconcileResultSchema,
+  ReconcileAcceptedSchema,
+  ReconcileJobViewSchema,
   RequestPageSchema,
   RequestViewSchema,
   SlackAnswerSchema,
@@ -37,7 +38,8 @@ const RESPONSES = {
   VendAccepted: VendAcceptedSchema,
   CleanupRun: CleanupRunSchema,
   CleanupAccepted: CleanupAcceptedSchema,
-  ReconcileResult: ReconcileResultSchema,
+  ReconcileAccepted: ReconcileAcceptedSchema,
+  ReconcileJob: ReconcileJobViewSchema,
   Health: HealthSchema,
   SlackAnswer: SlackAnswerSchema,
 } as const;
@@ -258,8 +260,18 @@ function baseDocument(): JsonSchema {
       },
       "/budgets/reconcile": {
         post: {
-          summary: "Give accounts without a Quartermaster budget the default one",
-          responses: { "200": ok("What was created", "ReconcileResult") },
+          summary: "Give accounts without a Quartermaster budget the default one, in the background",
+          responses: {
+            "202": ok("Accepted: poll the job", "ReconcileAccepted"),
+            "422": error("The request takes no fields"),
+          },
+        },
+      },
+      "/budgets/reconcile/{reconcileId}": {
+        get: {
+          summary: "A background reconcile: its status, and what it created once done",
+          parameters: [pathParam("reconcileId")],
+          responses: { "200": ok("The job", "ReconcileJob"), "404": error("Unknown id") },
         },
       },
       "/health": { get: { summary: "Liveness", security: [], responses: { "200": ok("ok", "Health") } } },

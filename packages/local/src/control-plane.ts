@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
+import { RECONCILE_REQUESTED } from "@quartermaster/core/budgets/jobs";
 import {
   CLEANUP_TASK_STATES,
   CLEANUP_TASKS,
@@ -26,6 +27,7 @@ import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-
 import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import { makeNotifierHandler } from "@quartermaster/functions/notifier";
+import { makeReconcileHandler } from "@quartermaster/functions/reconcile";
 import { slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { LocalEventBus } from "./local-events";
@@ -137,6 +139,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   });
   events.subscribe(async (event) => {
     await notifier(event, lambdaContextFor("qm-local-notifier", 60_000));
+  });
+  // As the deployed rule does: a requested reconcile runs in the background, in the reconcile handler.
+  const reconcile = makeReconcileHandler(source);
+  events.subscribe(async (event) => {
+    if (event["detail-type"] === RECONCILE_REQUESTED)
+      await reconcile(event, lambdaContextFor("qm-local-reconcile", 300_000));
   });
   const housekeeping = makeHousekeepingHandler(source);
   const routes = {
