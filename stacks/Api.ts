@@ -3,6 +3,7 @@ import { ROUTES } from "../packages/functions/src/api";
 import { ApiEnvSchema, SlackEnvSchema } from "../packages/functions/src/env";
 import { SLACK_ROUTE_KEYS } from "../packages/functions/src/slack";
 import { Cleanup } from "./Cleanup";
+import { Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -24,6 +25,7 @@ export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine } = use(Cleanup);
+  const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   const executionsOf = (arn: string) => `${arn.replace(":stateMachine:", ":execution:")}:*`;
   const permissions = [
@@ -31,7 +33,14 @@ export function Api({ stack }: StackContext) {
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
       [table.tableArn, `${table.tableArn}/index/*`],
     ),
-    allow(["states:StartExecution"], [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn]),
+    allow(
+      ["states:StartExecution"],
+      [
+        vendStateMachine.stateMachineArn,
+        cleanupStateMachine.stateMachineArn,
+        closureStateMachine.stateMachineArn,
+      ],
+    ),
     allow(
       ["states:DescribeExecution", "states:RedriveExecution"],
       [executionsOf(vendStateMachine.stateMachineArn), executionsOf(cleanupStateMachine.stateMachineArn)],
@@ -43,8 +52,10 @@ export function Api({ stack }: StackContext) {
         "organizations:DescribeOrganizationalUnit",
         "organizations:ListParents",
         "organizations:ListAccounts",
-        // POST /accounts/requests/{id}/retry: an account closed since is never redriven into.
+        // POST /accounts/requests/{id}/retry: an account closed since is never redriven into;
+        // POST /accounts/{id}/close: whether the account may be closed (the management account never).
         "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
       ],
       ["*"],
     ),
@@ -65,6 +76,7 @@ export function Api({ stack }: StackContext) {
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
       QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
+      QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,
       QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
     }),
     permissions,

@@ -9,11 +9,18 @@ import { Config, Function as SstFunction, type StackContext, use } from "sst/con
 import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/approvals/events";
 import { RECONCILE_REQUESTED } from "../packages/core/src/budgets/jobs";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
+import {
+  ACCOUNT_CLOSED,
+  CLOSURE_FAILED,
+  CLOSURE_WAITING,
+  LEASE_ENDING,
+} from "../packages/core/src/closures/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
 import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
-import { NotificationsEnvSchema } from "../packages/functions/src/env";
+import { HousekeepingEnvSchema, NotificationsEnvSchema } from "../packages/functions/src/env";
 import { Cleanup } from "./Cleanup";
+import { CLOSE_ELIGIBILITY_READS, Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
 import { allow } from "./iam";
 import { Storage } from "./Storage";
@@ -24,6 +31,7 @@ export function Notifications({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine } = use(Cleanup);
+  const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
   const webhook = new Config.Secret(stack, "SLACK_WEBHOOK_URL");
@@ -60,6 +68,10 @@ export function Notifications({ stack }: StackContext) {
         SANDBOX_CLEANUP_COMPLETED,
         APPROVAL_REQUESTED,
         REQUEST_DECIDED,
+        ACCOUNT_CLOSED,
+        CLOSURE_WAITING,
+        CLOSURE_FAILED,
+        LEASE_ENDING,
       ],
     },
     targets: [target(notifier)],
@@ -83,7 +95,11 @@ export function Notifications({ stack }: StackContext) {
       detailType: ["Step Functions Execution Status Change"],
       detail: {
         status: FAILED_STATUSES,
-        stateMachineArn: [vendStateMachine.stateMachineArn, cleanupStateMachine.stateMachineArn],
+        stateMachineArn: [
+          vendStateMachine.stateMachineArn,
+          cleanupStateMachine.stateMachineArn,
+          closureStateMachine.stateMachineArn,
+        ],
       },
     },
     // The monitor only: it publishes the failure's domain event, which the notifier posts (one message).
@@ -138,15 +154,26 @@ export function Notifications({ stack }: StackContext) {
     },
   });
 
-  // Undecided approvals expire; the sweep reads only the PENDING_APPROVAL requests.
+  // Undecided approvals expire (the sweep reads only the PENDING_APPROVAL requests); leases ending soon are
+  // announced, and ended ones start their account's closure (the lease index, never a scan).
   const housekeeping = new SstFunction(stack, "Housekeeping", {
     handler: "packages/functions/src/housekeeping.handler",
-    environment,
-    timeout: 120,
+    environment: functionEnv(HousekeepingEnvSchema, {
+      QM_CONFIG: JSON.stringify(config),
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,
+      QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
+    }),
+    timeout: 300,
     permissions: [
       allow(["dynamodb:Query"], [`${table.tableArn}/index/*`]),
-      allow(["dynamodb:UpdateItem"], [table.tableArn]),
+      // Requests and leases (read, update; a lease's index entry is put), closures (created, read, updated).
+      allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], [table.tableArn]),
       allow(["events:PutEvents"], [bus.eventBusArn]),
+      allow(["states:StartExecution"], [closureStateMachine.stateMachineArn]),
+      allow(CLOSE_ELIGIBILITY_READS, ["*"]),
+      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],
   });
   schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [housekeeping.functionArn]));

@@ -1,6 +1,7 @@
 import type { App } from "sst/constructs";
 import { Api } from "./Api";
 import { Cleanup } from "./Cleanup";
+import { Closure } from "./Closure";
 import { Notifications } from "./Notifications";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
@@ -19,5 +20,5 @@ export function quartermaster(app: App): void {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });
-  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Api).stack(Notifications);
+  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Closure).stack(Api).stack(Notifications);
 }

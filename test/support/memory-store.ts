@@ -1,10 +1,12 @@
 import type { FingerprintStore } from "../../packages/core/src/store/budget-fingerprints";
 import type { AccountReport, CleanupRun } from "../../packages/core/src/store/cleanup-runs/record";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
+import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
 import type { ReconcileJob, ReconcileJobStore } from "../../packages/core/src/store/reconcile-jobs";
 import type {
   ExecutionAttempt,
+  LeaseRecord,
   RefusedDecision,
   RequestError,
   RequestStatus,
@@ -81,6 +83,18 @@ export class MemoryRequestStore implements RequestStore {
       ...(update.via !== undefined ? { via: update.via } : {}),
     });
     return true;
+  }
+  async setLease(id: string, lease: LeaseRecord, at: string) {
+    const r = this.must(id);
+    r.lease = structuredClone(lease);
+    r.updatedAt = at;
+  }
+  async dueLeases(before: string, limit: number) {
+    return [...this.records.values()]
+      .filter((r) => r.lease?.status === "ACTIVE" && r.lease.expiresAt <= before)
+      .sort((a, b) => (a.lease?.expiresAt ?? "").localeCompare(b.lease?.expiresAt ?? ""))
+      .slice(0, limit)
+      .map((r) => ({ requestId: r.requestId, expiresAt: r.lease?.expiresAt ?? "" }));
   }
   async addRefusal(id: string, refusal: RefusedDecision) {
     const r = this.must(id);
@@ -197,5 +211,32 @@ export class MemoryReconcileJobStore implements ReconcileJobStore {
     const job = this.jobs.get(id);
     if (!job) throw new Error(`no job ${id}`);
     Object.assign(job, outcome, { endedAt: at });
+  }
+}
+
+/** An in-memory ClosureStore for unit tests. */
+export class MemoryClosureStore implements ClosureStore {
+  readonly closures = new Map<string, ClosureRecord>();
+  async create(closure: ClosureRecord) {
+    const existing = this.closures.get(closure.closureId);
+    if (existing) return { created: false, closure: structuredClone(existing) };
+    this.closures.set(closure.closureId, structuredClone(closure));
+    return { created: true, closure };
+  }
+  async get(id: string) {
+    const c = this.closures.get(id);
+    return c ? structuredClone(c) : undefined;
+  }
+  async update(id: string, patch: Partial<Omit<ClosureRecord, "closureId">>, at: string) {
+    const c = this.closures.get(id);
+    if (!c) throw new Error(`no closure ${id}`);
+    for (const [k, v] of Object.entries({ ...patch, updatedAt: at })) {
+      if (v === undefined) delete (c as Record<string, unknown>)[k];
+      else (c as Record<string, unknown>)[k] = structuredClone(v);
+    }
+  }
+  async list(options: { limit: number }) {
+    const items = [...this.closures.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { items: items.slice(0, options.limit) };
   }
 }

@@ -10,6 +10,7 @@ import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
 import {
   MemoryCleanupStore,
+  MemoryClosureStore,
   MemoryEventClaims,
   MemoryFingerprintStore,
   MemoryReconcileJobStore,
@@ -78,6 +79,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     fingerprints,
     claims: new MemoryEventClaims(),
     reconciles: new MemoryReconcileJobStore(),
+    closures: new MemoryClosureStore(),
     createSlots,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
     clock: () => clock.now,

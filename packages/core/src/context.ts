@@ -5,6 +5,7 @@ import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
 import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
+import type { ClosureStore } from "./store/closures";
 import type { EventClaims } from "./store/event-claims";
 import type { ReconcileJobStore } from "./store/reconcile-jobs";
 import type { RequestStore } from "./store/requests/store";
@@ -21,6 +22,8 @@ export interface CoreContext {
   fingerprints: FingerprintStore;
   /** Event ids claimed by the notifier (deduplication of redeliveries). */
   claims: EventClaims;
+  /** Account closures (`POST /accounts/{id}/close`, ended leases). */
+  closures: ClosureStore;
   /** Background budget reconciles (`POST /budgets/reconcile`). */
   reconciles: ReconcileJobStore;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */

@@ -29,6 +29,7 @@ export const RequestViewSchema = VendRequestRecordSchema.pick({
   attempts: true,
   requester: true,
   approval: true,
+  lease: true,
   createdAt: true,
   updatedAt: true,
 }).extend({ ouPath: z.string(), steps: z.array(StepRecordSchema) });

@@ -7,6 +7,7 @@ import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
+import { DynamoClosureStore } from "./store/closures";
 import { DynamoEventClaims } from "./store/event-claims";
 import { DynamoReconcileJobStore } from "./store/reconcile-jobs";
 import { DynamoRequestStore } from "./store/requests/dynamo";
@@ -47,6 +48,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     runs: new DynamoCleanupStore({ client: clients.dynamo, tableName: options.tableName }),
     fingerprints: new DynamoFingerprintStore({ client: clients.dynamo, tableName: options.tableName }),
     claims: new DynamoEventClaims({ client: clients.dynamo, tableName: options.tableName }),
+    closures: new DynamoClosureStore({ client: clients.dynamo, tableName: options.tableName }),
     reconciles: new DynamoReconcileJobStore({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,

@@ -2,8 +2,10 @@ import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermast
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
 import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
+import { closeFromApi, getClosure, listClosures } from "@quartermaster/core/closures/request";
 import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
+import { changeLease } from "@quartermaster/core/leases/sweep";
 import { toFieldIssues } from "@quartermaster/core/validation";
 import { getRequest, listRequests, presentRequest, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
@@ -26,6 +28,7 @@ export type Route = (
 const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)}`;
 const runLink = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
 const reconcileLink = (id: string) => `/budgets/reconcile/${encodeURIComponent(id)}`;
+const closureLink = (id: string) => `/closures/${encodeURIComponent(id)}`;
 
 function callerArn(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
@@ -91,6 +94,26 @@ export const ROUTES: Record<string, Route> = {
     const view = await retryRequest(ctx, pathParam(event, "requestId"));
     return json(202, view, { location: requestLink(view.requestId) });
   },
+  "POST /accounts/requests/{requestId}/lease": async (ctx, event) =>
+    json(200, await changeLease(ctx, pathParam(event, "requestId"), parseJsonBody(event))),
+  "POST /accounts/{accountId}/close": async (ctx, event) => {
+    const outcome = await closeFromApi(
+      ctx,
+      pathParam(event, "accountId"),
+      parseJsonBody(event, { optional: true }),
+    );
+    if ("dryRun" in outcome) return json(200, outcome);
+    const self = closureLink(outcome.closureId);
+    return json(
+      202,
+      { closureId: outcome.closureId, status: outcome.status, links: { self } },
+      { location: self },
+    );
+  },
+  "GET /closures": async (ctx, event) =>
+    json(200, await listClosures(ctx, event.queryStringParameters ?? {})),
+  "GET /closures/{closureId}": async (ctx, event) =>
+    json(200, await getClosure(ctx, pathParam(event, "closureId"))),
   "POST /accounts/requests/{requestId}/approve": decisionRoute("approve"),
   "POST /accounts/requests/{requestId}/reject": decisionRoute("reject"),
   "POST /cleanup/runs": async (ctx, event) => {

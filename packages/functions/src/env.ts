@@ -7,11 +7,21 @@ const BaseEnvSchema = z.object({
   QM_EVENT_BUS_NAME: z.string().min(1),
 });
 
-/** The API function: starts and redrives both workflows, and reconciles budgets. */
+/** The API function: starts and redrives the workflows (a dry-run closure starts a clean-up). */
 export const ApiEnvSchema = BaseEnvSchema.extend({
   QM_VEND_STATE_MACHINE_ARN: z.string().min(1),
   QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
+  QM_CLOSURE_STATE_MACHINE_ARN: z.string().min(1),
   QM_BUDGET_TOPIC_ARN: z.string().min(1),
+});
+
+/** The account-closure tasks: the clean-up task starts a sandbox-cleanup execution. */
+export const ClosureTaskEnvSchema = BaseEnvSchema.extend({ QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1) });
+
+/** The housekeeping sweep: an ended lease starts its account's closure. */
+export const HousekeepingEnvSchema = BaseEnvSchema.extend({
+  QM_CLOSURE_STATE_MACHINE_ARN: z.string().min(1),
+  QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
 });
 
 /** The Slack routes: an approval starts the vend workflow; SLACK_API_URL overrides Slack's Web API base. */
@@ -33,6 +43,8 @@ export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN
 export type FunctionEnvSchema =
   | typeof ApiEnvSchema
   | typeof SlackEnvSchema
+  | typeof ClosureTaskEnvSchema
+  | typeof HousekeepingEnvSchema
   | typeof VendTaskEnvSchema
   | typeof CleanupTaskEnvSchema
   | typeof NotificationsEnvSchema;

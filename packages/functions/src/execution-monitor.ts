@@ -1,4 +1,5 @@
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
+import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import { ExecutionStatusChangeSchema } from "@quartermaster/core/workflow/execution-events";
 import { NotificationsEnvSchema } from "./env";
@@ -31,7 +32,8 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
     // Each workflow's own recorder ignores the other's executions.
     const recorded =
       (await recordExecutionFailure(ctx, parsed.data)) ||
-      (await recordCleanupExecutionFailure(ctx, parsed.data));
+      (await recordCleanupExecutionFailure(ctx, parsed.data)) ||
+      (await recordClosureExecutionFailure(ctx, parsed.data));
     return { recorded };
   });
 }

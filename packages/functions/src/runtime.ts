@@ -31,6 +31,7 @@ export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
       stateMachines: {
         "vend-account": env.QM_VEND_STATE_MACHINE_ARN,
         "sandbox-cleanup": env.QM_CLEANUP_STATE_MACHINE_ARN,
+        "account-closure": env.QM_CLOSURE_STATE_MACHINE_ARN,
       },
     });
     return cached;

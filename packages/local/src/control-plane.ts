@@ -9,6 +9,12 @@ import {
   type CleanupTask,
   sandboxCleanupDefinition,
 } from "@quartermaster/core/cleanup/definition";
+import {
+  accountClosureDefinition,
+  CLOSURE_TASK_STATES,
+  CLOSURE_TASKS,
+  CLOSURE_WAIT_STATES,
+} from "@quartermaster/core/closures/definition";
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
@@ -23,6 +29,7 @@ import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";
 import { type CallerEmail, makeApiHandler, ROUTES } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
+import { makeClosureTaskHandler } from "@quartermaster/functions/closure-task";
 import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-monitor";
 import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
@@ -87,6 +94,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       makeCleanupTaskHandler(task as CleanupTask, source) as unknown as LocalTaskHandler,
     ]),
   );
+  const closureTasks = Object.fromEntries(
+    Object.entries(CLOSURE_TASK_STATES).map(([state, task]) => [
+      state,
+      makeClosureTaskHandler(task, source) as unknown as LocalTaskHandler,
+    ]),
+  );
   const waitMs = options.waitMs ?? 200;
   const retryMs = options.retryIntervalMs ?? 50;
   const runner = new LocalWorkflowRunner({
@@ -109,6 +122,11 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
           maxConcurrency: options.config.cleanup.maxConcurrency,
         }),
         tasks: cleanupTasks,
+      },
+      "account-closure": {
+        definition: accountClosureDefinition(localTaskArns(CLOSURE_TASKS, region)),
+        tasks: closureTasks,
+        waits: Object.fromEntries(CLOSURE_WAIT_STATES.map((s) => [s, waitMs])),
       },
     },
   });
@@ -165,7 +183,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     permanentFailures,
     routeKeys: Object.keys(routes),
     apiHandler: makeApiHandler(source, { routes, callerEmail: localCallerEmail }),
-    /** What AWS runs every 15 minutes (the same handler): undecided approvals past their window expire. */
+    /** What AWS runs every 15 minutes (the same handler): approvals expire, leases warn and end. */
     housekeeping: () => housekeeping({}, lambdaContextFor("qm-local-housekeeping", 120_000)),
     logger,
   };

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       },
       print: (text) => process.stdout.write(`${text}\n`),
     });
-    // What AWS runs on a schedule (approval expiry), in-process every QM_LOCAL_LEASE_CHECK_MS.
+    // What AWS runs on a schedule (approval expiry, lease warnings and ends), in-process every QM_LOCAL_LEASE_CHECK_MS.
     const checkMs = Number(process.env.QM_LOCAL_LEASE_CHECK_MS ?? 5000);
     if (!Number.isFinite(checkMs) || checkMs < 100)
       throw new Error(
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       persist
         ? resumed
-          ? `state: resumed from ${stateDir} (${resumedRequests} interrupted request(s) restarted)\n`
+          ? `state: resumed from ${stateDir} (${resumedRequests} interrupted request(s) and closure(s) restarted)\n`
           : `state: started fresh; kept in ${stateDir} across restarts (QM_LOCAL_PERSIST=off to disable)\n`
         : "state: started fresh (QM_LOCAL_PERSIST=off: nothing is kept)\n",
     );

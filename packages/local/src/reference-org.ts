@@ -7,6 +7,8 @@ export const REFERENCE_ORG = {
     "Shared/Security",
     "Sandbox",
     "Marketplace",
+    // Closed accounts are moved here (leases.closedOu).
+    "Suspended",
   ],
   groups: ["Admin", "Developers"],
   permissionSets: [

@@ -162,7 +162,13 @@ export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<Ven
     via: input.via,
   });
   await publishSafely(ctx, REQUEST_DECIDED, decidedEvent(record, update, input.via));
-  const decided = await stored(ctx, input.requestId);
+  let decided = await stored(ctx, input.requestId);
+  if (input.action === "approve" && decided.lease && decided.request.lease?.hours !== undefined) {
+    // A lease of N hours counts from the approval, not from the request that waited for it.
+    const expiresAt = new Date(Date.parse(update.at) + decided.request.lease.hours * 3_600_000).toISOString();
+    await ctx.store.setLease(decided.requestId, { ...decided.lease, expiresAt }, update.at);
+    decided = await stored(ctx, input.requestId);
+  }
   return input.action === "approve" ? startExecution(ctx, decided, "start") : decided;
 }
 

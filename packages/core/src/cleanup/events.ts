@@ -5,6 +5,8 @@ export const SandboxCleanupCompletedSchema = z.object({
   runId: z.string(),
   status: z.enum(["SUCCEEDED", "PARTIAL", "FAILED"]),
   dryRun: z.boolean(),
+  /** What started the run; a closure's clean-up is announced by the closure, not on its own. */
+  trigger: z.enum(["api", "schedule", "closure"]).optional(),
   deleted: z.number().int(),
   skipped: z.number().int(),
   failures: z.array(

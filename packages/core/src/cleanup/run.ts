@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { closableOus } from "../config/config";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
@@ -58,13 +59,24 @@ export async function startCleanupRun(ctx: Ctx, body: unknown): Promise<CleanupR
       ...(parsed.success ? [] : toFieldIssues(parsed.error)),
     ]);
   }
+  return launchRun(ctx, { dryRun: parsed.data.dryRun, accounts: parsed.data.accounts, trigger: "api" });
+}
+
+/**
+ * Records a run and starts its `sandbox-cleanup` execution: `POST /cleanup/runs`, and a closure's
+ * clean-up of its one account (trigger `closure`: the closable OUs are its scope).
+ */
+export async function launchRun(
+  ctx: Ctx,
+  options: { dryRun: boolean; accounts?: string[]; trigger: "api" | "closure" },
+): Promise<CleanupRun> {
   const now = ctx.clock();
   const run = await ctx.runs.createRun({
     runId: newRunId(now),
     status: "RUNNING",
-    dryRun: parsed.data.dryRun,
-    trigger: "api",
-    requestedAccounts: parsed.data.accounts,
+    dryRun: options.dryRun,
+    trigger: options.trigger,
+    requestedAccounts: options.accounts,
     refused: [],
     accounts: [],
     attempts: 1,
@@ -96,7 +108,9 @@ export async function beginRun(
     executionArn,
     startedAt: ctx.clock().toISOString(),
   });
-  const discovery = await discoverSandboxAccounts(ctx, ctx.config.sandboxOuPaths);
+  // A closure's clean-up covers its account wherever the closable OUs allow; every other run, the sandbox OUs.
+  const scope = run.trigger === "closure" ? closableOus(ctx.config) : ctx.config.sandboxOuPaths;
+  const discovery = await discoverSandboxAccounts(ctx, scope);
   let refused = [...discovery.refused];
   let accounts = discovery.accounts;
   if (run.requestedAccounts?.length) {
@@ -107,7 +121,14 @@ export async function beginRun(
     const refusedIds = new Set(refused.map((r) => r.accountId));
     for (const id of run.requestedAccounts) {
       if (!inScope.has(id) && !refusedIds.has(id)) {
-        refused.push({ accountId: id, name: id, reason: "not an active account under a sandbox OU" });
+        refused.push({
+          accountId: id,
+          name: id,
+          reason:
+            run.trigger === "closure"
+              ? "not an active account under a closable OU"
+              : "not an active account under a sandbox OU",
+        });
       }
     }
     accounts = accounts.filter((a) => run.requestedAccounts?.includes(a.accountId));
@@ -174,6 +195,7 @@ export async function finishRun(
     runId,
     status,
     dryRun: run.dryRun,
+    trigger: run.trigger,
     deleted: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.deleted.length, 0), 0),
     skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
     failures,

@@ -47,6 +47,26 @@ export const ConfigSchema = z.object({
   defaultOu: ouPath.default("Sandbox"),
   /** OUs whose accounts the nightly clean-up empties (recursively). */
   sandboxOuPaths: z.array(ouPath).min(1).default(["Sandbox"]),
+  /** OUs whose ACTIVE accounts may be closed (`POST /accounts/{id}/close`, leases); absent means the sandbox OUs. */
+  closableOuPaths: z.array(ouPath).min(1).optional(),
+  leases: z
+    .object({
+      /** Slack is warned this many hours before a lease ends. */
+      warnHoursBefore: z
+        .number()
+        .min(0)
+        .max(24 * 30)
+        .default(24),
+      /** Where a closed account is moved (a path or an OU id). */
+      closedOu: ouPath.default("Suspended"),
+      /** How long a closure waits before trying CloseAccount again after AWS's close quota refused it. */
+      quotaRetryHours: z
+        .number()
+        .min(1)
+        .max(24 * 7)
+        .default(6),
+    })
+    .default({ warnHoursBefore: 24, closedOu: "Suspended", quotaRetryHours: 6 }),
   /** OUs whose accounts `POST /budgets/reconcile` covers. */
   budgetOuPaths: z.array(ouPath).min(1).default(["Workloads", "Shared", "Sandbox"]),
   /** Role assumed in member accounts. */
@@ -111,6 +131,11 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The OUs whose accounts may be closed: `closableOuPaths`, else the sandbox OUs. */
+export function closableOus(config: Config): string[] {
+  return config.closableOuPaths ?? config.sandboxOuPaths;
+}
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Formats zod issues as `field: message` lines, naming every failing field. */

@@ -38,6 +38,11 @@ export function accountReadyMessage(event: AccountReady & { portalUrl?: string }
     `*Requested by:* ${event.requester ?? "unknown"}`,
     `*Budget:* ${budget}`,
     ...(event.portalUrl ? [`*Access portal:* ${event.portalUrl}`] : []),
+    ...(event.leaseExpiresAt
+      ? [
+          `*Lease ends:* ${event.leaseExpiresAt} (then the account is cleaned and closed; extend with \`qm lease ${event.requestId} --hours N\`)`,
+        ]
+      : []),
   ];
   return {
     text: `Account ready: ${event.accountName} (${event.accountId}) in ${event.ouPath}. Next: ${assume[0] ?? "no access granted"}`,

@@ -12,6 +12,26 @@ import {
   type SandboxCleanupCompleted,
   SandboxCleanupCompletedSchema,
 } from "../cleanup/events";
+import {
+  ACCOUNT_CLOSED,
+  type AccountClosed,
+  AccountClosedSchema,
+  CLOSURE_FAILED,
+  CLOSURE_WAITING,
+  type ClosureFailed,
+  ClosureFailedSchema,
+  type ClosureWaiting,
+  ClosureWaitingSchema,
+  LEASE_ENDING,
+  type LeaseEnding,
+  LeaseEndingSchema,
+} from "../closures/events";
+import {
+  accountClosedMessage,
+  closureFailedMessage,
+  closureWaitingMessage,
+  leaseEndingMessage,
+} from "../closures/messages";
 import type { CoreContext } from "../context";
 import {
   ACCOUNT_READY,
@@ -44,7 +64,11 @@ export type Notification =
   | { kind: "cleanup-completed"; id: string; detail: SandboxCleanupCompleted }
   | { kind: "budget-alert"; id: string; message: string }
   | { kind: "approval-requested"; id: string; detail: ApprovalRequested }
-  | { kind: "request-decided"; id: string; detail: RequestDecided };
+  | { kind: "request-decided"; id: string; detail: RequestDecided }
+  | { kind: "lease-ending"; id: string; detail: LeaseEnding }
+  | { kind: "account-closed"; id: string; detail: AccountClosed }
+  | { kind: "closure-waiting"; id: string; detail: ClosureWaiting }
+  | { kind: "closure-failed"; id: string; detail: ClosureFailed };
 
 /** An EventBridge event as a Lambda target (or the local bus) receives it. */
 export interface BusEvent {
@@ -65,12 +89,11 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
       return { kind: "account-ready", id: event.id, detail: AccountReadySchema.parse(event.detail) };
     case ACCOUNT_VENDING_FAILED:
       return { kind: "vending-failed", id: event.id, detail: AccountVendingFailedSchema.parse(event.detail) };
-    case SANDBOX_CLEANUP_COMPLETED:
-      return {
-        kind: "cleanup-completed",
-        id: event.id,
-        detail: SandboxCleanupCompletedSchema.parse(event.detail),
-      };
+    case SANDBOX_CLEANUP_COMPLETED: {
+      const detail = SandboxCleanupCompletedSchema.parse(event.detail);
+      // A closure's clean-up is part of the closure, which announces itself (closed, waiting or failed).
+      return detail.trigger === "closure" ? undefined : { kind: "cleanup-completed", id: event.id, detail };
+    }
     case APPROVAL_REQUESTED:
       return {
         kind: "approval-requested",
@@ -82,6 +105,14 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
       // A decision made in Slack already replaced the approval message there (response_url): one message.
       return detail.via === "slack" ? undefined : { kind: "request-decided", id: event.id, detail };
     }
+    case LEASE_ENDING:
+      return { kind: "lease-ending", id: event.id, detail: LeaseEndingSchema.parse(event.detail) };
+    case ACCOUNT_CLOSED:
+      return { kind: "account-closed", id: event.id, detail: AccountClosedSchema.parse(event.detail) };
+    case CLOSURE_WAITING:
+      return { kind: "closure-waiting", id: event.id, detail: ClosureWaitingSchema.parse(event.detail) };
+    case CLOSURE_FAILED:
+      return { kind: "closure-failed", id: event.id, detail: ClosureFailedSchema.parse(event.detail) };
     default:
       return undefined;
   }
@@ -106,6 +137,14 @@ export function buildMessage(notification: Notification): SlackMessage {
       return approvalRequestMessage(notification.detail);
     case "request-decided":
       return decisionMessage(notification.detail);
+    case "lease-ending":
+      return leaseEndingMessage(notification.detail);
+    case "account-closed":
+      return accountClosedMessage(notification.detail);
+    case "closure-waiting":
+      return closureWaitingMessage(notification.detail);
+    case "closure-failed":
+      return closureFailedMessage(notification.detail);
     default:
       return assertNever(notification);
   }

@@ -12,6 +12,8 @@ export const AccountReadySchema = z.object({
   budget: z.object({ monthlyLimitUsd: z.number(), thresholds: z.array(z.number()) }).optional(),
   /** The AWS access portal where granted users sign in. */
   portalUrl: z.string().optional(),
+  /** When the account's lease ends (it is then cleaned, closed and parked). */
+  leaseExpiresAt: z.string().optional(),
 });
 export type AccountReady = z.infer<typeof AccountReadySchema>;
 

@@ -31,6 +31,7 @@ export function presentRequest(record: VendRequestRecord): RequestView {
     attempts: record.attempts ?? [],
     requester: record.requester,
     approval: record.approval,
+    lease: record.lease,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

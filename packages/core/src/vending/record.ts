@@ -36,6 +36,7 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
       thresholds: budget?.thresholds ?? ctx.config.budgetDefaults.thresholds,
     },
     portalUrl,
+    ...(record?.lease ? { leaseExpiresAt: record.lease.expiresAt } : {}),
   };
   await publishSafely(ctx, ACCOUNT_READY, detail);
   return { accountId };

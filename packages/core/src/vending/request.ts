@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { BudgetRequestSchema } from "../budgets/spec";
 import { ValidationError } from "../errors";
+import { LeaseRequestSchema } from "../leases/lease";
 import { EmailSchema, findForbiddenKeys, toFieldIssues } from "../validation";
 
 // The name becomes a granted profile name pasted into a shell (`assume <name>/<PermissionSet>`):
@@ -64,6 +65,8 @@ export const VendRequestSchema = z.strictObject({
   access: z.array(AccessGrantSchema).max(20).optional(),
   budget: BudgetRequestSchema.optional(),
   tags: TagsSchema.optional(),
+  /** Only for an OU under the sandbox OUs: the account is closed when the lease ends. */
+  lease: LeaseRequestSchema.optional(),
 });
 
 /** A validated request; `ou` is always filled in (from `defaultOu` when the body had none). */

@@ -5,6 +5,7 @@ import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
+import { assertLeasable, leaseEnd } from "../leases/lease";
 import {
   findAccountByEmail,
   findGroupId,
@@ -152,8 +153,13 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
     );
   }
 
-  const rule = await coveringRule(ctx, { id: resolved.ouId, path: resolved.ouPath });
+  const ou = { id: resolved.ouId, path: resolved.ouPath };
+  if (request.lease) await assertLeasable(ctx, ou);
+  const rule = await coveringRule(ctx, ou);
   const clock = ctx.clock();
+  const lease = request.lease
+    ? { expiresAt: leaseEnd(request.lease, clock, "lease."), status: "ACTIVE" as const }
+    : undefined;
   const now = clock.toISOString();
   const record: VendRequestRecord = {
     requestId: options.idempotencyKey ?? newRequestId(clock),
@@ -164,6 +170,7 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
     steps: {},
     attempts: [],
     requester: options.requester,
+    ...(lease ? { lease } : {}),
     ...(rule
       ? {
           approval: {
@@ -203,6 +210,7 @@ function approvalRequested(record: VendRequestRecord, expiresAt: string): Approv
     requester: record.requester,
     access: record.request.access ?? [],
     budget: record.request.budget ? { monthlyLimitUsd: record.request.budget.monthlyLimitUsd } : undefined,
+    lease: record.lease ? { expiresAt: record.lease.expiresAt } : undefined,
     approvers: record.approval?.rule.approvers ?? [],
     expiresAt,
   };

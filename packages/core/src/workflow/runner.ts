@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import { isAwsError } from "../aws/classify";
 
-export type WorkflowName = "vend-account" | "sandbox-cleanup";
+export type WorkflowName = "vend-account" | "sandbox-cleanup" | "account-closure";
 
 export interface ExecutionInfo {
   status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";

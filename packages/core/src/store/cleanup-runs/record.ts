@@ -28,7 +28,8 @@ export interface CleanupRun {
   runId: string;
   status: RunStatus;
   dryRun: boolean;
-  trigger: "api" | "schedule";
+  /** `closure`: the clean-up of one account a closure runs before CloseAccount. */
+  trigger: "api" | "schedule" | "closure";
   /** Accounts requested by the caller; absent means every sandbox account. */
   requestedAccounts?: string[];
   /** Accounts in scope that were refused (management account, Quartermaster's own). */
@@ -65,7 +66,7 @@ export const CleanupRunHeadSchema = z.object({
   runId: z.string(),
   status: z.enum(["RUNNING", "SUCCEEDED", "PARTIAL", "FAILED"]),
   dryRun: z.boolean(),
-  trigger: z.enum(["api", "schedule"]),
+  trigger: z.enum(["api", "schedule", "closure"]),
   requestedAccounts: z.array(z.string()).optional(),
   refused: z.array(z.object({ accountId: z.string(), name: z.string(), reason: z.string() })),
   executionArn: z.string().optional(),

@@ -5,6 +5,7 @@ import { TableStore } from "../table-store";
 import { decodeToken, encodeToken } from "./page-token";
 import {
   type ExecutionAttempt,
+  type LeaseRecord,
   type RefusedDecision,
   type RequestError,
   type RequestStatus,
@@ -16,6 +17,18 @@ import type { CreateResult, DecisionUpdate, ListOptions, Page, RequestStore } fr
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "EMAIL" });
+const leaseKey = (id: string) => ({ pk: `LEASE#${id}`, sk: "LEASE" });
+
+/** A lease's entry in the lease index: the byStatus index's `LEASE#<status>` partitions, sorted by end time. */
+function leaseIndexItem(requestId: string, lease: LeaseRecord) {
+  return {
+    ...leaseKey(requestId),
+    requestId,
+    expiresAt: lease.expiresAt,
+    gsi2pk: `LEASE#${lease.status}`,
+    gsi2sk: `${lease.expiresAt}#${requestId}`,
+  };
+}
 const KEY_FIELDS = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
 
 function toRecord(item: Record<string, unknown> | undefined): VendRequestRecord | undefined {
@@ -53,6 +66,9 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
+            ...(record.lease
+              ? [{ Put: { TableName: this.tableName, Item: leaseIndexItem(record.requestId, record.lease) } }]
+              : []),
           ],
         }),
       );
@@ -238,6 +254,42 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
       "SET approval.refused = list_append(if_not_exists(approval.refused, :empty), :refusal), updatedAt = :at",
       {},
       { ":empty": [], ":refusal": [refusal], ":at": refusal.at },
+    );
+  }
+
+  async setLease(requestId: string, lease: LeaseRecord, at: string) {
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: requestKey(requestId),
+              UpdateExpression: "SET lease = :lease, updatedAt = :at",
+              ConditionExpression: "attribute_exists(pk)",
+              ExpressionAttributeValues: { ":lease": lease, ":at": at },
+            },
+          },
+          { Put: { TableName: this.tableName, Item: leaseIndexItem(requestId, lease) } },
+        ],
+      }),
+    );
+  }
+
+  async dueLeases(before: string, limit: number) {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: "byStatus",
+        KeyConditionExpression: "gsi2pk = :pk AND gsi2sk <= :before",
+        ExpressionAttributeValues: { ":pk": "LEASE#ACTIVE", ":before": `${before}#~` },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).flatMap((i) =>
+      typeof i.requestId === "string" && typeof i.expiresAt === "string"
+        ? [{ requestId: i.requestId, expiresAt: i.expiresAt }]
+        : [],
     );
   }
 

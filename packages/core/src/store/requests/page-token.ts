@@ -19,7 +19,12 @@ function invalidToken(cause?: unknown): MalformedRequestError {
  * attributes of that index, with the partition that query reads, pass: anything else is forged
  * (DynamoDB would answer a ValidationException, a 500) and is a 400 here.
  */
-export function decodeToken(token: string | undefined, gsi: "gsi1" | "gsi2", partition: string) {
+export function decodeToken(
+  token: string | undefined,
+  gsi: "gsi1" | "gsi2",
+  partition: string,
+  item: { pkPrefix: string; sk: string } = { pkPrefix: "REQ#", sk: "REQ" },
+) {
   if (token === undefined) return undefined;
   if (token.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalidToken();
   let key: unknown;
@@ -37,8 +42,8 @@ export function decodeToken(token: string | undefined, gsi: "gsi1" | "gsi2", par
       ([k, v]) => expected.includes(k) && typeof v === "string" && v.length > 0 && v.length <= 256,
     ) &&
     (key as Record<string, string>)[`${gsi}pk`] === partition &&
-    /^REQ#/.test((key as Record<string, string>).pk ?? "") &&
-    (key as Record<string, string>).sk === "REQ";
+    ((key as Record<string, string>).pk ?? "").startsWith(item.pkPrefix) &&
+    (key as Record<string, string>).sk === item.sk;
   if (!valid) throw invalidToken();
   return key as Record<string, string>;
 }

@@ -80,6 +80,28 @@ export interface ResolvedRequest {
   access: ResolvedGrant[];
 }
 
+export type LeaseStatus = "ACTIVE" | "ENDING" | "CLOSED";
+
+/** A sandbox account's lease: when it ends, and where its closure stands. */
+export interface LeaseRecord {
+  expiresAt: string;
+  status: LeaseStatus;
+  /** The closure that took the account back (set when the lease ended). */
+  closureId?: string;
+  /** When Slack was warned that the lease ends soon (once per end time). */
+  warnedAt?: string;
+  /** Why the lease's account could not be taken back yet (moved out of the closable OUs, say). */
+  problem?: string;
+}
+
+export const LeaseRecordSchema = z.object({
+  expiresAt: z.string(),
+  status: z.enum(["ACTIVE", "ENDING", "CLOSED"]),
+  closureId: z.string().optional(),
+  warnedAt: z.string().optional(),
+  problem: z.string().optional(),
+}) satisfies z.ZodType<LeaseRecord>;
+
 /** A vend request as stored and as served by `GET /accounts/requests/{id}`. */
 export interface VendRequestRecord {
   requestId: string;
@@ -97,6 +119,7 @@ export interface VendRequestRecord {
   attempts: ExecutionAttempt[];
   requester?: string;
   approval?: ApprovalRecord;
+  lease?: LeaseRecord;
   createdAt: string;
   updatedAt: string;
 }
@@ -136,6 +159,7 @@ const StoredRequestSchema = z.looseObject({
     })
     .optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  lease: z.object({ hours: z.number().optional(), expiresAt: z.string().optional() }).optional(),
 });
 
 /** A vend request record as stored: parsed, not cast, when read back. */
@@ -168,6 +192,7 @@ export const VendRequestRecordSchema = z.object({
   ),
   requester: z.string().optional(),
   approval: ApprovalRecordSchema.optional(),
+  lease: LeaseRecordSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 }) satisfies z.ZodType<VendRequestRecord>;

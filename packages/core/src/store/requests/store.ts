@@ -1,6 +1,7 @@
 import type {
   ApprovalDecision,
   ExecutionAttempt,
+  LeaseRecord,
   RefusedDecision,
   RequestError,
   RequestStatus,
@@ -66,6 +67,10 @@ export interface RequestStore {
   decide(requestId: string, update: DecisionUpdate): Promise<boolean>;
   /** Appends a refused attempt to decide (not an approver, the requester, already decided). */
   addRefusal(requestId: string, refusal: RefusedDecision): Promise<void>;
+  /** Replaces the request's lease (and its entry in the lease index, which `dueLeases` reads). */
+  setLease(requestId: string, lease: LeaseRecord, at: string): Promise<void>;
+  /** Requests whose ACTIVE lease ends at or before `before`, soonest first: the lease index, never a scan. */
+  dueLeases(before: string, limit: number): Promise<{ requestId: string; expiresAt: string }[]>;
   /** Remembers the CreateAccount request this request started. */
   setCreateRequestId(requestId: string, createRequestId: string, at: string): Promise<void>;
 }
