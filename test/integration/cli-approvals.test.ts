@@ -1,29 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../packages/cli/src/commands";
-import type { Io } from "../../packages/cli/src/shared";
 import { accountsWithEmail } from "../support/org";
 import { unique, useApi } from "../support/plane";
+import { runQm } from "../support/qm";
 
 const api = useApi({
   config: { approvals: { rules: [{ ous: ["Workloads/Production"], approvers: ["alice@example.com"] }] } },
 });
 
-/** Runs `qm` in-process against local mode as the person in QM_LOCAL_USER. */
-async function qmAs(user: string, ...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { QM_API_URL: api.url, QM_LOCAL_USER: user },
-    cwd: process.cwd(),
-    isTty: false,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
-    now: () => new Date(),
-  };
-  const code = await runCli(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+/** Runs `qm` against local mode as the person in QM_LOCAL_USER. */
+const qmAs = (user: string, ...argv: string[]) => runQm(api.url, { QM_LOCAL_USER: user }, ...argv);
 
 describe("qm approve, qm reject and qm list --status PENDING_APPROVAL", () => {
   it("vends into a covered OU, lists it as waiting, refuses the requester, and approves as an approver", async () => {

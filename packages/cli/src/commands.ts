@@ -1,5 +1,6 @@
 import { ApiError, UsageError } from "./client";
 import { cleanup } from "./commands/cleanup";
+import { close, closures, lease } from "./commands/close";
 import { decide } from "./commands/decide";
 import { list } from "./commands/list";
 import { retry } from "./commands/retry";
@@ -18,6 +19,10 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm retry --all-failed [--since 24h]
   qm cleanup [--dry-run] [--account ID]... [--wait]
   qm cleanup status RUN_ID
+  qm close ACCOUNT_ID [--reason R] [--dry-run]
+  qm close status CLOSURE_ID
+  qm closures [--limit N]
+  qm lease REQUEST_ID --hours N | --expires-at ISO
 
 Options: --api URL (else QM_API_URL, else the deployed stage's outputs), --json.
 Local mode has no IAM: --as EMAIL (or QM_LOCAL_USER) names the approver.
@@ -41,6 +46,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await decide(command, rest, io);
       case "cleanup":
         return await cleanup(rest, io);
+      case "close":
+        return await close(rest, io);
+      case "closures":
+        return await closures(rest, io);
+      case "lease":
+        return await lease(rest, io);
       case undefined:
       case "help":
       case "--help":

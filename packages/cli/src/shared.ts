@@ -62,6 +62,11 @@ export function describeRequest(view: RequestView): string {
     ...(view.requester ? [`requested by ${view.requester}`] : []),
     ...describeApproval(view),
     ...(view.accountId ? [`account ${view.accountId}`] : []),
+    ...(view.lease
+      ? [
+          `lease ${view.lease.status} until ${view.lease.expiresAt}${view.lease.closureId ? `  closure ${view.lease.closureId}` : ""}${view.lease.problem ? `  (${view.lease.problem})` : ""}`,
+        ]
+      : []),
     ...view.steps.map(
       (s) =>
         `  ${s.status === "SUCCEEDED" ? "✔" : s.status === "FAILED" ? "✖" : "…"} ${s.name.padEnd(14)} ${s.status}${s.error ? `  ${s.error}` : ""}`,

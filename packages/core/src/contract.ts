@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AccountReportSchema, CleanupRunHeadSchema } from "./store/cleanup-runs/record";
+import { ClosureRecordSchema } from "./store/closures";
 import { ReconcileJobSchema } from "./store/reconcile-jobs";
 import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
 
@@ -78,6 +79,34 @@ export const ReconcileResultSchema = z.object({
   unchanged: z.number(),
 });
 export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
+
+/** `GET /closures/{id}`. */
+export const ClosureViewSchema = ClosureRecordSchema;
+export type ClosureView = z.infer<typeof ClosureViewSchema>;
+
+/** `GET /closures`: a page, newest first. */
+export const ClosurePageSchema = z.object({ items: z.array(ClosureViewSchema), next: z.string().optional() });
+export type ClosurePage = z.infer<typeof ClosurePageSchema>;
+
+/** `POST /accounts/{accountId}/close`: 202. */
+export const ClosureAcceptedSchema = z.object({
+  closureId: z.string(),
+  status: ClosureRecordSchema.shape.status,
+  links: z.object({ self: z.string() }),
+});
+export type ClosureAccepted = z.infer<typeof ClosureAcceptedSchema>;
+
+/** `POST /accounts/{accountId}/close` with `"dryRun": true`: 200, what would be cleaned and where it would go. */
+export const ClosureDryRunSchema = z.object({
+  dryRun: z.literal(true),
+  accountId: z.string(),
+  accountName: z.string(),
+  ouPath: z.string(),
+  wouldMoveTo: z.string(),
+  cleanupRunId: z.string(),
+  links: z.object({ cleanup: z.string() }),
+});
+export type ClosureDryRunView = z.infer<typeof ClosureDryRunSchema>;
 
 /** `POST /slack/commands`: Slack shows `text` to the person who typed the command only. */
 export const SlackAnswerSchema = z.object({ response_type: z.literal("ephemeral"), text: z.string() });

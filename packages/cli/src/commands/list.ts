@@ -14,13 +14,14 @@ export async function list(args: string[], io: Io): Promise<number> {
   );
   print(io, values.json, page, () =>
     table(
-      ["REQUEST", "STATUS", "NAME", "ACCOUNT", "CREATED", "ERROR"],
+      ["REQUEST", "STATUS", "NAME", "ACCOUNT", "CREATED", "LEASE ENDS", "ERROR"],
       page.items.map((r) => [
         r.requestId,
         r.status,
         r.request.name,
         r.accountId ?? "",
         r.createdAt,
+        r.lease ? `${r.lease.expiresAt}${r.lease.status === "ACTIVE" ? "" : ` (${r.lease.status})`}` : "",
         r.error?.code ?? "",
       ]),
     ),
