@@ -6,6 +6,7 @@ import { VEND_TASK_STATES } from "../../packages/core/src/vending/definition";
 import { VEND_STAGE_NAMES } from "../../packages/core/src/vending/stages";
 import { Api } from "../../stacks/Api";
 import { Cleanup } from "../../stacks/Cleanup";
+import { Closure } from "../../stacks/Closure";
 import { quartermaster } from "../../stacks/index";
 import { Notifications } from "../../stacks/Notifications";
 import { Storage } from "../../stacks/Storage";
@@ -17,6 +18,7 @@ let templates: {
   cleanup: Template;
   api: Template;
   notifications: Template;
+  closure: Template;
 };
 
 beforeAll(async () => {
@@ -30,6 +32,7 @@ beforeAll(async () => {
     cleanup: Template.fromStack(getStack(Cleanup)),
     api: Template.fromStack(getStack(Api)),
     notifications: Template.fromStack(getStack(Notifications)),
+    closure: Template.fromStack(getStack(Closure)),
   };
 }, 300_000);
 
@@ -171,6 +174,10 @@ describe("Api stack", () => {
         "POST /accounts/requests/{requestId}/retry",
         "POST /accounts/requests/{requestId}/approve",
         "POST /accounts/requests/{requestId}/reject",
+        "POST /accounts/requests/{requestId}/lease",
+        "POST /accounts/{accountId}/close",
+        "GET /closures",
+        "GET /closures/{closureId}",
         "POST /budgets/reconcile",
         "GET /budgets/reconcile/{reconcileId}",
         "POST /cleanup/runs",
@@ -252,6 +259,7 @@ describe("Api stack", () => {
         "identitystore:IsMemberInGroups",
         "identitystore:ListGroupMembershipsForMember",
         "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
         "organizations:DescribeOrganizationalUnit",
         "organizations:ListAccounts",
         "organizations:ListOrganizationalUnitsForParent",
@@ -267,7 +275,7 @@ describe("Api stack", () => {
     );
   });
 
-  it("lets the API start executions of the project's two state machines only", () => {
+  it("lets the API start executions of the project's three state machines only", () => {
     const statements = Object.entries(templates.api.findResources("AWS::IAM::Policy"))
       .filter(([id]) => id.startsWith("ApiHandler"))
       .flatMap(
@@ -278,9 +286,10 @@ describe("Api stack", () => {
     const resources = statements.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
 
     expect(statements).toHaveLength(1);
-    expect(resources).toHaveLength(2);
+    expect(resources).toHaveLength(3);
     expect(resources.some((r) => /VendAccount/.test(r))).toBe(true);
     expect(resources.some((r) => /SandboxCleanup/.test(r))).toBe(true);
+    expect(resources.some((r) => /AccountClosure/.test(r))).toBe(true);
   });
 });
 
@@ -346,6 +355,10 @@ describe("Notifications stack", () => {
           "Sandbox Cleanup Completed",
           "Account Approval Requested",
           "Account Request Decided",
+          "Account Closed",
+          "Account Closure Waiting",
+          "Account Closure Failed",
+          "Account Lease Ending",
         ],
       },
       Targets: Match.arrayWith([
@@ -358,7 +371,7 @@ describe("Notifications stack", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
     expect(states?.Properties.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
-    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(2);
+    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(3);
   });
 
   it("gives every rule target and every schedule a dead-letter queue", () => {
@@ -437,11 +450,20 @@ describe("Notifications stack", () => {
     ]);
     expect(targetOf("cron(0 6 ? * MON *)")).toMatch(/ReconcileBudgets/);
     expect(targetOf("rate(15 minutes)")).toMatch(/Housekeeping/);
-    expect(actionsOf(templates.notifications, "Housekeeping")).toEqual([
-      "dynamodb:Query",
-      "dynamodb:UpdateItem",
-      "events:PutEvents",
-    ]);
+    expect(actionsOf(templates.notifications, "Housekeeping")).toEqual(
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+        "states:StartExecution",
+      ].sort(),
+    );
   });
 });
 
@@ -466,5 +488,89 @@ describe("budget reconcile in the background", () => {
     );
     // The API only records the job and publishes it: no budget action, nothing that lists the organisation's accounts.
     expect(actionsOf(templates.api, "ApiHandler").filter((a) => a.startsWith("budgets:"))).toEqual([]);
+  });
+});
+
+describe("Closure stack", () => {
+  const task = (name: string) => `Closure${name}`;
+
+  it("deploys the account-closure state machine: the clean-up and close loops wait in Wait states", () => {
+    const machines = Object.values(templates.closure.findResources("AWS::StepFunctions::StateMachine"));
+    expect(machines).toHaveLength(1);
+    const definition = JSON.stringify(machines[0]?.Properties.DefinitionString);
+    for (const state of [
+      "Cleanup",
+      "WaitForCleanup",
+      "Close",
+      "WaitForQuota",
+      "WaitForSuspended",
+      "Move",
+      "Finish",
+    ])
+      expect(definition).toContain(`\\"${state}\\"`);
+    expect(definition).not.toContain("TimeoutSeconds");
+  });
+
+  it.each([
+    [
+      "cleanup",
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "states:DescribeExecution",
+        "states:StartExecution",
+      ],
+    ],
+    [
+      "close",
+      [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "organizations:CloseAccount",
+        "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+      ],
+    ],
+    [
+      "move",
+      [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+        "organizations:MoveAccount",
+      ],
+    ],
+    [
+      "finish",
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "organizations:DescribeAccount",
+      ],
+    ],
+  ])("grants the %s task exactly the actions it calls", (name, actions) => {
+    expect(actionsOf(templates.closure, task(name))).toEqual([...actions].sort());
+  });
+
+  it("lets only the close task call CloseAccount, and nothing in the project call it otherwise", () => {
+    const everywhere = Object.entries(templates).flatMap(([stack, template]) =>
+      Object.entries(template.findResources("AWS::IAM::Policy"))
+        .filter(([, p]) => JSON.stringify(p).includes("organizations:CloseAccount"))
+        .map(([id]) => `${stack}:${id}`),
+    );
+    expect(everywhere).toHaveLength(1);
+    expect(everywhere[0]).toMatch(/^closure:Closureclose/);
   });
 });

@@ -1,8 +1,13 @@
 import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { CleanupRequestSchema } from "@quartermaster/core/cleanup/run";
+import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
 import {
   CleanupAcceptedSchema,
   CleanupRunSchema,
+  ClosureAcceptedSchema,
+  ClosureDryRunSchema,
+  ClosurePageSchema,
+  ClosureViewSchema,
   ErrorBodySchema,
   HealthSchema,
   ReconcileAcceptedSchema,
@@ -12,6 +17,7 @@ import {
   SlackAnswerSchema,
   VendAcceptedSchema,
 } from "@quartermaster/core/contract";
+import { LeaseRequestSchema } from "@quartermaster/core/leases/lease";
 import { ListQuerySchema } from "@quartermaster/core/vending/operate";
 import { IdempotencyKeySchema, VendRequestSchema } from "@quartermaster/core/vending/request";
 import { z } from "zod";
@@ -42,6 +48,10 @@ const RESPONSES = {
   ReconcileJob: ReconcileJobViewSchema,
   Health: HealthSchema,
   SlackAnswer: SlackAnswerSchema,
+  Closure: ClosureViewSchema,
+  ClosurePage: ClosurePageSchema,
+  ClosureAccepted: ClosureAcceptedSchema,
+  ClosureDryRun: ClosureDryRunSchema,
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -99,6 +109,8 @@ function baseDocument(): JsonSchema {
         VendRequest: schema(VendRequestSchema),
         ApproveRequest: schema(ApproveBodySchema),
         RejectRequest: schema(RejectBodySchema),
+        CloseRequest: schema(CloseRequestSchema),
+        LeaseRequest: schema(LeaseRequestSchema),
         CleanupRequest: schema(CleanupRequestSchema),
       },
     },
@@ -180,6 +192,58 @@ function baseDocument(): JsonSchema {
             "409": error("Not PENDING_APPROVAL (decided or expired)"),
             "422": error("Validation failed: a reason is required"),
           },
+        },
+      },
+      "/accounts/requests/{requestId}/lease": {
+        post: {
+          summary: "Extend or shorten an active lease",
+          parameters: [pathParam("requestId")],
+          requestBody: { required: true, ...json({ $ref: "#/components/schemas/LeaseRequest" }) },
+          responses: {
+            "200": ok("The request with its new lease", "RequestView"),
+            "404": error("Unknown id"),
+            "409": error("The request has no lease, or its lease is over"),
+            "415": error("Body is not application/json"),
+            "422": error(
+              "Validation failed: hours 1-2160, or expiresAt in the future and at most 90 days ahead",
+            ),
+          },
+        },
+      },
+      "/accounts/{accountId}/close": {
+        post: {
+          summary: "Close an account under the closable OUs: clean-up, CloseAccount, move to the closed OU",
+          parameters: [pathParam("accountId")],
+          requestBody: { required: false, ...json({ $ref: "#/components/schemas/CloseRequest" }) },
+          responses: {
+            "200": ok(
+              "dryRun: what would be cleaned and where the account would go; nothing changed",
+              "ClosureDryRun",
+            ),
+            "202": ok("Accepted: the closure (the same one for the same account)", "ClosureAccepted"),
+            "403": error(
+              "The management account, Quartermaster's own, or an account outside the closable OUs",
+            ),
+            "404": error("Not in the organisation"),
+            "409": error("The account is not ACTIVE"),
+            "422": error("Validation failed"),
+          },
+        },
+      },
+      "/closures": {
+        get: {
+          summary: "Closures, newest first",
+          parameters: Object.entries(
+            (schema(ClosureListQuerySchema) as { properties: Record<string, JsonSchema> }).properties,
+          ).map(([name, s]) => ({ name, in: "query", required: false, schema: s })),
+          responses: { "200": ok("A page of closures", "ClosurePage"), "422": error("Invalid query") },
+        },
+      },
+      "/closures/{closureId}": {
+        get: {
+          summary: "One closure with its steps",
+          parameters: [pathParam("closureId")],
+          responses: { "200": ok("The closure", "Closure"), "404": error("Unknown id") },
         },
       },
       "/slack/interactions": {

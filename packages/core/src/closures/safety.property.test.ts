@@ -80,11 +80,6 @@ const arbitraryOrg = fc
     }),
   );
 
-type Op =
-  | { kind: "close"; account: number; trigger: "api" | "lease" }
-  | { kind: "move"; account: number; to: string }
-  | { kind: "run"; account: number };
-
 const arbitraryOps = fc.array(
   fc.oneof(
     fc.record({
