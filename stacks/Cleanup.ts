@@ -19,6 +19,13 @@ export function Cleanup({ stack, app }: StackContext) {
   const { table, bus } = use(Storage);
   const config = stackConfig();
   const memberRole = `arn:aws:iam::*:role/${config.memberRoleName}`;
+  // The only way into member accounts: the configured role, and only in this organisation's accounts
+  // (a role of that name in an account outside it is refused by IAM, whatever its trust policy says).
+  const assumeMemberRole = new PolicyStatement({
+    actions: ["sts:AssumeRole"],
+    resources: [memberRole],
+    conditions: { StringEquals: { "aws:ResourceOrgID": PRINCIPAL_ORG_ID } },
+  });
   const permissions: Record<CleanupTask, ReturnType<typeof allow>[]> = {
     startRun: [
       allow(
@@ -38,18 +45,15 @@ export function Cleanup({ stack, app }: StackContext) {
         [table.tableArn],
       ),
     ],
-    cleanAccount: [
-      // The only way into member accounts: the configured role, and only in this organisation's accounts
-      // (a role of that name in an account outside it is refused by IAM, whatever its trust policy says).
-      new PolicyStatement({
-        actions: ["sts:AssumeRole"],
-        resources: [memberRole],
-        conditions: { StringEquals: { "aws:ResourceOrgID": PRINCIPAL_ORG_ID } },
-      }),
+    planAccount: [
+      assumeMemberRole,
       // Each member account's regions; EC2 DescribeRegions runs in the member account, through its role.
       allow(["account:ListRegions"], ["*"]),
       allow(["dynamodb:PutItem"], [table.tableArn]),
     ],
+    // CloudFormation runs in the member account, through its role: no CloudFormation action here.
+    startRegion: [assumeMemberRole, allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn])],
+    checkRegion: [assumeMemberRole, allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn])],
     finishRun: [
       allow(
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
@@ -69,8 +73,8 @@ export function Cleanup({ stack, app }: StackContext) {
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
     }),
-    // One account, every region, awaited deletions: the longest a Lambda may run.
-    timeouts: { cleanAccount: 900 },
+    // Every task returns at once (the waiting is the state machine's); reading a region of many stacks takes the longest.
+    timeouts: { startRegion: 300, checkRegion: 300 },
     managementRoleArn: config.managementRoleArn,
     definition: (arns) => sandboxCleanupDefinition(arns, { maxConcurrency: config.cleanup.maxConcurrency }),
   });

@@ -313,7 +313,7 @@ describe("Cleanup stack", () => {
     expect(definition).toContain('\\"MaxConcurrency\\":10');
   });
 
-  it("lets only the account task assume a role, and only the configured member role", () => {
+  it("lets only the account and region tasks assume a role, and only the configured member role in this organisation", () => {
     const statements = Object.entries(templates.cleanup.findResources("AWS::IAM::Policy")).flatMap(
       ([id, p]) =>
         p.Properties.PolicyDocument.Statement.map((s: { Action: string | string[]; Resource: unknown }) => ({
@@ -322,17 +322,38 @@ describe("Cleanup stack", () => {
         })),
     );
     const assume = statements.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
-    expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, ""))).toEqual(["CleanupcleanAccount"]);
-    expect(assume[0]?.Resource).toBe("arn:aws:iam::*:role/OrganizationAccountAccessRole");
-    expect((assume[0] as { Condition?: unknown }).Condition).toEqual({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the IAM policy variable, as the template holds it.
-      StringEquals: { "aws:ResourceOrgID": "${aws:PrincipalOrgID}" },
-    });
-    expect(actionsOf(templates.cleanup, "CleanupcleanAccount")).toEqual([
+    expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, "")).sort()).toEqual(
+      ["CleanupcheckRegion", "CleanupplanAccount", "CleanupstartRegion"].sort(),
+    );
+    for (const statement of assume) {
+      expect(statement.Resource).toBe("arn:aws:iam::*:role/OrganizationAccountAccessRole");
+      expect((statement as { Condition?: unknown }).Condition).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the IAM policy variable, as the template holds it.
+        StringEquals: { "aws:ResourceOrgID": "${aws:PrincipalOrgID}" },
+      });
+    }
+    expect(actionsOf(templates.cleanup, "CleanupplanAccount")).toEqual([
       "account:ListRegions",
       "dynamodb:PutItem",
       "sts:AssumeRole",
     ]);
+    for (const task of ["CleanupstartRegion", "CleanupcheckRegion"])
+      expect(actionsOf(templates.cleanup, task)).toEqual([
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "sts:AssumeRole",
+      ]);
+  });
+
+  it("waits on deletions in the state machine: a Wait state between region checks, and no task runs long", () => {
+    const machine = Object.values(templates.cleanup.findResources("AWS::StepFunctions::StateMachine"))[0];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    for (const state of ["PlanAccount", "StartRegion", "WaitForDeletions", "CheckRegion"])
+      expect(definition).toContain(`\\"${state}\\"`);
+    const timeouts = Object.entries(templates.cleanup.findResources("AWS::Lambda::Function"))
+      .filter(([id]) => id.startsWith("Cleanup"))
+      .map(([, f]) => f.Properties.Timeout as number);
+    expect(Math.max(...timeouts)).toBeLessThanOrEqual(300);
   });
 
   it("lets the scheduler only start the clean-up and write to its dead-letter queue", () => {

@@ -1,5 +1,11 @@
 import type { FingerprintStore } from "../../packages/core/src/store/budget-fingerprints";
-import type { AccountReport, CleanupRun } from "../../packages/core/src/store/cleanup-runs/record";
+import {
+  type AccountReport,
+  type CleanupRun,
+  mergeRegion,
+  type RegionProgress,
+  regionReportOf,
+} from "../../packages/core/src/store/cleanup-runs/record";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
@@ -170,10 +176,41 @@ export class MemoryCleanupStore implements CleanupStore {
     if (!run) throw new Error(`no run ${runId}`);
     Object.assign(run, patch);
   }
+  readonly progress = new Map<string, { runId: string; accountId: string; progress: RegionProgress }>();
   async putAccountReport(runId: string, report: AccountReport) {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`no run ${runId}`);
-    run.accounts = [...run.accounts.filter((a) => a.accountId !== report.accountId), report];
+    run.accounts = [...run.accounts.filter((a) => a.accountId !== report.accountId), structuredClone(report)];
+    this.merge(runId);
+  }
+  async putRegionProgress(runId: string, accountId: string, progress: RegionProgress) {
+    if (!this.runs.has(runId)) throw new Error(`no run ${runId}`);
+    this.progress.set(`${runId}/${accountId}/${progress.region}`, {
+      runId,
+      accountId,
+      progress: structuredClone(progress),
+    });
+    this.merge(runId);
+  }
+  async getRegionProgress(runId: string, accountId: string, region: string) {
+    const found = this.progress.get(`${runId}/${accountId}/${region}`);
+    return found ? structuredClone(found.progress) : undefined;
+  }
+  async unfinishedRegions(runId: string) {
+    return [...this.progress.values()]
+      .filter((p) => p.runId === runId && !p.progress.done)
+      .map((p) => ({ accountId: p.accountId, progress: structuredClone(p.progress) }));
+  }
+  /** As the table store does: each region's progress is its report in the account's. */
+  private merge(runId: string) {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    for (const p of this.progress.values()) {
+      if (p.runId !== runId) continue;
+      const report = run.accounts.find((a) => a.accountId === p.accountId);
+      if (!report) continue;
+      report.regions = mergeRegion(report.regions, regionReportOf(p.progress));
+    }
   }
 }
 

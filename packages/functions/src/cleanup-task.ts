@@ -1,11 +1,12 @@
+import { checkRegion, startRegion } from "@quartermaster/core/cleanup/clean-account";
 import { CLEANUP_TASKS, type CleanupTask } from "@quartermaster/core/cleanup/definition";
 import type { SandboxAccount } from "@quartermaster/core/cleanup/discover";
 import {
   beginRun,
   type CleanupInput,
   type CleanupPlanState,
-  cleanAccountTask,
   finishRun,
+  planAccountTask,
 } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { toWorkflowError } from "@quartermaster/core/errors";
@@ -20,6 +21,7 @@ export interface CleanupTaskEvent {
     plan?: CleanupPlanState;
     error?: { Error: string; Cause?: string };
     account?: SandboxAccount;
+    region?: string;
   };
 }
 
@@ -37,14 +39,22 @@ export async function runCleanupTask(
   switch (task) {
     case "startRun":
       return beginRun(ctx, state, executionArn);
-    case "cleanAccount": {
-      if (!state.account || !state.runId) throw new Error("CleanAccount needs runId and account");
-      return cleanAccountTask(ctx, {
+    case "planAccount": {
+      if (!state.account || !state.runId) throw new Error("PlanAccount needs runId and account");
+      return planAccountTask(ctx, { runId: state.runId, account: state.account });
+    }
+    case "startRegion":
+    case "checkRegion": {
+      if (!state.account || !state.runId || !state.region)
+        throw new Error(`${task} needs runId, account and region`);
+      const input = {
         runId: state.runId,
         // Only an explicit false deletes.
         dryRun: state.dryRun !== false,
         account: state.account,
-      });
+        region: state.region,
+      };
+      return task === "startRegion" ? startRegion(ctx, input) : checkRegion(ctx, input);
     }
     case "finishRun":
       return finishRun(
@@ -63,6 +73,7 @@ export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource)
       executionArn: event.executionArn,
       runId: event.state.plan?.runId ?? event.state.runId,
       accountId: event.state.account?.accountId,
+      region: event.state.region,
       task,
     });
     try {

@@ -6,6 +6,7 @@ import { RECONCILE_REQUESTED } from "@quartermaster/core/budgets/jobs";
 import {
   CLEANUP_TASK_STATES,
   CLEANUP_TASKS,
+  CLEANUP_WAIT_STATES,
   type CleanupTask,
   sandboxCleanupDefinition,
 } from "@quartermaster/core/cleanup/definition";
@@ -122,6 +123,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
           maxConcurrency: options.config.cleanup.maxConcurrency,
         }),
         tasks: cleanupTasks,
+        waits: Object.fromEntries(CLEANUP_WAIT_STATES.map((s) => [s, waitMs])),
       },
       "account-closure": {
         definition: accountClosureDefinition(localTaskArns(CLOSURE_TASKS, region)),

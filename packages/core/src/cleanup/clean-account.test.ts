@@ -10,7 +10,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cleanAccount, cleanRegion } from "./clean-account";
+import { cleanAccount } from "./clean-account";
 
 const cfn = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -18,7 +18,41 @@ const sts = mockClient(STSClient);
 beforeEach(() => {
   cfn.reset();
   sts.reset();
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: {
+      AccessKeyId: "a",
+      SecretAccessKey: "s",
+      SessionToken: "t",
+      Expiration: new Date(Date.now() + 3_600_000),
+    },
+  });
 });
+
+const ACCOUNT = { accountId: "222233334444", name: "W" };
+
+/** A clean-up context with a recorded run, as the state machine has when its tasks run. */
+async function withRun(config: Parameters<typeof unitContext>[0], dryRun = false) {
+  const harness = unitContext(config);
+  await harness.runs.createRun({
+    runId: "run-1",
+    status: "RUNNING",
+    dryRun,
+    trigger: "api",
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    startedAt: "2026-11-23T00:00:00Z",
+  });
+  return harness;
+}
+
+/** One region's report, after the region loop (StartRegion, then CheckRegion until done) has run. */
+async function cleanOneRegion(ctx: Awaited<ReturnType<typeof withRun>>["ctx"], dryRun = false) {
+  const report = await cleanAccount(ctx, ACCOUNT, { runId: "run-1", dryRun });
+  const region = report.regions[0];
+  if (!region) throw new Error("no region report");
+  return region;
+}
 
 const notFound = (name: string) =>
   Object.assign(new Error(`Stack with id ${name} does not exist`), {
@@ -65,11 +99,9 @@ function playRegion(statuses: Record<string, string>) {
   return deleted;
 }
 
-const options = { region: "us-east-1", runId: "run-1", dryRun: false, deadline: Date.now() + 60_000 };
-
-describe("cleanRegion and stacks stuck by design", () => {
+describe("the region loop and stacks stuck by design", () => {
   it("deletes REVIEW_IN_PROGRESS and ROLLBACK_COMPLETE stacks at once, reports DELETE_FAILED with its resources, and reads on past an unreadable stack", async () => {
-    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1"] } });
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1"] } });
     const deleted = playRegion({
       review: "REVIEW_IN_PROGRESS",
       rolled: "ROLLBACK_COMPLETE",
@@ -78,7 +110,7 @@ describe("cleanRegion and stacks stuck by design", () => {
       unreadable: "CREATE_COMPLETE",
     });
 
-    const report = await cleanRegion(ctx, new CloudFormationClient({ region: "us-east-1" }), options);
+    const report = await cleanOneRegion(ctx);
 
     expect(report.deleted.sort()).toEqual(["review", "rollbackFailed", "rolled"]);
     expect(deleted.sort()).toEqual(["review", "rollbackFailed", "rolled"]);
@@ -89,10 +121,10 @@ describe("cleanRegion and stacks stuck by design", () => {
   });
 
   it("force-deletes a DELETE_FAILED stack when configured to", async () => {
-    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1"], allowForceDelete: true } });
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1"], allowForceDelete: true } });
     playRegion({ stuck: "DELETE_FAILED" });
 
-    const report = await cleanRegion(ctx, new CloudFormationClient({ region: "us-east-1" }), options);
+    const report = await cleanOneRegion(ctx);
 
     expect(report.deleted).toEqual(["stuck"]);
     const modes = cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.DeletionMode);
@@ -102,15 +134,7 @@ describe("cleanRegion and stacks stuck by design", () => {
 
 describe("cleanAccount", () => {
   it("reports a region that fails there, and still cleans the account's other regions", async () => {
-    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1", "eu-west-1"] } });
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: "a",
-        SecretAccessKey: "s",
-        SessionToken: "t",
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-    });
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1", "eu-west-1"] } }, true);
     cfn.on(ListStacksCommand).callsFake(async (_input, getClient) => {
       if ((await getClient().config.region()) === "eu-west-1")
         throw Object.assign(new Error("denied in eu-west-1"), {
@@ -134,9 +158,9 @@ describe("cleanAccount", () => {
   });
 });
 
-describe("cleanRegion", () => {
+describe("the region loop", () => {
   it("counts a nested stack's imports as its root's, so the root goes before the exporter", async () => {
-    const { ctx } = unitContext({ cleanup: { regions: ["us-east-1"] } });
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1"] } });
     const stacks = {
       "alpha-shared": { StackId: "id-shared", Outputs: [{ OutputKey: "V", ExportName: "vpc" }] },
       "zeta-app": { StackId: "id-app" },
@@ -172,12 +196,7 @@ describe("cleanRegion", () => {
       return {};
     });
 
-    const report = await cleanRegion(ctx, new CloudFormationClient({ region: "us-east-1" }), {
-      region: "us-east-1",
-      runId: "run-1",
-      dryRun: false,
-      deadline: Date.now() + 60_000,
-    });
+    const report = await cleanOneRegion(ctx);
 
     expect(report.deleted).toEqual(["zeta-app", "alpha-shared"]);
     expect(deleted).toEqual(["zeta-app", "alpha-shared"]);

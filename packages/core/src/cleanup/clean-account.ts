@@ -1,46 +1,65 @@
 import {
   type CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackResourcesCommand,
   GetTemplateCommand,
   ListStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
-import type { AccountReport, RegionReport } from "../store/cleanup-runs/record";
-import { deleteStack } from "./delete-stack";
+import type { AccountReport, RegionProgress, RegionReport } from "../store/cleanup-runs/record";
 import type { SandboxAccount } from "./discover";
 import { planDeletions, type StackInfo } from "./plan";
 import { cleanupRegions } from "./regions";
-import { changesOnItsOwn, describeStack, importsOf, LIVE_STATUSES, settle } from "./stacks";
+import { changesOnItsOwn, describeStack, importsOf, LIVE_STATUSES } from "./stacks";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
+type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock" | "runs">;
 
-/** Reads, plans and (unless dry-run) deletes one account-region's stacks. */
-export async function cleanRegion(
-  ctx: Ctx,
-  cfn: CloudFormationClient,
-  options: { region: string; runId: string; dryRun: boolean; deadline: number },
-): Promise<RegionReport> {
+/** What the region loop tells its Choice state: done, or how long to wait before the next check. */
+export interface RegionStep {
+  done: boolean;
+  waitSeconds: number;
+}
+
+export interface RegionInput {
+  runId: string;
+  dryRun: boolean;
+  account: SandboxAccount;
+  region: string;
+}
+
+/** Seconds between checks: 15 s at first, growing with the time already spent, at most a minute. */
+function nextWait(startedAt: string, now: Date): number {
+  const elapsed = (now.getTime() - Date.parse(startedAt)) / 1000;
+  return Math.round(Math.min(60, Math.max(15, elapsed / 4)));
+}
+
+/** What a region's stacks are, as read now: the planner's view, and the stacks still changing on their own. */
+async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
   const summaries = await pagedList(
     (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
     (out) => out.StackSummaries,
   );
   const stacks: (StackInfo & { stackId?: string; rootId?: string })[] = [];
   const unreadable: { stack: string; reason: string }[] = [];
+  const changing: { stack: string; status: string }[] = [];
   for (const summary of summaries) {
     const name = summary.StackName as string;
     let stack: Stack | undefined;
     let template: { TemplateBody?: string };
     try {
-      // A stack mid-operation is waited for, then considered as it ends up.
-      stack = changesOnItsOwn(summary.StackStatus)
-        ? await settle(cfn, ctx, name, options.deadline)
-        : await describeStack(cfn, ctx, name);
+      stack = await describeStack(cfn, ctx, name);
       if (!stack) continue;
+      // A stack mid-operation is looked at again at the next check, once it has settled.
+      if (changesOnItsOwn(stack.StackStatus)) {
+        changing.push({ stack: name, status: stack.StackStatus as string });
+        continue;
+      }
       // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
       template = await cfn.send(new GetTemplateCommand({ StackName: name }));
     } catch (error) {
-      // One stack that cannot be read (or never settles) is reported, and is left alone with the rest.
+      // One stack that cannot be read is reported, and is left alone with the rest.
       unreadable.push({ stack: name, reason: `could not be read: ${(error as Error).message}` });
       continue;
     }
@@ -64,54 +83,275 @@ export async function cleanRegion(
     root.imports = [...new Set([...root.imports, ...nested.imports])];
     nested.imports = [];
   }
-  const plan = planDeletions(stacks, { protectPatterns: ctx.config.cleanup.protectPatterns });
-  const report: RegionReport = {
-    region: options.region,
-    deleted: [],
-    skipped: plan.skipped,
-    failed: [...unreadable, ...plan.failed],
-  };
-  if (options.dryRun) return { ...report, deleted: plan.delete };
-  for (const name of plan.delete) {
-    // ClientRequestToken makes a repeated DeleteStack of the same run a no-op; max 128 characters.
-    const token = `qm-${options.runId}-${name}`.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 120);
-    try {
-      const failure = await deleteStack(cfn, ctx, name, token, options.deadline);
-      if (failure) report.failed.push({ stack: name, reason: failure });
-      else report.deleted.push(name);
-    } catch (error) {
-      report.failed.push({ stack: name, reason: (error as Error).message });
-    }
-  }
-  return report;
+  return { stacks, unreadable, changing };
 }
 
-/** Cleans every configured region of one sandbox account through the member role. */
-export async function cleanAccount(
+/** The ClientRequestToken of a run's DeleteStack: a repeated call of the same run is a no-op; at most 128 characters. */
+const deleteToken = (runId: string, name: string, forced: boolean) =>
+  `qm-${runId}-${name}`.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 120) + (forced ? "-force" : "");
+
+async function failedResources(cfn: CloudFormationClient, name: string): Promise<string> {
+  const out = await cfn.send(new DescribeStackResourcesCommand({ StackName: name }));
+  const failed = (out.StackResources ?? []).filter((r) => r.ResourceStatus === "DELETE_FAILED");
+  return (
+    failed.map((r) => `${r.LogicalResourceId}: ${r.ResourceStatusReason ?? "no reason given"}`).join("; ") ||
+    "no failing resource reported"
+  );
+}
+
+/**
+ * Starts the deletions that may start now: a stack whose importers (in this plan) are all gone. One
+ * whose importer could not be deleted is failed, naming it. Returns the progress with `done` set.
+ */
+async function startReady(
+  cfn: CloudFormationClient,
+  progress: RegionProgress,
+  runId: string,
+): Promise<RegionProgress> {
+  const pending: string[] = [];
+  for (const name of progress.pending) {
+    const importers = progress.dependents[name] ?? [];
+    const blocked = importers.find((i) => progress.failed.some((f) => f.stack === i));
+    if (blocked) {
+      progress.failed.push({ stack: name, reason: `imported by ${blocked}, which was not deleted` });
+      continue;
+    }
+    if (!importers.every((i) => progress.deleted.includes(i))) {
+      pending.push(name);
+      continue;
+    }
+    try {
+      await cfn.send(
+        new DeleteStackCommand({ StackName: name, ClientRequestToken: deleteToken(runId, name, false) }),
+      );
+      progress.inFlight.push({ stack: name, forced: false });
+    } catch (error) {
+      progress.failed.push({ stack: name, reason: `DeleteStack failed: ${(error as Error).message}` });
+    }
+  }
+  progress.pending = pending;
+  progress.done = pending.length === 0 && progress.inFlight.length === 0;
+  return progress;
+}
+
+/** Reads and plans the region; in a dry run that is the report, otherwise the first deletions start. */
+async function planRegion(
   ctx: Ctx,
-  account: SandboxAccount,
-  options: { runId: string; dryRun: boolean },
-): Promise<AccountReport> {
-  const deadline = ctx.clock().getTime() + ctx.config.cleanup.deadlineMinutes * 60_000;
-  const { regions, disabled } = await cleanupRegions(ctx, account.accountId);
-  const reports: RegionReport[] = disabled.map(({ region, reason }) => ({
+  cfn: CloudFormationClient,
+  input: RegionInput,
+  progress: RegionProgress,
+): Promise<RegionProgress> {
+  const now = ctx.clock();
+  const { stacks, unreadable, changing } = await readRegion(ctx, cfn);
+  const pastDeadline = now.getTime() > Date.parse(progress.deadline);
+  if (changing.length > 0 && !pastDeadline) return { ...progress, settling: true, done: false };
+  const plan = planDeletions(stacks, { protectPatterns: ctx.config.cleanup.protectPatterns });
+  const importersOf = (name: string) => {
+    const exports = stacks.find((s) => s.name === name)?.exports ?? [];
+    return plan.delete.filter(
+      (other) =>
+        other !== name && stacks.find((s) => s.name === other)?.imports.some((i) => exports.includes(i)),
+    );
+  };
+  const planned: RegionProgress = {
+    ...progress,
+    settling: false,
+    skipped: plan.skipped,
+    failed: [
+      ...unreadable,
+      ...plan.failed,
+      ...changing.map((c) => ({ stack: c.stack, reason: `stayed ${c.status} past the deadline` })),
+    ],
+    deleted: input.dryRun ? plan.delete : [],
+    pending: input.dryRun ? [] : plan.delete,
+    inFlight: [],
+    dependents: Object.fromEntries(plan.delete.map((name) => [name, importersOf(name)])),
+    done: input.dryRun,
+  };
+  return input.dryRun ? planned : startReady(cfn, planned, input.runId);
+}
+
+/** Reads each deletion under way: gone is deleted; DELETE_FAILED is reported (or forced, when allowed). */
+async function checkDeletions(ctx: Ctx, cfn: CloudFormationClient, progress: RegionProgress, runId: string) {
+  const inFlight: RegionProgress["inFlight"] = [];
+  for (const deletion of progress.inFlight) {
+    const { stack: name } = deletion;
+    try {
+      const stack = await describeStack(cfn, ctx, name);
+      if (!stack) {
+        progress.deleted.push(name);
+      } else if (stack.StackStatus === "DELETE_FAILED") {
+        const reason = await failedResources(cfn, name);
+        if (ctx.config.cleanup.allowForceDelete && !deletion.forced) {
+          await cfn.send(
+            new DeleteStackCommand({
+              StackName: name,
+              ClientRequestToken: deleteToken(runId, name, true),
+              DeletionMode: "FORCE_DELETE_STACK",
+            }),
+          );
+          inFlight.push({ stack: name, forced: true });
+        } else {
+          const prefix = deletion.forced ? "DELETE_FAILED even with FORCE_DELETE_STACK" : "DELETE_FAILED";
+          progress.failed.push({ stack: name, reason: `${prefix}: ${reason}` });
+        }
+      } else if (changesOnItsOwn(stack.StackStatus)) {
+        inFlight.push(deletion);
+      } else {
+        progress.failed.push({
+          stack: name,
+          reason: `ended ${stack.StackStatus} instead of DELETE_COMPLETE`,
+        });
+      }
+    } catch (error) {
+      progress.failed.push({ stack: name, reason: (error as Error).message });
+    }
+  }
+  progress.inFlight = inFlight;
+}
+
+/** A region's progress as the run ends before it: what was under way or not started is failed, with why. */
+export function abandon(progress: RegionProgress, why: string): RegionProgress {
+  return {
+    ...progress,
+    failed: [
+      ...progress.failed,
+      ...progress.inFlight.map((d) => ({ stack: d.stack, reason: `still deleting: ${why}` })),
+      ...progress.pending.map((name) => ({ stack: name, reason: `not started: ${why}` })),
+    ],
+    pending: [],
+    inFlight: [],
+    settling: false,
+    done: true,
+  };
+}
+
+/** Saves the progress (the run's report shows it at once) and tells the loop what to do next. */
+async function save(ctx: Ctx, input: RegionInput, progress: RegionProgress): Promise<RegionStep> {
+  await ctx.runs.putRegionProgress(input.runId, input.account.accountId, progress);
+  return { done: progress.done, waitSeconds: progress.done ? 0 : nextWait(progress.startedAt, ctx.clock()) };
+}
+
+/**
+ * Task `StartRegion`: reads and plans one account-region, and starts the deletions that can start now
+ * (importers before exporters), then returns. It never waits: the state machine's Wait/Choice loop
+ * calls `CheckRegion` until the region is done or its deadline passes. A region that cannot be read at
+ * all (denied, unavailable) is reported there and is done; the account's other regions go on.
+ */
+export async function startRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
+  const existing = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
+  // Run again (a Lambda retry after a lost response): carry on from what was saved.
+  if (existing) return checkRegion(ctx, input);
+  const now = ctx.clock();
+  const fresh: RegionProgress = {
+    region: input.region,
+    deleted: [],
+    skipped: [],
+    failed: [],
+    pending: [],
+    inFlight: [],
+    dependents: {},
+    settling: false,
+    done: false,
+    startedAt: now.toISOString(),
+    deadline: new Date(now.getTime() + ctx.config.cleanup.deadlineMinutes * 60_000).toISOString(),
+  };
+  try {
+    const cfn = await ctx.clients.memberCloudFormation(input.account.accountId, input.region);
+    return await save(ctx, input, await planRegion(ctx, cfn, input, fresh));
+  } catch (error) {
+    ctx.logger.warn("Region clean-up failed", {
+      accountId: input.account.accountId,
+      region: input.region,
+      error,
+    });
+    return save(ctx, input, { ...fresh, error: (error as Error).message, done: true });
+  }
+}
+
+/**
+ * Task `CheckRegion`: one look at the deletions under way (and, for a region whose stacks were still
+ * changing on their own, one more read and plan); starts what became ready; past the deadline, what is
+ * left is failed with the reason. Returns at once.
+ */
+export async function checkRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
+  const progress = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
+  if (!progress) return startRegion(ctx, input);
+  if (progress.done) return { done: true, waitSeconds: 0 };
+  try {
+    const cfn = await ctx.clients.memberCloudFormation(input.account.accountId, input.region);
+    if (progress.settling) return await save(ctx, input, await planRegion(ctx, cfn, input, progress));
+    await checkDeletions(ctx, cfn, progress, input.runId);
+    if (ctx.clock().getTime() > Date.parse(progress.deadline))
+      return await save(
+        ctx,
+        input,
+        abandon(progress, `the ${ctx.config.cleanup.deadlineMinutes}-minute deadline passed`),
+      );
+    return await save(ctx, input, await startReady(cfn, progress, input.runId));
+  } catch (error) {
+    ctx.logger.warn("Region check failed", {
+      accountId: input.account.accountId,
+      region: input.region,
+      error,
+    });
+    return save(ctx, input, {
+      ...abandon(progress, "the region could not be read"),
+      error: (error as Error).message,
+    });
+  }
+}
+
+/**
+ * Task `PlanAccount`: the account's regions (its own enabled regions, less the configured ones it has not
+ * enabled, which are reported as not cleaned). Its report exists from here on, and fills in as regions end.
+ */
+export async function planAccount(
+  ctx: Ctx,
+  input: { runId: string; account: SandboxAccount },
+): Promise<{ regions: string[] }> {
+  const { regions, disabled } = await cleanupRegions(ctx, input.account.accountId);
+  // The member role is assumed now: an account it cannot reach is reported as the account's failure.
+  if (regions[0]) await ctx.clients.memberCloudFormation(input.account.accountId, regions[0]);
+  const notCleaned: RegionReport[] = disabled.map(({ region, reason }) => ({
     region,
     deleted: [],
     skipped: [],
     failed: [],
     notCleaned: reason,
   }));
+  // Every region is in the report from now on, in the configured order: under way until its loop ends.
+  const underWay: RegionReport[] = regions.map((region) => ({
+    region,
+    deleted: [],
+    skipped: [],
+    failed: [],
+    inProgress: [],
+  }));
+  await ctx.runs.putAccountReport(input.runId, { ...input.account, regions: [...underWay, ...notCleaned] });
+  return { regions };
+}
+
+/**
+ * One account end to end, in process: what the state machine does for one account, with the Wait
+ * states as sleeps (`ctx.retry.sleep`). Used where no state machine runs: the unit tests of the engine,
+ * and its property test.
+ */
+export async function cleanAccount(
+  ctx: Ctx,
+  account: SandboxAccount,
+  options: { runId: string; dryRun: boolean },
+): Promise<AccountReport> {
+  const { regions } = await planAccount(ctx, { runId: options.runId, account });
   for (const region of regions) {
-    const cfn = await ctx.clients.memberCloudFormation(account.accountId, region);
-    try {
-      reports.push(
-        await cleanRegion(ctx, cfn, { region, runId: options.runId, dryRun: options.dryRun, deadline }),
-      );
-    } catch (error) {
-      // A region that fails (denied, unavailable) is reported there; the account's other regions go on.
-      ctx.logger.warn("Region clean-up failed", { accountId: account.accountId, region, error });
-      reports.push({ region, deleted: [], skipped: [], failed: [], error: (error as Error).message });
+    const input = { ...options, account, region };
+    let step = await startRegion(ctx, input);
+    while (!step.done) {
+      await ctx.retry.sleep(step.waitSeconds * 1000);
+      step = await checkRegion(ctx, input);
     }
   }
-  return { accountId: account.accountId, name: account.name, regions: reports };
+  const run = await ctx.runs.getRun(options.runId);
+  const report = run?.accounts.find((a) => a.accountId === account.accountId);
+  return report ?? { ...account, regions: [] };
 }

@@ -1,18 +1,29 @@
 import { type AslDefinition, lambdaTask } from "../workflow/asl";
 
-export const CLEANUP_TASKS = ["startRun", "cleanAccount", "finishRun"] as const;
+export const CLEANUP_TASKS = ["startRun", "planAccount", "startRegion", "checkRegion", "finishRun"] as const;
 export type CleanupTask = (typeof CLEANUP_TASKS)[number];
 
 /** Task state name -> task, for the local runner. */
 export const CLEANUP_TASK_STATES: Record<string, CleanupTask> = {
   StartRun: "startRun",
-  CleanAccount: "cleanAccount",
+  PlanAccount: "planAccount",
+  StartRegion: "startRegion",
+  CheckRegion: "checkRegion",
   FinishRun: "finishRun",
 };
 
+/** Wait states of `sandbox-cleanup`; the local runner shortens them through overrides. */
+export const CLEANUP_WAIT_STATES = ["WaitForDeletions"];
+
+/** Regions of one account cleaned at once. */
+export const REGION_CONCURRENCY = 4;
+
 /**
- * The `sandbox-cleanup` state machine: plan, then a Map over accounts with bounded
- * concurrency (one account's failure never stops the others), then the report.
+ * The `sandbox-cleanup` state machine: plan, then a Map over accounts with bounded concurrency (one
+ * account's failure never stops the others), in each a Map over the account's regions, in each a loop:
+ * `StartRegion` starts the deletions that may start, `WaitForDeletions` waits, `CheckRegion` looks once,
+ * until the region is done or its deadline has passed (DESIGN rule 11: no task waits on a deletion).
+ * Each task saves the region's report as it goes; `FinishRun` reports the run.
  */
 export function sandboxCleanupDefinition(
   arns: Record<CleanupTask, string>,
@@ -40,12 +51,56 @@ export function sandboxCleanupDefinition(
         },
         ItemProcessor: {
           ProcessorConfig: { Mode: "INLINE" },
-          StartAt: "CleanAccount",
+          StartAt: "PlanAccount",
           States: {
-            CleanAccount: lambdaTask(arns.cleanAccount, {
-              resultPath: "$.result",
+            PlanAccount: lambdaTask(arns.planAccount, {
+              resultPath: "$.planned",
+              next: "CleanRegions",
               catchTo: "AccountTaskFailed",
             }),
+            CleanRegions: {
+              Type: "Map",
+              ItemsPath: "$.planned.regions",
+              MaxConcurrency: REGION_CONCURRENCY,
+              ItemSelector: {
+                "runId.$": "$.runId",
+                "dryRun.$": "$.dryRun",
+                "account.$": "$.account",
+                "region.$": "$$.Map.Item.Value",
+              },
+              ItemProcessor: {
+                ProcessorConfig: { Mode: "INLINE" },
+                StartAt: "StartRegion",
+                States: {
+                  StartRegion: lambdaTask(arns.startRegion, {
+                    resultPath: "$.progress",
+                    next: "RegionDone?",
+                    catchTo: "RegionTaskFailed",
+                  }),
+                  "RegionDone?": {
+                    Type: "Choice",
+                    Choices: [{ Variable: "$.progress.done", BooleanEquals: true, Next: "RegionCleaned" }],
+                    Default: "WaitForDeletions",
+                  },
+                  WaitForDeletions: {
+                    Type: "Wait",
+                    SecondsPath: "$.progress.waitSeconds",
+                    Next: "CheckRegion",
+                  },
+                  CheckRegion: lambdaTask(arns.checkRegion, {
+                    resultPath: "$.progress",
+                    next: "RegionDone?",
+                    catchTo: "RegionTaskFailed",
+                  }),
+                  RegionCleaned: { Type: "Succeed" },
+                  // FinishRun reports a region whose loop did not end; the other regions carry on.
+                  RegionTaskFailed: { Type: "Pass", End: true },
+                },
+              },
+              ResultPath: null,
+              End: true,
+              Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "AccountTaskFailed" }],
+            },
             // The report marks accounts without a result as failed; the other accounts carry on.
             AccountTaskFailed: { Type: "Pass", End: true },
           },

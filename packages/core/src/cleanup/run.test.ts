@@ -2,7 +2,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cleanAccountTask, finishRun, recordCleanupExecutionFailure } from "./run";
+import { finishRun, planAccountTask, recordCleanupExecutionFailure } from "./run";
 
 const sts = mockClient(STSClient);
 
@@ -25,20 +25,19 @@ async function runWithOneAccount() {
   return harness;
 }
 
-describe("cleanAccountTask", () => {
+describe("planAccountTask", () => {
   it("reports an account whose role cannot be assumed, naming the role, without throwing", async () => {
     const { ctx, runs } = await runWithOneAccount();
     sts
       .on(AssumeRoleCommand)
       .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied", $metadata: {} }));
 
-    const result = await cleanAccountTask(ctx, {
+    const result = await planAccountTask(ctx, {
       runId: "run-1",
-      dryRun: false,
       account: { accountId: "222233334444", name: "Workshops" },
     });
 
-    expect(result).toEqual({ accountId: "222233334444", ok: false });
+    expect(result).toEqual({ regions: [] });
     const report = (await runs.getRun("run-1"))?.accounts[0];
     expect(report?.error).toMatch(/arn:aws:iam::222233334444:role\/OrganizationAccountAccessRole/);
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({

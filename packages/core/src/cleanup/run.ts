@@ -7,7 +7,7 @@ import { publishSafely } from "../events/publisher";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
-import { cleanAccount } from "./clean-account";
+import { abandon, planAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
 import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
 
@@ -138,15 +138,13 @@ export async function beginRun(
   return { runId, dryRun: run.dryRun, accounts };
 }
 
-/** Task `CleanAccount`: one account's report; an account that cannot be cleaned is reported, never fatal to the run. */
-export async function cleanAccountTask(
+/** Task `PlanAccount`: the account's regions, and its report started; an account that cannot be planned is reported, never fatal. */
+export async function planAccountTask(
   ctx: Ctx,
-  input: { runId: string; dryRun: boolean; account: SandboxAccount },
-) {
+  input: { runId: string; account: SandboxAccount },
+): Promise<{ regions: string[] }> {
   try {
-    const report = await cleanAccount(ctx, input.account, { runId: input.runId, dryRun: input.dryRun });
-    await ctx.runs.putAccountReport(input.runId, report);
-    return { accountId: input.account.accountId, ok: true };
+    return await planAccount(ctx, input);
   } catch (error) {
     ctx.logger.error("Account clean-up failed", {
       accountId: input.account.accountId,
@@ -158,7 +156,7 @@ export async function cleanAccountTask(
         ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
         : String(error);
     await ctx.runs.putAccountReport(input.runId, { ...input.account, regions: [], error: reason });
-    return { accountId: input.account.accountId, ok: false };
+    return { regions: [] };
   }
 }
 
@@ -181,7 +179,15 @@ export async function finishRun(
       stored.accounts.push(report);
     }
   }
-  const run = stored;
+  // A region whose loop did not end (the execution failed or timed out around it) is reported as such.
+  const unfinished = await ctx.runs.unfinishedRegions(runId);
+  for (const { accountId, progress } of unfinished)
+    await ctx.runs.putRegionProgress(
+      runId,
+      accountId,
+      abandon(progress, "the clean-up ended before this region did"),
+    );
+  const run = unfinished.length ? ((await ctx.runs.getRun(runId)) ?? stored) : stored;
   const error = input.error ? `${input.error.Error}: ${input.error.Cause ?? ""}` : undefined;
   const status = runStatus(run.accounts, error);
   await ctx.runs.updateRun(runId, { status, endedAt: ctx.clock().toISOString(), error });

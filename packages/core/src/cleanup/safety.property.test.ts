@@ -233,6 +233,16 @@ async function cleanWorld(w: World, dryRun: boolean) {
     sandboxOuPaths: w.sandbox.map((i) => pathOf(w, i)),
     cleanup: { regions: REGIONS, protectPatterns: [PROTECT_PATTERN] },
   });
+  await ctx.runs.createRun({
+    runId: "run-prop",
+    status: "RUNNING",
+    dryRun,
+    trigger: "api",
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    startedAt: "2026-11-23T00:00:00Z",
+  });
   const discovery = await discoverSandboxAccounts(ctx, ctx.config.sandboxOuPaths);
   const reports = [];
   for (const account of discovery.accounts)

@@ -5,9 +5,7 @@ import {
   type StackStatus,
 } from "@aws-sdk/client-cloudformation";
 import { isAwsError } from "../aws/classify";
-import { fullJitterDelay } from "../aws/retry";
 import type { CoreContext } from "../context";
-import { DeadlineExceededError } from "../errors";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger" | "clock">;
 
@@ -84,22 +82,4 @@ export async function describeStack(
  */
 export function changesOnItsOwn(status: string | undefined): boolean {
   return status?.endsWith("_IN_PROGRESS") === true && status !== "REVIEW_IN_PROGRESS";
-}
-
-/** Polls until the stack is no longer changing on its own (or gone), with jittered waits and a deadline. */
-export async function settle(
-  cfn: CloudFormationClient,
-  ctx: Ctx,
-  name: string,
-  deadline: number,
-): Promise<Stack | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const stack = await describeStack(cfn, ctx, name);
-    if (!stack || !changesOnItsOwn(stack.StackStatus)) return stack;
-    if (ctx.clock().getTime() > deadline)
-      throw new DeadlineExceededError(`Stack ${name} stayed ${stack.StackStatus} past the deadline`);
-    await ctx.retry.sleep(
-      fullJitterDelay({ baseDelayMs: 2000, maxDelayMs: 15_000, random: ctx.retry.random }, attempt) + 500,
-    );
-  }
 }

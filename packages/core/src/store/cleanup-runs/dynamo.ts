@@ -2,10 +2,20 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { isAwsError } from "../../aws/classify";
 import { parseStored } from "../parse";
 import { TableStore } from "../table-store";
-import { type AccountReport, AccountReportSchema, type CleanupRun, CleanupRunHeadSchema } from "./record";
+import {
+  type AccountReport,
+  AccountReportSchema,
+  type CleanupRun,
+  CleanupRunHeadSchema,
+  mergeRegion,
+  type RegionProgress,
+  RegionProgressSchema,
+  regionReportOf,
+} from "./record";
 import type { CleanupStore } from "./store";
 
 const runKey = (id: string) => ({ pk: `RUN#${id}`, sk: "RUN" });
+const regionSk = (accountId: string, region: string) => `ACCOUNT#${accountId}#REGION#${region}`;
 
 /** CleanupStore on the project's table: one item per run, one per account report. */
 export class DynamoCleanupStore extends TableStore implements CleanupStore {
@@ -31,6 +41,7 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
     );
     if (!head.Item) return undefined;
     const reports: AccountReport[] = [];
+    const progress: { accountId: string; progress: RegionProgress }[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -42,10 +53,22 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of page.Items ?? [])
-        reports.push(parseStored(AccountReportSchema, item.report, "clean-up account report"));
+      for (const item of page.Items ?? []) {
+        if (item.progress !== undefined) {
+          progress.push({
+            accountId: String(item.accountId),
+            progress: parseStored(RegionProgressSchema, item.progress, "clean-up region progress"),
+          });
+        } else reports.push(parseStored(AccountReportSchema, item.report, "clean-up account report"));
+      }
       start = page.LastEvaluatedKey;
     } while (start);
+    // Each region's progress is its report: it fills in the account's as the region goes.
+    for (const { accountId, progress: p } of progress) {
+      const report = reports.find((r) => r.accountId === accountId);
+      if (!report) continue;
+      report.regions = mergeRegion(report.regions, regionReportOf(p));
+    }
     const { pk: _pk, sk: _sk, ...run } = head.Item;
     return {
       ...parseStored(CleanupRunHeadSchema, run, "clean-up run"),
@@ -79,6 +102,51 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
           : undefined,
       }),
     );
+  }
+
+  async putRegionProgress(runId: string, accountId: string, progress: RegionProgress): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: `RUN#${runId}`, sk: regionSk(accountId, progress.region), accountId, progress },
+      }),
+    );
+  }
+
+  async getRegionProgress(runId: string, accountId: string, region: string) {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `RUN#${runId}`, sk: regionSk(accountId, region) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item?.progress === undefined
+      ? undefined
+      : parseStored(RegionProgressSchema, out.Item.progress, "clean-up region progress");
+  }
+
+  async unfinishedRegions(runId: string) {
+    const found: { accountId: string; progress: RegionProgress }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+          ExpressionAttributeValues: { ":pk": `RUN#${runId}`, ":prefix": "ACCOUNT#" },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.progress === undefined) continue;
+        const progress = parseStored(RegionProgressSchema, item.progress, "clean-up region progress");
+        if (!progress.done) found.push({ accountId: String(item.accountId), progress });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return found;
   }
 
   async putAccountReport(runId: string, report: AccountReport): Promise<void> {

@@ -13,6 +13,23 @@ export interface RegionReport {
   error?: string;
   /** Set when the region was left alone on purpose (not enabled for the account): not a failure. */
   notCleaned?: string;
+  /** While the region is being cleaned: stacks being deleted or waiting for their importers to go. */
+  inProgress?: string[];
+}
+
+/** One account-region's clean-up as it goes (saved by each task of the region loop): its report, and what is left. */
+export interface RegionProgress extends Omit<RegionReport, "inProgress"> {
+  /** Stacks to delete that have not been started, in plan order (importers first). */
+  pending: string[];
+  /** Deletions started and not ended yet. */
+  inFlight: { stack: string; forced: boolean }[];
+  /** Stack -> the stacks in the plan that import from it: they must be gone before it may go. */
+  dependents: Record<string, string[]>;
+  /** Stacks were still changing on their own when the region was read: it is read again. */
+  settling: boolean;
+  done: boolean;
+  startedAt: string;
+  deadline: string;
 }
 
 export interface AccountReport {
@@ -56,10 +73,41 @@ export const AccountReportSchema = z.object({
       failed: z.array(SkipSchema),
       error: z.string().optional(),
       notCleaned: z.string().optional(),
+      inProgress: z.array(z.string()).optional(),
     }),
   ),
   error: z.string().optional(),
 }) satisfies z.ZodType<AccountReport>;
+
+export const RegionProgressSchema = z.object({
+  region: z.string(),
+  deleted: z.array(z.string()),
+  skipped: z.array(SkipSchema),
+  failed: z.array(SkipSchema),
+  error: z.string().optional(),
+  notCleaned: z.string().optional(),
+  pending: z.array(z.string()),
+  inFlight: z.array(z.object({ stack: z.string(), forced: z.boolean() })),
+  dependents: z.record(z.string(), z.array(z.string())),
+  settling: z.boolean(),
+  done: z.boolean(),
+  startedAt: z.string(),
+  deadline: z.string(),
+}) satisfies z.ZodType<RegionProgress>;
+
+/** What a region's progress shows in the run's report. */
+export function regionReportOf(progress: RegionProgress): RegionReport {
+  const inProgress = [...progress.inFlight.map((d) => d.stack), ...progress.pending];
+  return {
+    region: progress.region,
+    deleted: progress.deleted,
+    skipped: progress.skipped,
+    failed: progress.failed,
+    ...(progress.error ? { error: progress.error } : {}),
+    ...(progress.notCleaned ? { notCleaned: progress.notCleaned } : {}),
+    ...(inProgress.length || !progress.done ? { inProgress } : {}),
+  };
+}
 
 /** A run's head item as stored (its account reports are items of their own). */
 export const CleanupRunHeadSchema = z.object({
@@ -75,3 +123,10 @@ export const CleanupRunHeadSchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
 }) satisfies z.ZodType<Omit<CleanupRun, "accounts">>;
+
+/** A region's report in place of the account's entry for it (the account's order kept), or appended. */
+export function mergeRegion(regions: RegionReport[], region: RegionReport): RegionReport[] {
+  return regions.some((r) => r.region === region.region)
+    ? regions.map((r) => (r.region === region.region ? region : r))
+    : [...regions, region];
+}
