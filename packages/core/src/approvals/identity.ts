@@ -4,10 +4,9 @@ import {
   IsMemberInGroupsCommand,
   ListGroupMembershipsForMemberCommand,
 } from "@aws-sdk/client-identitystore";
-import { isAwsError } from "../aws/classify";
+import { isAwsError, isModelledAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
-import { QuartermasterError } from "../errors";
 import { findGroupId, type IdentityCenter, identityCenter } from "../org/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
@@ -40,15 +39,6 @@ async function userIdBy(
 
 /** Identity Store clients that answered IsMemberInGroups with something other than an AWS error. */
 const withoutIsMemberInGroups = new WeakSet<object>();
-
-/**
- * An error AWS modelled (it carries `$fault`; the retrying clients keep it as the cause): an answer
- * about the call, not about whether the call exists.
- */
-function isModelledAwsError(error: unknown): boolean {
-  const original = error instanceof QuartermasterError && error.cause !== undefined ? error.cause : error;
-  return typeof (original as { $fault?: unknown } | null)?.$fault === "string";
-}
 
 /**
  * Which of `groupIds` the user is a member of: IsMemberInGroups, one call for all of them. Where that

@@ -84,3 +84,13 @@ export function isAwsError(error: unknown, name: string): boolean {
   }
   return false;
 }
+
+/**
+ * Whether an error is an answer AWS modelled (it carries `$fault`; the retrying clients keep it as the
+ * cause): an answer about the call. An error without one (a body that is not AWS's, an unknown
+ * operation) says the call is not offered where this runs.
+ */
+export function isModelledAwsError(error: unknown): boolean {
+  const original = error instanceof QuartermasterError && error.cause !== undefined ? error.cause : error;
+  return typeof (original as { $fault?: unknown } | null)?.$fault === "string";
+}

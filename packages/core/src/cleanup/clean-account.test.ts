@@ -4,6 +4,7 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
+  ListImportsCommand,
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -200,6 +201,64 @@ describe("the region loop", () => {
 
     expect(report.deleted).toEqual(["zeta-app", "alpha-shared"]);
     expect(deleted).toEqual(["zeta-app", "alpha-shared"]);
+    expect(report.failed).toEqual([]);
+  });
+});
+
+describe("imports", () => {
+  it("takes ListImports as authoritative: an import the template hides (Fn::Sub) still orders the importer first", async () => {
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1"] } });
+    const deleted = playRegion({
+      "a-shared": "CREATE_COMPLETE",
+      "b-app": "CREATE_COMPLETE",
+      "c-other": "CREATE_COMPLETE",
+    });
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (deleted.includes(input.StackName)) throw notFound(input.StackName);
+      return {
+        Stacks: [
+          {
+            StackName: input.StackName,
+            StackStatus: "CREATE_COMPLETE",
+            Outputs: input.StackName === "a-shared" ? [{ OutputKey: "Vpc", ExportName: "vpc" }] : [],
+          },
+        ],
+      };
+    });
+    cfn.on(ListImportsCommand, { ExportName: "vpc" }).resolves({ Imports: ["b-app"] });
+
+    const report = await cleanOneRegion(ctx);
+
+    expect(cfn.commandCalls(ListImportsCommand)).toHaveLength(1);
+    expect(deleted.indexOf("b-app")).toBeLessThan(deleted.indexOf("a-shared"));
+    expect(report.deleted.indexOf("b-app")).toBeLessThan(report.deleted.indexOf("a-shared"));
+  });
+
+  it("reads an export no stack imports (AWS's ValidationError) as no importer", async () => {
+    const { ctx } = await withRun({ cleanup: { regions: ["us-east-1"] } });
+    const deleted = playRegion({ "a-shared": "CREATE_COMPLETE" });
+    cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
+      if (deleted.includes(input.StackName)) throw notFound(input.StackName);
+      return {
+        Stacks: [
+          {
+            StackName: input.StackName,
+            StackStatus: "CREATE_COMPLETE",
+            Outputs: [{ OutputKey: "V", ExportName: "vpc" }],
+          },
+        ],
+      };
+    });
+    cfn.on(ListImportsCommand).rejects(
+      Object.assign(new Error("Export 'vpc' is not imported by any stack."), {
+        name: "ValidationError",
+        $fault: "client",
+      }),
+    );
+
+    const report = await cleanOneRegion(ctx);
+
+    expect(report.deleted).toEqual(["a-shared"]);
     expect(report.failed).toEqual([]);
   });
 });

@@ -3,9 +3,11 @@ import {
   DeleteStackCommand,
   DescribeStackResourcesCommand,
   GetTemplateCommand,
+  ListImportsCommand,
   ListStacksCommand,
   type Stack,
 } from "@aws-sdk/client-cloudformation";
+import { isAwsError, isModelledAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import type { AccountReport, RegionProgress, RegionReport } from "../store/cleanup-runs/record";
@@ -33,6 +35,39 @@ export interface RegionInput {
 function nextWait(startedAt: string, now: Date): number {
   const elapsed = (now.getTime() - Date.parse(startedAt)) / 1000;
   return Math.round(Math.min(60, Math.max(15, elapsed / 4)));
+}
+
+/** Clients (per process) whose endpoint does not offer ListImports: the templates are read instead. */
+const withoutListImports = new WeakSet<object>();
+
+/**
+ * The stacks that import an export, as CloudFormation itself answers (`ListImports`): authoritative,
+ * whatever form the import takes in the template (`Fn::Sub`, parameters). Undefined where the call is not
+ * offered (an emulator), so the caller falls back to reading the templates.
+ */
+async function importersOf(
+  ctx: Ctx,
+  cfn: CloudFormationClient,
+  exportName: string,
+): Promise<string[] | undefined> {
+  if (withoutListImports.has(ctx.clients)) return undefined;
+  try {
+    return await pagedList(
+      (token) => cfn.send(new ListImportsCommand({ ExportName: exportName, NextToken: token })),
+      (out) => out.Imports,
+    );
+  } catch (error) {
+    // AWS answers a ValidationError for an export that no stack imports.
+    if (
+      isAwsError(error, "ValidationError") &&
+      /not imported by any stack/i.test(String((error as Error).message))
+    )
+      return [];
+    if (isModelledAwsError(error)) throw error;
+    withoutListImports.add(ctx.clients);
+    ctx.logger.info("ListImports is not offered here; imports are read from the stacks' templates");
+    return undefined;
+  }
 }
 
 /** What a region's stacks are, as read now: the planner's view, and the stacks still changing on their own. */
@@ -75,6 +110,22 @@ async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
       imports: template.TemplateBody ? importsOf(template.TemplateBody) : [],
     });
   }
+  // Who imports each export: ListImports where it is offered (authoritative), else the templates (above).
+  const fromApi = new Map<string, Set<string>>();
+  let authoritative = true;
+  for (const exporter of stacks) {
+    for (const exportName of exporter.exports) {
+      const importers = authoritative ? await importersOf(ctx, cfn, exportName) : undefined;
+      if (importers === undefined) {
+        authoritative = false;
+        break;
+      }
+      for (const importer of importers)
+        fromApi.set(importer, (fromApi.get(importer) ?? new Set()).add(exportName));
+    }
+    if (!authoritative) break;
+  }
+  if (authoritative) for (const stack of stacks) stack.imports = [...(fromApi.get(stack.name) ?? [])];
   // A nested stack goes with its root stack, so its imports are its root's: the root is deleted
   // before the exporter. A nested stack whose root is not found keeps its imports (and so the exporter).
   for (const nested of stacks.filter((s) => s.parentId)) {
