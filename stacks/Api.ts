@@ -5,7 +5,7 @@ import { SLACK_ROUTE_KEYS } from "../packages/functions/src/slack";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
-import { allow } from "./iam";
+import { allow, awsAllow } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -45,22 +45,19 @@ export function Api({ stack }: StackContext) {
       ["states:DescribeExecution", "states:RedriveExecution"],
       [executionsOf(vendStateMachine.stateMachineArn), executionsOf(cleanupStateMachine.stateMachineArn)],
     ),
-    allow(
-      [
-        "organizations:ListRoots",
-        "organizations:ListOrganizationalUnitsForParent",
-        "organizations:DescribeOrganizationalUnit",
-        "organizations:ListParents",
-        "organizations:ListAccounts",
-        // POST /accounts/requests/{id}/retry: an account closed since is never redriven into;
-        // POST /accounts/{id}/close: whether the account may be closed (the management account never).
-        "organizations:DescribeAccount",
-        "organizations:DescribeOrganization",
-      ],
-      ["*"],
-    ),
-    allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
-    allow(["identitystore:GetGroupId", ...APPROVER_LOOKUPS], ["*"]),
+    ...awsAllow(stack, [
+      "organizations:ListRoots",
+      "organizations:ListOrganizationalUnitsForParent",
+      "organizations:DescribeOrganizationalUnit",
+      "organizations:ListParents",
+      "organizations:ListAccounts",
+      // POST /accounts/requests/{id}/retry: an account closed since is never redriven into;
+      // POST /accounts/{id}/close: whether the account may be closed (the management account never).
+      "organizations:DescribeAccount",
+      "organizations:DescribeOrganization",
+    ]),
+    ...awsAllow(stack, ["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"]),
+    ...awsAllow(stack, ["identitystore:GetGroupId", ...APPROVER_LOOKUPS]),
     // Approval requests and decisions are announced on the bus (the notifier posts them), and a budget
     // reconcile is handed to the reconcile function through it.
     allow(["events:PutEvents"], [bus.eventBusArn]),
@@ -107,18 +104,15 @@ export function Api({ stack }: StackContext) {
       ),
       allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
       // /vend validates like POST /accounts: the OU, the groups, the permission sets, the email.
-      allow(
-        [
-          "organizations:ListRoots",
-          "organizations:ListOrganizationalUnitsForParent",
-          "organizations:DescribeOrganizationalUnit",
-          "organizations:ListParents",
-          "organizations:ListAccounts",
-        ],
-        ["*"],
-      ),
-      allow(["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"], ["*"]),
-      allow(["identitystore:GetGroupId", ...APPROVER_LOOKUPS], ["*"]),
+      ...awsAllow(stack, [
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+        "organizations:ListAccounts",
+      ]),
+      ...awsAllow(stack, ["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"]),
+      ...awsAllow(stack, ["identitystore:GetGroupId", ...APPROVER_LOOKUPS]),
       allow(["events:PutEvents"], [bus.eventBusArn]),
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],

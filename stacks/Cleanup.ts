@@ -10,7 +10,7 @@ import {
 } from "../packages/core/src/cleanup/definition";
 import { CleanupTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
-import { allow, PRINCIPAL_ORG_ID } from "./iam";
+import { allow, awsAllow, PRINCIPAL_ORG_ID } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -28,18 +28,15 @@ export function Cleanup({ stack, app }: StackContext) {
   });
   const permissions: Record<CleanupTask, ReturnType<typeof allow>[]> = {
     startRun: [
-      allow(
-        [
-          "organizations:DescribeOrganization",
-          "organizations:ListRoots",
-          "organizations:ListOrganizationalUnitsForParent",
-          "organizations:ListAccountsForParent",
-          "organizations:DescribeOrganizationalUnit",
-          // OU ids in configuration are resolved to their path.
-          "organizations:ListParents",
-        ],
-        ["*"],
-      ),
+      ...awsAllow(stack, [
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListAccountsForParent",
+        "organizations:DescribeOrganizationalUnit",
+        // OU ids in configuration are resolved to their path.
+        "organizations:ListParents",
+      ]),
       allow(
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         [table.tableArn],
@@ -48,7 +45,7 @@ export function Cleanup({ stack, app }: StackContext) {
     planAccount: [
       assumeMemberRole,
       // Each member account's regions; EC2 DescribeRegions runs in the member account, through its role.
-      allow(["account:ListRegions"], ["*"]),
+      ...awsAllow(stack, ["account:ListRegions"]),
       allow(["dynamodb:PutItem"], [table.tableArn]),
     ],
     // CloudFormation runs in the member account, through its role: no CloudFormation action here.

@@ -4,7 +4,7 @@ import { CLOSURE_TASKS, type ClosureTask } from "../packages/core/src/closures/t
 import { ClosureTaskEnvSchema } from "../packages/functions/src/env";
 import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
-import { allow } from "./iam";
+import { allow, awsAllow } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -37,25 +37,22 @@ export function Closure({ stack, app }: StackContext) {
         [`${cleanupStateMachine.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
       ),
     ],
-    close: [...common, allow([...CLOSE_ELIGIBILITY_READS, "organizations:CloseAccount"], ["*"])],
+    close: [...common, ...awsAllow(stack, [...CLOSE_ELIGIBILITY_READS, "organizations:CloseAccount"])],
     move: [
       ...common,
-      allow(
-        [
-          "organizations:ListRoots",
-          "organizations:ListOrganizationalUnitsForParent",
-          "organizations:DescribeOrganizationalUnit",
-          "organizations:ListParents",
-          "organizations:MoveAccount",
-        ],
-        ["*"],
-      ),
+      ...awsAllow(stack, [
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+        "organizations:MoveAccount",
+      ]),
     ],
     // The lease of the request whose lease ended: its record and its index entry (one transaction).
     finish: [
       ...common,
       allow(["dynamodb:PutItem"], [table.tableArn]),
-      allow(["organizations:DescribeAccount"], ["*"]),
+      ...awsAllow(stack, ["organizations:DescribeAccount"]),
     ],
   };
   const { stateMachine } = taskWorkflow(stack, {

@@ -22,7 +22,7 @@ import { HousekeepingEnvSchema, NotificationsEnvSchema } from "../packages/funct
 import { Cleanup } from "./Cleanup";
 import { CLOSE_ELIGIBILITY_READS, Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
-import { allow } from "./iam";
+import { allow, awsAllow } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -112,18 +112,15 @@ export function Notifications({ stack }: StackContext) {
     environment,
     timeout: 900,
     permissions: [
-      allow(
-        [
-          "organizations:DescribeOrganization",
-          "organizations:ListRoots",
-          "organizations:ListOrganizationalUnitsForParent",
-          "organizations:DescribeOrganizationalUnit",
-          // OU ids in configuration are resolved to their path.
-          "organizations:ListParents",
-          "organizations:ListAccountsForParent",
-        ],
-        ["*"],
-      ),
+      ...awsAllow(stack, [
+        "organizations:DescribeOrganization",
+        "organizations:ListRoots",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:DescribeOrganizationalUnit",
+        // OU ids in configuration are resolved to their path.
+        "organizations:ListParents",
+        "organizations:ListAccountsForParent",
+      ]),
       allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
       // Budget fingerprints (read, write) and the job `POST /budgets/reconcile` recorded (read, finish).
       allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
@@ -172,7 +169,7 @@ export function Notifications({ stack }: StackContext) {
       allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"], [table.tableArn]),
       allow(["events:PutEvents"], [bus.eventBusArn]),
       allow(["states:StartExecution"], [closureStateMachine.stateMachineArn]),
-      allow(CLOSE_ELIGIBILITY_READS, ["*"]),
+      ...awsAllow(stack, CLOSE_ELIGIBILITY_READS),
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],
   });

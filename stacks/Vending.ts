@@ -3,7 +3,7 @@ import { vendAccountDefinition } from "../packages/core/src/vending/definition";
 import { VEND_STAGE_NAMES, type VendStage } from "../packages/core/src/vending/stages";
 import { VendTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
-import { allow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
+import { allow, awsAllow, organizationArns, SSO_ASSIGNMENT_RESOURCES } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -22,15 +22,12 @@ export function Vending({ stack, app }: StackContext) {
   // Each task's IAM statements: exactly the API calls its core step makes.
   const permissions: Record<VendStage, ReturnType<typeof allow>[]> = {
     create: [
-      allow(
-        [
-          "organizations:DescribeCreateAccountStatus",
-          "organizations:DescribeAccount",
-          "organizations:ListAccounts",
-          "organizations:CreateAccount",
-        ],
-        ["*"],
-      ),
+      ...awsAllow(stack, [
+        "organizations:DescribeCreateAccountStatus",
+        "organizations:DescribeAccount",
+        "organizations:ListAccounts",
+        "organizations:CreateAccount",
+      ]),
       // CreateAccount with Tags also needs TagResource on the new account.
       allow(["organizations:TagResource"], [org.account]),
       ...record,
@@ -41,11 +38,7 @@ export function Vending({ stack, app }: StackContext) {
       allow(["organizations:ListTagsForResource"], [org.account]),
       ...record,
     ],
-    place: [
-      allow(["organizations:ListParents"], ["*"]),
-      allow(["organizations:MoveAccount"], [org.account, org.ou, org.root]),
-      ...record,
-    ],
+    place: [...awsAllow(stack, ["organizations:ListParents", "organizations:MoveAccount"]), ...record],
     grant: [
       allow(["sso:ListAccountAssignments", "sso:CreateAccountAssignment"], SSO_ASSIGNMENT_RESOURCES),
       ...record,

@@ -595,3 +595,62 @@ describe("Closure stack", () => {
     expect(everywhere[0]).toMatch(/^closure:Closureclose/);
   });
 });
+
+describe("IAM guarded by the organisation", () => {
+  /** Actions IAM can scope to resources: they must never be granted on `*`. */
+  const SCOPABLE = [
+    "organizations:DescribeAccount",
+    "organizations:CloseAccount",
+    "organizations:TagResource",
+    "organizations:ListTagsForResource",
+    "organizations:DescribeOrganizationalUnit",
+    "organizations:ListParents",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
+    "organizations:MoveAccount",
+    "sso:ListPermissionSets",
+    "sso:DescribePermissionSet",
+    "identitystore:GetGroupId",
+    "account:ListRegions",
+  ];
+
+  it("grants no action that supports resource-level permissions on *, in any function of any stack", () => {
+    const onStar = Object.entries(templates).flatMap(([stack, template]) =>
+      Object.entries(template.findResources("AWS::IAM::Policy")).flatMap(([id, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+          .filter((st) => [st.Resource].flat().includes("*"))
+          .flatMap((st) =>
+            [st.Action]
+              .flat()
+              .filter((a) => SCOPABLE.includes(a))
+              .map((a) => `${stack}:${id}:${a}`),
+          ),
+      ),
+    );
+    expect(onStar).toEqual([]);
+  });
+
+  it("scopes Organizations objects to the management account's organisation, and Identity Center to its instance and store", () => {
+    const statements = Object.values(templates).flatMap((template) =>
+      Object.values(template.findResources("AWS::IAM::Policy")).flatMap(
+        (policy) =>
+          policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      ),
+    );
+    const resourcesOf = (action: string) =>
+      new Set(
+        statements
+          .filter((st) => [st.Action].flat().includes(action))
+          .flatMap((st) => [st.Resource].flat().map((r) => JSON.stringify(r))),
+      );
+    for (const r of resourcesOf("organizations:CloseAccount"))
+      expect(r).toMatch(/arn:aws:organizations::.*:account\/o-\*\/\*/);
+    for (const r of resourcesOf("organizations:ListAccountsForParent"))
+      expect(r).toMatch(/arn:aws:organizations::.*:(ou\/o-\*\/ou-\*|root\/o-\*\/r-\*)/);
+    expect([...resourcesOf("sso:DescribePermissionSet")].sort()).toEqual(
+      ['"arn:aws:sso:::instance/ssoins-*"', '"arn:aws:sso:::permissionSet/ssoins-*/ps-*"'].sort(),
+    );
+    for (const r of resourcesOf("identitystore:GetGroupId"))
+      expect(r).toMatch(/arn:aws:identitystore::.*:identitystore\/d-\*|arn:aws:identitystore:::group\/\*/);
+  });
+});
