@@ -68,7 +68,6 @@ export function Api({ stack }: StackContext) {
   const handler = new SstFunction(stack, "ApiHandler", {
     handler: "packages/functions/src/api.handler",
     environment: functionEnv(ApiEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
@@ -84,7 +83,6 @@ export function Api({ stack }: StackContext) {
   const slackHandler = new SstFunction(stack, "SlackHandler", {
     handler: "packages/functions/src/slack.handler",
     environment: functionEnv(SlackEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,

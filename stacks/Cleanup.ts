@@ -66,7 +66,6 @@ export function Cleanup({ stack, app }: StackContext) {
     handlerFile: "packages/functions/src/cleanup-task",
     permissions,
     environment: functionEnv(CleanupTaskEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
     }),

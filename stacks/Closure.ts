@@ -62,7 +62,6 @@ export function Closure({ stack, app }: StackContext) {
     handlerFile: "packages/functions/src/closure-task",
     permissions,
     environment: functionEnv(ClosureTaskEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,

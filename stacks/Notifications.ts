@@ -36,7 +36,6 @@ export function Notifications({ stack }: StackContext) {
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
   const webhook = new Config.Secret(stack, "SLACK_WEBHOOK_URL");
   const environment = functionEnv(NotificationsEnvSchema, {
-    QM_CONFIG: JSON.stringify(config),
     QM_TABLE_NAME: table.tableName,
     QM_EVENT_BUS_NAME: bus.eventBusName,
     QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
@@ -156,7 +155,6 @@ export function Notifications({ stack }: StackContext) {
   const housekeeping = new SstFunction(stack, "Housekeeping", {
     handler: "packages/functions/src/housekeeping.handler",
     environment: functionEnv(HousekeepingEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,

@@ -70,7 +70,6 @@ export function Vending({ stack, app }: StackContext) {
     handlerFile: "packages/functions/src/vend-task",
     permissions,
     environment: functionEnv(VendTaskEnvSchema, {
-      QM_CONFIG: JSON.stringify(config),
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,

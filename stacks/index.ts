@@ -2,6 +2,7 @@ import type { App } from "sst/constructs";
 import { Api } from "./Api";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
+import { stackConfig } from "./config";
 import { Notifications } from "./Notifications";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
@@ -15,6 +16,12 @@ export function quartermaster(app: App): void {
     memorySize: 512,
     // No X-Ray: the functions do not trace, and least privilege means no unused xray:* grants.
     tracing: "disabled",
+    nodejs: {
+      minify: true,
+      // The configuration is bundled into each function at synth (read by packages/functions/src/runtime.ts),
+      // not copied into every environment, which Lambda limits to 4 KB.
+      esbuild: { define: { __QM_CONFIG__: JSON.stringify(JSON.stringify(stackConfig())) } },
+    },
     environment: {
       POWERTOOLS_SERVICE_NAME: "quartermaster",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -37,4 +37,16 @@ describe("function environments", () => {
     expect(() => source()).toThrow(ConfigError);
     expect(() => source()).toThrow(/QM_VEND_STATE_MACHINE_ARN/);
   });
+
+  it("refuse to run on defaults when no configuration was bundled and QM_CONFIG is unset", () => {
+    delete process.env.QM_CONFIG;
+    process.env.QM_TABLE_NAME = "t";
+    process.env.QM_EVENT_BUS_NAME = "b";
+    process.env.QM_VEND_STATE_MACHINE_ARN = "v";
+    process.env.QM_CLEANUP_STATE_MACHINE_ARN = "c";
+    process.env.QM_CLOSURE_STATE_MACHINE_ARN = "x";
+    process.env.QM_BUDGET_TOPIC_ARN = "t";
+
+    expect(() => lambdaContext(ApiEnvSchema)()).toThrow(/No configuration/);
+  });
 });

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
@@ -21,7 +23,12 @@ let templates: {
   closure: Template;
 };
 
+/** A value only this synth's configuration holds: found in the bundles, never in an environment. */
+const CONFIG_MARKER = `bundled-${Date.now().toString(36)}@example.com`;
+const synthStarted = Date.now();
+
 beforeAll(async () => {
+  process.env.QM_CONFIG = JSON.stringify({ budgetDefaults: { emails: [CONFIG_MARKER] } });
   await initProject({ stage: "test" });
   const app = new App({ mode: "deploy", stage: "test", name: "quartermaster", region: "us-east-1" });
   quartermaster(app);
@@ -34,6 +41,7 @@ beforeAll(async () => {
     notifications: Template.fromStack(getStack(Notifications)),
     closure: Template.fromStack(getStack(Closure)),
   };
+  delete process.env.QM_CONFIG;
 }, 300_000);
 
 /** Every IAM action granted to the function whose logical id starts with `prefix`. */
@@ -652,5 +660,27 @@ describe("IAM guarded by the organisation", () => {
     );
     for (const r of resourcesOf("identitystore:GetGroupId"))
       expect(r).toMatch(/arn:aws:identitystore::.*:identitystore\/d-\*|arn:aws:identitystore:::group\/\*/);
+  });
+});
+
+describe("configuration", () => {
+  it("is bundled into the functions at synth, and rides in no function's environment", () => {
+    const functions = Object.values(templates).flatMap((t) =>
+      Object.values(t.findResources("AWS::Lambda::Function")),
+    );
+    const environments = functions.map((f) => JSON.stringify(f.Properties.Environment?.Variables ?? {}));
+    expect(functions.length).toBeGreaterThan(10);
+    for (const env of environments) {
+      expect(env).not.toContain("QM_CONFIG");
+      expect(env).not.toContain(CONFIG_MARKER);
+      // Lambda allows 4 KB of environment; each stays far below, however large the configuration grows.
+      expect(env.length).toBeLessThan(1500);
+    }
+    const bundles = readdirSync(".sst/artifacts", { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith("packages/functions/src/api.mjs"))
+      .map((f) => join(".sst/artifacts", f))
+      .filter((f) => statSync(f).mtimeMs >= synthStarted);
+    expect(bundles.length).toBeGreaterThan(0);
+    for (const bundle of bundles) expect(readFileSync(bundle, "utf8")).toContain(CONFIG_MARKER);
   });
 });

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /** What every Quartermaster function reads: its configuration, the table and the event bus. */
 const BaseEnvSchema = z.object({
-  QM_CONFIG: z.string().min(2),
+  /** The configuration, where it is not bundled into the function (local mode, tests). */
+  QM_CONFIG: z.string().min(2).optional(),
   QM_TABLE_NAME: z.string().min(1),
   QM_EVENT_BUS_NAME: z.string().min(1),
 });

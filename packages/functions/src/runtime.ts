@@ -6,6 +6,14 @@ import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import type { ApiEnvSchema, FunctionEnvSchema } from "./env";
 
+/**
+ * The configuration bundled into a deployed function at synth (esbuild `define`, see stacks/index.ts);
+ * absent where nothing was bundled (local mode and tests read QM_CONFIG instead).
+ */
+declare const __QM_CONFIG__: string | undefined;
+const bundledConfig = (): string | undefined =>
+  typeof __QM_CONFIG__ === "string" ? __QM_CONFIG__ : undefined;
+
 /** The union of every function's variables: each function's schema has some of them. */
 type AnyFunctionEnv = z.infer<typeof ApiEnvSchema>;
 
@@ -23,8 +31,12 @@ export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
       throw new ConfigError(`Invalid function environment: ${fields}`, { cause: parsed.error });
     }
     const env: Partial<AnyFunctionEnv> = parsed.data;
+    const configJson = bundledConfig() ?? parsed.data.QM_CONFIG;
+    // Never run on defaults by accident: a deployed function has its configuration bundled.
+    if (configJson === undefined)
+      throw new ConfigError("No configuration: none was bundled into this function and QM_CONFIG is not set");
     cached = createCoreContext({
-      config: parseConfigJson(parsed.data.QM_CONFIG),
+      config: parseConfigJson(configJson),
       tableName: parsed.data.QM_TABLE_NAME,
       eventBusName: parsed.data.QM_EVENT_BUS_NAME,
       budgetTopicArn: env.QM_BUDGET_TOPIC_ARN,
