@@ -4,6 +4,7 @@ import type { RetryPolicy } from "../../packages/core/src/aws/retry";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import type { CoreContext } from "../../packages/core/src/context";
 import type { EventPublisher } from "../../packages/core/src/events/publisher";
+import type { MetricName, MetricsSink } from "../../packages/core/src/metrics";
 import type { VendRequestRecord } from "../../packages/core/src/store/requests/record";
 import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
@@ -40,6 +41,17 @@ export class RecordingPublisher implements EventPublisher {
   }
 }
 
+/** Keeps every metric core records, for tests to assert on. */
+export class RecordingMetrics implements MetricsSink {
+  readonly recorded: { name: string; unit: string; value: number; dimensions?: Record<string, string> }[] = [];
+  add(name: MetricName, unit: "Count" | "Seconds", value: number, dimensions?: Record<string, string>) {
+    this.recorded.push({ name, unit, value, ...(dimensions ? { dimensions } : {}) });
+  }
+  total(name: string): number {
+    return this.recorded.filter((m) => m.name === name).reduce((n, m) => n + m.value, 0);
+  }
+}
+
 export class FakeRunner implements WorkflowRunner {
   readonly started: { workflow: string; name: string; input: object }[] = [];
   readonly redriven: string[] = [];
@@ -66,6 +78,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
   const createSlots = new MemorySemaphore();
   const events = new RecordingPublisher();
   const workflows = new FakeRunner();
+  const metrics = new RecordingMetrics();
   const clock = { now };
   const ctx: CoreContext = {
     clients: createAwsClients({
@@ -82,13 +95,14 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     closures: new MemoryClosureStore(),
     createSlots,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
+    metrics,
     clock: () => clock.now,
     retry,
     workflows,
     events,
     resources: { budgetTopicArn: "arn:aws:sns:us-east-1:111111111111:budget-alerts" },
   };
-  return { ctx, retry, store, runs, fingerprints, createSlots, events, workflows, clock };
+  return { ctx, retry, store, runs, fingerprints, createSlots, events, workflows, clock, metrics };
 }
 
 /** A valid vend request, with overrides, checked against the schema. */

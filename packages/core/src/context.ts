@@ -3,6 +3,7 @@ import type { AwsClients } from "./aws/clients";
 import type { RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
+import type { MetricsSink } from "./metrics";
 import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
 import type { ClosureStore } from "./store/closures";
@@ -29,6 +30,8 @@ export interface CoreContext {
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */
   createSlots: Semaphore;
   logger: Logger;
+  /** Operator metrics (EMF in Lambda); local mode records none. */
+  metrics: MetricsSink;
   clock: () => Date;
   retry: RetryPolicy;
   workflows: WorkflowRunner;

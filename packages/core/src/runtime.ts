@@ -5,6 +5,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
+import { type MetricsSink, noMetrics } from "./metrics";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoClosureStore } from "./store/closures";
@@ -22,6 +23,7 @@ export interface RuntimeOptions {
   stateMachines?: Partial<Record<WorkflowName, string>>;
   plugins?: AnyClientPlugin[];
   logger?: Logger;
+  metrics?: MetricsSink;
   retry?: RetryPolicy;
   /** Local mode replaces Step Functions and EventBridge with in-process runners. */
   workflows?: WorkflowRunner;
@@ -59,6 +61,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
       leaseMs: (options.config.creation.deadlineMinutes + 15) * 60_000,
     }),
     logger: options.logger ?? new Logger({ serviceName: "quartermaster" }),
+    metrics: options.metrics ?? noMetrics,
     clock: () => new Date(),
     retry,
     workflows:

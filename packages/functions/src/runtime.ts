@@ -5,6 +5,7 @@ import { createCoreContext } from "@quartermaster/core/runtime";
 import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import type { ApiEnvSchema, FunctionEnvSchema } from "./env";
+import { PowertoolsMetricsSink } from "./metrics";
 
 /**
  * The configuration bundled into a deployed function at synth (esbuild `define`, see stacks/index.ts);
@@ -38,6 +39,7 @@ export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
     cached = createCoreContext({
       config: parseConfigJson(configJson),
       tableName: parsed.data.QM_TABLE_NAME,
+      metrics: new PowertoolsMetricsSink(),
       eventBusName: parsed.data.QM_EVENT_BUS_NAME,
       budgetTopicArn: env.QM_BUDGET_TOPIC_ARN,
       stateMachines: {

@@ -4,7 +4,7 @@ import { startExecution } from "@quartermaster/core/vending/submit";
 
 type Ctx = Pick<
   CoreContext,
-  "store" | "workflows" | "clock" | "logger" | "config" | "clients" | "retry" | "closures"
+  "store" | "workflows" | "clock" | "logger" | "config" | "clients" | "retry" | "closures" | "metrics"
 >;
 
 /**

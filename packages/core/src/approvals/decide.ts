@@ -12,7 +12,7 @@ import { coveringRule } from "./rules";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events"
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "metrics"
 >;
 
 export type DecisionAction = "approve" | "reject";

@@ -12,7 +12,16 @@ import { APPROVE_ACTION, DENY_ACTION, decisionMessage } from "./messages";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "claims"
+  | "clients"
+  | "config"
+  | "retry"
+  | "store"
+  | "clock"
+  | "logger"
+  | "workflows"
+  | "events"
+  | "metrics"
+  | "claims"
 >;
 
 /** What the Slack routes need besides the core context; the secrets behind them are never logged. */

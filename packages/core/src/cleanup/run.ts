@@ -4,6 +4,7 @@ import { closableOus } from "../config/config";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
+import { METRIC } from "../metrics";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
@@ -13,7 +14,7 @@ import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./event
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "logger" | "clock" | "runs" | "workflows" | "events"
+  "clients" | "config" | "retry" | "logger" | "clock" | "runs" | "workflows" | "events" | "metrics"
 >;
 
 export const CleanupRequestSchema = z.strictObject({
@@ -206,6 +207,11 @@ export async function finishRun(
     skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
     failures,
   };
+  if (!run.dryRun) {
+    ctx.metrics.add(METRIC.stacksDeleted, "Count", detail.deleted);
+    ctx.metrics.add(METRIC.stacksSkipped, "Count", detail.skipped);
+    ctx.metrics.add(METRIC.stacksFailed, "Count", failures.filter((f) => f.stack !== undefined).length);
+  }
   // The report is stored either way; a lost notification must not fail the run.
   await publishSafely(ctx, SANDBOX_CLEANUP_COMPLETED, detail);
   return { runId, status };

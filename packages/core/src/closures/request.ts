@@ -8,7 +8,16 @@ import { closeEligibility, type Refusal } from "./eligibility";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "logger" | "clock" | "closures" | "runs" | "workflows" | "events"
+  | "clients"
+  | "config"
+  | "retry"
+  | "logger"
+  | "clock"
+  | "closures"
+  | "runs"
+  | "workflows"
+  | "events"
+  | "metrics"
 >;
 
 /** The body of `POST /accounts/{accountId}/close`. */

@@ -9,6 +9,7 @@ import { launchRun } from "../cleanup/run";
 import type { CoreContext } from "../context";
 import { NotFoundError, QuartermasterError, TerminalAwsError, toWorkflowError } from "../errors";
 import { publishSafely } from "../events/publisher";
+import { METRIC } from "../metrics";
 import { accountState, resolveOu } from "../org/directory";
 import type { ClosureRecord, ClosureStep, ClosureStepRecord } from "../store/closures";
 import { taskRetry } from "../workflow/asl";
@@ -25,7 +26,17 @@ import type { ClosureInput } from "./request";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "logger" | "clock" | "closures" | "runs" | "workflows" | "events" | "store"
+  | "clients"
+  | "config"
+  | "retry"
+  | "logger"
+  | "clock"
+  | "closures"
+  | "runs"
+  | "workflows"
+  | "events"
+  | "metrics"
+  | "store"
 >;
 
 export const CLOSURE_TASKS = ["cleanup", "close", "move", "finish"] as const;
@@ -318,6 +329,7 @@ export async function finishTask(ctx: Ctx, closureId: string): Promise<{ status:
     remaining: closure.remaining ?? [],
     ...(closure.requestId ? { requestId: closure.requestId } : {}),
   };
+  ctx.metrics.add(METRIC.accountsClosed, "Count", 1, { Trigger: closure.trigger });
   await publishSafely(ctx, ACCOUNT_CLOSED, detail);
   return { status: "CLOSED" };
 }
@@ -359,6 +371,7 @@ export async function recordClosureFailure(
     accountName: closure.accountName,
     ...failure,
   };
+  ctx.metrics.add(METRIC.closuresFailed, "Count", 1, { Step: failure.step });
   await publishSafely(ctx, CLOSURE_FAILED, detail);
   return true;
 }

@@ -10,7 +10,17 @@ import { LeaseRequestSchema, leaseEnd } from "./lease";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "logger" | "clock" | "closures" | "runs" | "workflows" | "events" | "store"
+  | "clients"
+  | "config"
+  | "retry"
+  | "logger"
+  | "clock"
+  | "closures"
+  | "runs"
+  | "workflows"
+  | "events"
+  | "metrics"
+  | "store"
 >;
 
 /** Leases looked at per sweep: the soonest first; the rest wait for the next sweep (every 15 minutes). */

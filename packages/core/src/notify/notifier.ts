@@ -33,6 +33,7 @@ import {
   leaseEndingMessage,
 } from "../closures/messages";
 import type { CoreContext } from "../context";
+import { METRIC } from "../metrics";
 import {
   ACCOUNT_READY,
   ACCOUNT_VENDING_FAILED,
@@ -167,7 +168,7 @@ export type NotifyOutcome = "posted" | "printed" | "duplicate" | "permanent-fail
  * and counted; a transient one is rethrown (so the event is retried) after releasing the id.
  */
 export async function notify(
-  ctx: Pick<CoreContext, "claims" | "logger">,
+  ctx: Pick<CoreContext, "claims" | "logger" | "metrics">,
   deps: NotifierDeps,
   notification: Notification,
 ): Promise<NotifyOutcome> {
@@ -197,6 +198,7 @@ export async function notify(
         code: error.code,
         reason: error.message,
       });
+      ctx.metrics.add(METRIC.slackDeliveryFailed, "Count", 1, { Status: String(status) });
       deps.onPermanentFailure(status);
       return "permanent-failure";
     }

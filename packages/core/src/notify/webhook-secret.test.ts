@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { MemoryEventClaims } from "@test/support/memory-store";
+import { RecordingMetrics } from "@test/support/unit-context";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postToSlack, SlackWebhookUrlError } from "./deliver";
 import { notify } from "./notifier";
@@ -44,15 +45,19 @@ describe("a malformed Slack webhook URL", () => {
     }
     const logger = new Logger({ serviceName: "qm-secret-test", logLevel: "DEBUG" });
     const failures: number[] = [];
+    const metrics = new RecordingMetrics();
 
     const outcome = await notify(
-      { claims: new MemoryEventClaims(), logger },
+      { claims: new MemoryEventClaims(), logger, metrics },
       { webhookUrl: async () => url, onPermanentFailure: (s) => failures.push(s) },
       { kind: "budget-alert", id: `e-${Math.random()}`, message: "Budget Name: quartermaster-x-1" },
     );
 
     vi.restoreAllMocks();
     expect(outcome).toBe("permanent-failure");
+    expect(metrics.recorded).toEqual([
+      { name: "SlackDeliveryFailed", unit: "Count", value: 1, dimensions: { Status: expect.any(String) } },
+    ]);
     expect(failures).toEqual([0]);
     expect(lines.join("")).toContain("permanently");
     expect(lines.join("")).not.toMatch(/SECRET/);

@@ -1,11 +1,12 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
+import { METRIC } from "../metrics";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { VEND_RETRIED_ERRORS } from "./definition";
 import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
 import { VEND_STEPS, type VendStep } from "./stages";
 
-type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots">;
+type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots" | "metrics">;
 
 /** Whether the state machine retries this error, read from the definition's own Retry policies. */
 export function retriedByWorkflow(errorName: string): boolean {
@@ -66,6 +67,7 @@ export async function recordFailure(
     step,
     at,
   );
+  ctx.metrics.add(METRIC.vendsFailed, "Count", 1, { Step: failure.step });
   // A failure before creation finished must not keep a CreateAccount slot.
   await ctx.createSlots.release(failure.requestId);
   ctx.logger.error("Vend request failed", {

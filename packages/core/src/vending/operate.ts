@@ -11,7 +11,7 @@ import { startExecution } from "./submit";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events"
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "metrics"
 >;
 
 export function presentRequest(record: VendRequestRecord): RequestView {

@@ -1,9 +1,10 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
+import { METRIC } from "../metrics";
 import { ACCOUNT_READY, type AccountReady } from "./events";
 import { accountIdOf, type VendState } from "./state";
 
-type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config">;
+type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" | "metrics">;
 
 /** Stage `record`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
@@ -11,11 +12,11 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
   // Run twice (a Lambda retry after a lost response): the account is announced once.
   const record = await ctx.store.get(state.requestId);
   if (record?.status === "SUCCEEDED") return { accountId };
-  await ctx.store.complete(
-    state.requestId,
-    { accountId, ouId: state.resolved.ouId },
-    ctx.clock().toISOString(),
-  );
+  const now = ctx.clock();
+  await ctx.store.complete(state.requestId, { accountId, ouId: state.resolved.ouId }, now.toISOString());
+  ctx.metrics.add(METRIC.vendsSucceeded, "Count", 1);
+  if (record)
+    ctx.metrics.add(METRIC.vendDuration, "Seconds", (now.getTime() - Date.parse(record.createdAt)) / 1000);
   const budget = state.request.budget;
   const storeId = state.resolved.identityStoreId;
   const portalUrl =

@@ -6,6 +6,7 @@ import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import { assertLeasable, leaseEnd } from "../leases/lease";
+import { METRIC } from "../metrics";
 import {
   findAccountByEmail,
   findGroupId,
@@ -19,7 +20,7 @@ import type { VendInput } from "./state";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events"
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "metrics"
 >;
 
 export interface SubmitOptions {
@@ -105,7 +106,7 @@ async function ensureStarted(ctx: Ctx, result: SubmitResult): Promise<SubmitResu
 
 /** Starts an execution named after the request (plus the attempt for restarts) and records it. */
 export async function startExecution(
-  ctx: Pick<CoreContext, "store" | "workflows" | "clock" | "logger">,
+  ctx: Pick<CoreContext, "store" | "workflows" | "clock" | "logger" | "metrics">,
   record: VendRequestRecord,
   kind: "start" | "restart",
 ): Promise<VendRequestRecord> {
@@ -116,6 +117,7 @@ export async function startExecution(
   // The execution exists: the request is RUNNING (unless it has already moved on).
   await ctx.store.markRunning(record.requestId, at);
   ctx.logger.info("Started vend-account execution", { requestId: record.requestId, executionArn });
+  if (kind === "start") ctx.metrics.add(METRIC.vendsStarted, "Count", 1);
   return (await ctx.store.get(record.requestId)) ?? { ...record, executionArn };
 }
 
