@@ -98,5 +98,5 @@ export function Cleanup({ stack, app }: StackContext) {
     },
   });
   stack.addOutputs({ CleanupStateMachineArn: stateMachine.stateMachineArn });
-  return { cleanupStateMachine: stateMachine };
+  return { cleanupStateMachine: stateMachine, scheduleDeadLetters: deadLetters };
 }

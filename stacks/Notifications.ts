@@ -183,5 +183,5 @@ export function Notifications({ stack }: StackContext) {
       deadLetterConfig: { arn: deadLetters.queueArn },
     },
   });
-  return { notifier };
+  return { notifier, deliveryDeadLetters: deadLetters };
 }

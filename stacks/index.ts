@@ -4,6 +4,7 @@ import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { stackConfig } from "./config";
 import { Notifications } from "./Notifications";
+import { Observability } from "./Observability";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -27,5 +28,12 @@ export function quartermaster(app: App): void {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });
-  app.stack(Storage).stack(Vending).stack(Cleanup).stack(Closure).stack(Api).stack(Notifications);
+  app
+    .stack(Storage)
+    .stack(Vending)
+    .stack(Cleanup)
+    .stack(Closure)
+    .stack(Api)
+    .stack(Notifications)
+    .stack(Observability);
 }

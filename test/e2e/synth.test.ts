@@ -15,7 +15,7 @@ describe("npm run synth", () => {
 
     const files = readdirSync(out).sort();
     expect(files.map((f) => f.replace(/^review-quartermaster-|\.template\.json$/g, ""))).toEqual(
-      ["Api", "Cleanup", "Closure", "Notifications", "Storage", "Vending"].sort(),
+      ["Api", "Cleanup", "Closure", "Notifications", "Observability", "Storage", "Vending"].sort(),
     );
     const vending = JSON.parse(readFileSync(join(out, "review-quartermaster-Vending.template.json"), "utf8"));
     const types = Object.values(vending.Resources as Record<string, { Type: string }>).map((r) => r.Type);

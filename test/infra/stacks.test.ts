@@ -11,6 +11,7 @@ import { Cleanup } from "../../stacks/Cleanup";
 import { Closure } from "../../stacks/Closure";
 import { quartermaster } from "../../stacks/index";
 import { Notifications } from "../../stacks/Notifications";
+import { Observability } from "../../stacks/Observability";
 import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
 
@@ -21,6 +22,7 @@ let templates: {
   api: Template;
   notifications: Template;
   closure: Template;
+  observability: Template;
 };
 
 /** A value only this synth's configuration holds: found in the bundles, never in an environment. */
@@ -40,6 +42,7 @@ beforeAll(async () => {
     api: Template.fromStack(getStack(Api)),
     notifications: Template.fromStack(getStack(Notifications)),
     closure: Template.fromStack(getStack(Closure)),
+    observability: Template.fromStack(getStack(Observability)),
   };
   delete process.env.QM_CONFIG;
 }, 300_000);
@@ -682,5 +685,67 @@ describe("configuration", () => {
       .filter((f) => statSync(f).mtimeMs >= synthStarted);
     expect(bundles.length).toBeGreaterThan(0);
     for (const bundle of bundles) expect(readFileSync(bundle, "utf8")).toContain(CONFIG_MARKER);
+  });
+});
+
+describe("Observability stack", () => {
+  const alarms = () => templates.observability.findResources("AWS::CloudWatch::Alarm");
+  const named = (id: string) => Object.entries(alarms()).find(([key]) => key.startsWith(id))?.[1];
+
+  it("alarms on failed executions of each state machine, on both dead-letter queues and on notifier failures", () => {
+    expect(
+      Object.keys(alarms())
+        .map((k) => k.replace(/[A-F0-9]{8}$/, ""))
+        .sort(),
+    ).toEqual(
+      [
+        "CleanupExecutionsFailed",
+        "ClosureExecutionsFailed",
+        "DeliveryDeadLettersNotEmpty",
+        "NotifierFailures",
+        "ScheduleDeadLettersNotEmpty",
+        "VendExecutionsFailed",
+      ].sort(),
+    );
+    for (const alarm of Object.values(alarms())) {
+      expect(alarm.Properties.Threshold).toBe(1);
+      expect(alarm.Properties.ComparisonOperator).toBe("GreaterThanOrEqualToThreshold");
+      expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/OperatorAlarms/);
+      expect(alarm.Properties.AlarmDescription).toMatch(/docs\/operations\.md#alarms/);
+    }
+    const vend = JSON.stringify(named("VendExecutionsFailed")?.Properties.Metrics);
+    for (const metric of ["ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"])
+      expect(vend).toContain(metric);
+    expect(JSON.stringify(named("DeliveryDeadLettersNotEmpty")?.Properties)).toMatch(
+      /ApproximateNumberOfMessagesVisible/,
+    );
+    expect(JSON.stringify(named("DeliveryDeadLettersNotEmpty")?.Properties)).toMatch(/DeliveryDeadLetters/);
+    expect(JSON.stringify(named("ScheduleDeadLettersNotEmpty")?.Properties)).toMatch(/ScheduleDeadLetters/);
+    const notifier = JSON.stringify(named("NotifierFailures")?.Properties.Metrics);
+    expect(notifier).toMatch(/Errors/);
+    expect(notifier).toMatch(/SlackDeliveryFailed/);
+  });
+
+  it("draws one dashboard with vends, their duration, clean-up stacks, executions, dead letters and Slack", () => {
+    const dashboards = Object.values(templates.observability.findResources("AWS::CloudWatch::Dashboard"));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const metric of [
+      "VendsStarted",
+      "VendsSucceeded",
+      "VendsFailed",
+      "VendDuration",
+      "CleanupStacksDeleted",
+      "CleanupStacksSkipped",
+      "CleanupStacksFailed",
+      "SlackDeliveryFailed",
+      "ApproximateNumberOfMessagesVisible",
+    ])
+      expect(body).toContain(metric);
+  });
+
+  it("gives operators one topic to subscribe to, as an output", () => {
+    templates.observability.resourceCountIs("AWS::SNS::Topic", 1);
+    expect(Object.keys(templates.observability.findOutputs("*"))).toContain("AlarmTopicArn");
   });
 });

@@ -43,7 +43,8 @@ export class RecordingPublisher implements EventPublisher {
 
 /** Keeps every metric core records, for tests to assert on. */
 export class RecordingMetrics implements MetricsSink {
-  readonly recorded: { name: string; unit: string; value: number; dimensions?: Record<string, string> }[] = [];
+  readonly recorded: { name: string; unit: string; value: number; dimensions?: Record<string, string> }[] =
+    [];
   add(name: MetricName, unit: "Count" | "Seconds", value: number, dimensions?: Record<string, string>) {
     this.recorded.push({ name, unit, value, ...(dimensions ? { dimensions } : {}) });
   }
