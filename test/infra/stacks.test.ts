@@ -749,3 +749,54 @@ describe("Observability stack", () => {
     expect(Object.keys(templates.observability.findOutputs("*"))).toContain("AlarmTopicArn");
   });
 });
+
+describe("every other function's exact actions", () => {
+  it.each([
+    [
+      "cleanup",
+      "CleanupstartRun",
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+      ],
+    ],
+    [
+      "cleanup",
+      "CleanupfinishRun",
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
+    ],
+    ["notifications", "Notifier", ["dynamodb:DeleteItem", "dynamodb:PutItem", "ssm:GetParameters"]],
+    [
+      "notifications",
+      "ExecutionMonitor",
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
+    ],
+    [
+      "notifications",
+      "ReconcileBudgets",
+      [
+        "budgets:ModifyBudget",
+        "budgets:ViewBudget",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+      ],
+    ],
+  ] as const)("%s: %s", (stack, prefix, actions) => {
+    expect(actionsOf(templates[stack], prefix)).toEqual([...actions].sort());
+  });
+});
