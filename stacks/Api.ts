@@ -18,6 +18,23 @@ const APPROVER_LOOKUPS = [
 ];
 
 /**
+ * What validating a vend request reads (POST /accounts and /vend): the OU, the groups, the permission
+ * sets, the email; and what deciding an approval reads: the approver's Identity Center user and groups.
+ */
+const VEND_REQUEST_LOOKUPS = [
+  "organizations:ListRoots",
+  "organizations:ListOrganizationalUnitsForParent",
+  "organizations:DescribeOrganizationalUnit",
+  "organizations:ListParents",
+  "organizations:ListAccounts",
+  "sso:ListInstances",
+  "sso:ListPermissionSets",
+  "sso:DescribePermissionSet",
+  "identitystore:GetGroupId",
+  ...APPROVER_LOOKUPS,
+];
+
+/**
  * The HTTP API of docs/api.md: every route behind IAM (SigV4) authorisation and served by one
  * function, except the two Slack routes, which Slack signs and a separate function serves.
  */
@@ -46,18 +63,12 @@ export function Api({ stack }: StackContext) {
       [executionsOf(vendStateMachine.stateMachineArn), executionsOf(cleanupStateMachine.stateMachineArn)],
     ),
     ...awsAllow(stack, [
-      "organizations:ListRoots",
-      "organizations:ListOrganizationalUnitsForParent",
-      "organizations:DescribeOrganizationalUnit",
-      "organizations:ListParents",
-      "organizations:ListAccounts",
+      ...VEND_REQUEST_LOOKUPS,
       // POST /accounts/requests/{id}/retry: an account closed since is never redriven into;
       // POST /accounts/{id}/close: whether the account may be closed (the management account never).
       "organizations:DescribeAccount",
       "organizations:DescribeOrganization",
     ]),
-    ...awsAllow(stack, ["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"]),
-    ...awsAllow(stack, ["identitystore:GetGroupId", ...APPROVER_LOOKUPS]),
     // Approval requests and decisions are announced on the bus (the notifier posts them), and a budget
     // reconcile is handed to the reconcile function through it.
     allow(["events:PutEvents"], [bus.eventBusArn]),
@@ -102,15 +113,7 @@ export function Api({ stack }: StackContext) {
       ),
       allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
       // /vend validates like POST /accounts: the OU, the groups, the permission sets, the email.
-      ...awsAllow(stack, [
-        "organizations:ListRoots",
-        "organizations:ListOrganizationalUnitsForParent",
-        "organizations:DescribeOrganizationalUnit",
-        "organizations:ListParents",
-        "organizations:ListAccounts",
-      ]),
-      ...awsAllow(stack, ["sso:ListInstances", "sso:ListPermissionSets", "sso:DescribePermissionSet"]),
-      ...awsAllow(stack, ["identitystore:GetGroupId", ...APPROVER_LOOKUPS]),
+      ...awsAllow(stack, VEND_REQUEST_LOOKUPS),
       allow(["events:PutEvents"], [bus.eventBusArn]),
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],

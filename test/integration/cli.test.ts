@@ -1,12 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../packages/cli/src/commands";
-import type { Io } from "../../packages/cli/src/shared";
 import { ensureTable } from "../../packages/local/src/seed";
 import { TEST_REGION } from "../support/aws-env";
 import { accountsWithEmail } from "../support/org";
 import { serveApi, testPlane, unique } from "../support/plane";
+import { runQm } from "../support/qm";
 
 const exec = promisify(execFile);
 const plane = testPlane({ faults: "Organizations.MoveAccount=AccessDeniedException:1" });
@@ -20,21 +19,7 @@ afterAll(async () => {
 });
 
 /** Runs `qm` in-process against the test server, capturing what it prints. */
-async function qm(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { QM_API_URL: api.url },
-    cwd: process.cwd(),
-    isTty: false,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),
-    now: () => new Date(),
-  };
-  const code = await runCli(argv, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const qm = (...argv: string[]) => runQm(api.url, {}, ...argv);
 
 describe("qm against the API", () => {
   it("vends, reports the failure with exit 1, retries, and watches the request to SUCCEEDED with one account", async () => {
@@ -116,19 +101,10 @@ describe("qm against the API", () => {
       const succeeding = await post(unique("allok"));
       await faulty.runner.idle();
       const before = (await faulty.ctx.store.get(succeeding.requestId))?.attempts.length;
-      const out: string[] = [];
-      const code = await runCli(["retry", "--all-failed", "--since", "1h", "--json"], {
-        out: (t) => out.push(t),
-        err: () => undefined,
-        env: { QM_API_URL: server.url },
-        cwd: process.cwd(),
-        isTty: false,
-        sleep: async () => undefined,
-        now: () => new Date(),
-      });
+      const { code, out } = await runQm(server.url, {}, "retry", "--all-failed", "--since", "1h", "--json");
       await faulty.runner.idle();
 
-      const retried = JSON.parse(out.join("")) as { requestId: string; status: string }[];
+      const retried = JSON.parse(out) as { requestId: string; status: string }[];
       expect(code).toBe(0);
       expect(retried.map((r) => r.requestId)).toEqual([failing.requestId]);
       expect((await faulty.ctx.store.get(failing.requestId))?.status).toBe("SUCCEEDED");

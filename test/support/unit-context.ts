@@ -5,6 +5,7 @@ import { type ConfigInput, parseConfig } from "../../packages/core/src/config/co
 import type { CoreContext } from "../../packages/core/src/context";
 import type { EventPublisher } from "../../packages/core/src/events/publisher";
 import type { MetricName, MetricsSink } from "../../packages/core/src/metrics";
+import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type { VendRequestRecord } from "../../packages/core/src/store/requests/record";
 import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
 import type { VendState } from "../../packages/core/src/vending/state";
@@ -148,4 +149,22 @@ export function vendState(store: MemoryRequestStore, overrides: Partial<VendStat
   };
   store.records.set(record.requestId, record);
   return { requestId: record.requestId, request: record.request, resolved: record.resolved, ...overrides };
+}
+
+/** A RUNNING clean-up run, as StartRun records it before any account task runs. */
+export async function recordedRun(
+  runs: CleanupStore,
+  runId: string,
+  options: { dryRun?: boolean; trigger?: "api" | "schedule" | "closure"; startedAt?: string } = {},
+) {
+  return runs.createRun({
+    runId,
+    status: "RUNNING",
+    dryRun: options.dryRun ?? false,
+    trigger: options.trigger ?? "api",
+    refused: [],
+    accounts: [],
+    attempts: 1,
+    startedAt: options.startedAt ?? "2026-11-23T00:00:00Z",
+  });
 }

@@ -1,4 +1,4 @@
-import { unitContext, vendState } from "@test/support/unit-context";
+import { recordedRun, unitContext, vendState } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
 import { finishRun } from "./cleanup/run";
 import { METRIC } from "./metrics";
@@ -40,16 +40,7 @@ describe("operator metrics", () => {
   it("count a real clean-up's deleted, skipped and failed stacks, and nothing for a dry run", async () => {
     for (const dryRun of [false, true]) {
       const { ctx, runs, metrics } = unitContext();
-      await runs.createRun({
-        runId: "run-m",
-        status: "RUNNING",
-        dryRun,
-        trigger: "schedule",
-        refused: [],
-        accounts: [],
-        attempts: 1,
-        startedAt: "2026-11-23T00:00:00Z",
-      });
+      await recordedRun(runs, "run-m", { dryRun, trigger: "schedule", startedAt: "2026-11-23T00:00:00Z" });
       await runs.putAccountReport("run-m", {
         accountId: "222233334444",
         name: "W",

@@ -8,7 +8,7 @@ import {
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { unitContext } from "@test/support/unit-context";
+import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { cleanAccount } from "./clean-account";
@@ -34,16 +34,7 @@ const ACCOUNT = { accountId: "222233334444", name: "W" };
 /** A clean-up context with a recorded run, as the state machine has when its tasks run. */
 async function withRun(config: Parameters<typeof unitContext>[0], dryRun = false) {
   const harness = unitContext(config);
-  await harness.runs.createRun({
-    runId: "run-1",
-    status: "RUNNING",
-    dryRun,
-    trigger: "api",
-    refused: [],
-    accounts: [],
-    attempts: 1,
-    startedAt: "2026-11-23T00:00:00Z",
-  });
+  await recordedRun(harness.runs, "run-1", { dryRun, trigger: "api", startedAt: "2026-11-23T00:00:00Z" });
   return harness;
 }
 

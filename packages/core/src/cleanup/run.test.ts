@@ -1,5 +1,5 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { unitContext } from "@test/support/unit-context";
+import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { finishRun, planAccountTask, recordCleanupExecutionFailure } from "./run";
@@ -12,14 +12,9 @@ beforeEach(() => {
 
 async function runWithOneAccount() {
   const harness = unitContext({ cleanup: { regions: ["us-east-1"] } });
-  await harness.runs.createRun({
-    runId: "run-1",
-    status: "RUNNING",
+  await recordedRun(harness.runs, "run-1", {
     dryRun: false,
     trigger: "api",
-    refused: [],
-    accounts: [],
-    attempts: 1,
     startedAt: "2026-11-23T00:00:00Z",
   });
   return harness;

@@ -14,7 +14,7 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { unitContext } from "@test/support/unit-context";
+import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -233,16 +233,7 @@ async function cleanWorld(w: World, dryRun: boolean) {
     sandboxOuPaths: w.sandbox.map((i) => pathOf(w, i)),
     cleanup: { regions: REGIONS, protectPatterns: [PROTECT_PATTERN] },
   });
-  await ctx.runs.createRun({
-    runId: "run-prop",
-    status: "RUNNING",
-    dryRun,
-    trigger: "api",
-    refused: [],
-    accounts: [],
-    attempts: 1,
-    startedAt: "2026-11-23T00:00:00Z",
-  });
+  await recordedRun(ctx.runs, "run-prop", { dryRun, trigger: "api", startedAt: "2026-11-23T00:00:00Z" });
   const discovery = await discoverSandboxAccounts(ctx, ctx.config.sandboxOuPaths);
   const reports = [];
   for (const account of discovery.accounts)

@@ -6,7 +6,7 @@ import {
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { unitContext } from "@test/support/unit-context";
+import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { checkRegion, planAccount, startRegion } from "./clean-account";
@@ -88,14 +88,9 @@ describe("a slow account-region", () => {
     retry.sleep = async (ms) => {
       clock.now = new Date(clock.now.getTime() + ms);
     };
-    await runs.createRun({
-      runId: "run-slow",
-      status: "RUNNING",
+    await recordedRun(runs, "run-slow", {
       dryRun: false,
       trigger: "schedule",
-      refused: [],
-      accounts: [],
-      attempts: 1,
       startedAt: clock.now.toISOString(),
     });
     const aws = playSlowRegion(clock, 40);
@@ -134,14 +129,9 @@ describe("a slow account-region", () => {
 
   it("fails what is still deleting at the deadline, naming it, and ends the region", async () => {
     const { ctx, clock, runs } = unitContext({ cleanup: { regions: ["us-east-1"], deadlineMinutes: 10 } });
-    await runs.createRun({
-      runId: "run-late",
-      status: "RUNNING",
+    await recordedRun(runs, "run-late", {
       dryRun: false,
       trigger: "schedule",
-      refused: [],
-      accounts: [],
-      attempts: 1,
       startedAt: clock.now.toISOString(),
     });
     playSlowRegion(clock, 3);

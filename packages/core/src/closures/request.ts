@@ -6,7 +6,8 @@ import type { ClosureRecord } from "../store/closures";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { closeEligibility, type Refusal } from "./eligibility";
 
-type Ctx = Pick<
+/** What closing an account reads and writes: the organisation, closures, clean-up runs and requests (leases). */
+export type ClosureCtx = Pick<
   CoreContext,
   | "clients"
   | "config"
@@ -18,7 +19,9 @@ type Ctx = Pick<
   | "workflows"
   | "events"
   | "metrics"
+  | "store"
 >;
+type Ctx = ClosureCtx;
 
 /** The body of `POST /accounts/{accountId}/close`. */
 export const CloseRequestSchema = z.strictObject({

@@ -6,7 +6,6 @@ import {
 } from "@aws-sdk/client-organizations";
 import { isAwsError } from "../aws/classify";
 import { launchRun } from "../cleanup/run";
-import type { CoreContext } from "../context";
 import { NotFoundError, QuartermasterError, TerminalAwsError, toWorkflowError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import { METRIC } from "../metrics";
@@ -22,22 +21,9 @@ import {
   CLOSURE_WAITING,
   type ClosureFailed,
 } from "./events";
-import type { ClosureInput } from "./request";
+import type { ClosureCtx, ClosureInput } from "./request";
 
-type Ctx = Pick<
-  CoreContext,
-  | "clients"
-  | "config"
-  | "retry"
-  | "logger"
-  | "clock"
-  | "closures"
-  | "runs"
-  | "workflows"
-  | "events"
-  | "metrics"
-  | "store"
->;
+type Ctx = ClosureCtx;
 
 export const CLOSURE_TASKS = ["cleanup", "close", "move", "finish"] as const;
 export type ClosureTask = (typeof CLOSURE_TASKS)[number];

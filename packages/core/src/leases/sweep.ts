@@ -1,6 +1,5 @@
 import { LEASE_ENDING, type LeaseEnding } from "../closures/events";
-import { requestClosure } from "../closures/request";
-import type { CoreContext } from "../context";
+import { type ClosureCtx, requestClosure } from "../closures/request";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { LeaseRecord, VendRequestRecord } from "../store/requests/record";
@@ -8,20 +7,7 @@ import { isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { presentRequest } from "../vending/operate";
 import { LeaseRequestSchema, leaseEnd } from "./lease";
 
-type Ctx = Pick<
-  CoreContext,
-  | "clients"
-  | "config"
-  | "retry"
-  | "logger"
-  | "clock"
-  | "closures"
-  | "runs"
-  | "workflows"
-  | "events"
-  | "metrics"
-  | "store"
->;
+type Ctx = ClosureCtx;
 
 /** Leases looked at per sweep: the soonest first; the rest wait for the next sweep (every 15 minutes). */
 const LEASES_PER_SWEEP = 500;

@@ -40,29 +40,7 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
       new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }),
     );
     if (!head.Item) return undefined;
-    const reports: AccountReport[] = [];
-    const progress: { accountId: string; progress: RegionProgress }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-          ExpressionAttributeValues: { ":pk": `RUN#${runId}`, ":prefix": "ACCOUNT#" },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.progress !== undefined) {
-          progress.push({
-            accountId: String(item.accountId),
-            progress: parseStored(RegionProgressSchema, item.progress, "clean-up region progress"),
-          });
-        } else reports.push(parseStored(AccountReportSchema, item.report, "clean-up account report"));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const { reports, progress } = await this.runItems(runId);
     // Each region's progress is its report: it fills in the account's as the region goes.
     for (const { accountId, progress: p } of progress) {
       const report = reports.find((r) => r.accountId === accountId);
@@ -127,7 +105,13 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
   }
 
   async unfinishedRegions(runId: string) {
-    const found: { accountId: string; progress: RegionProgress }[] = [];
+    return (await this.runItems(runId)).progress.filter((p) => !p.progress.done);
+  }
+
+  /** A run's account reports and region progress items, every page read. */
+  private async runItems(runId: string) {
+    const reports: AccountReport[] = [];
+    const progress: { accountId: string; progress: RegionProgress }[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
@@ -140,13 +124,16 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item.progress === undefined) continue;
-        const progress = parseStored(RegionProgressSchema, item.progress, "clean-up region progress");
-        if (!progress.done) found.push({ accountId: String(item.accountId), progress });
+        if (item.progress !== undefined) {
+          progress.push({
+            accountId: String(item.accountId),
+            progress: parseStored(RegionProgressSchema, item.progress, "clean-up region progress"),
+          });
+        } else reports.push(parseStored(AccountReportSchema, item.report, "clean-up account report"));
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    return found;
+    return { reports, progress };
   }
 
   async putAccountReport(runId: string, report: AccountReport): Promise<void> {

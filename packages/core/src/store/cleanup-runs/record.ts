@@ -61,31 +61,25 @@ export interface CleanupRun {
 
 const SkipSchema = z.object({ stack: z.string(), reason: z.string() });
 
-/** One account's report as stored: parsed, not cast, when read back. */
-export const AccountReportSchema = z.object({
-  accountId: z.string(),
-  name: z.string(),
-  regions: z.array(
-    z.object({
-      region: z.string(),
-      deleted: z.array(z.string()),
-      skipped: z.array(SkipSchema),
-      failed: z.array(SkipSchema),
-      error: z.string().optional(),
-      notCleaned: z.string().optional(),
-      inProgress: z.array(z.string()).optional(),
-    }),
-  ),
-  error: z.string().optional(),
-}) satisfies z.ZodType<AccountReport>;
-
-export const RegionProgressSchema = z.object({
+const RegionReportSchema = z.object({
   region: z.string(),
   deleted: z.array(z.string()),
   skipped: z.array(SkipSchema),
   failed: z.array(SkipSchema),
   error: z.string().optional(),
   notCleaned: z.string().optional(),
+  inProgress: z.array(z.string()).optional(),
+}) satisfies z.ZodType<RegionReport>;
+
+/** One account's report as stored: parsed, not cast, when read back. */
+export const AccountReportSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  regions: z.array(RegionReportSchema),
+  error: z.string().optional(),
+}) satisfies z.ZodType<AccountReport>;
+
+export const RegionProgressSchema = RegionReportSchema.omit({ inProgress: true }).extend({
   pending: z.array(z.string()),
   inFlight: z.array(z.object({ stack: z.string(), forced: z.boolean() })),
   dependents: z.record(z.string(), z.array(z.string())),
