@@ -683,8 +683,8 @@ describe("configuration", () => {
       .filter((f) => f.endsWith("packages/functions/src/api.mjs"))
       .map((f) => join(".sst/artifacts", f))
       .filter((f) => statSync(f).mtimeMs >= synthStarted);
-    expect(bundles.length).toBeGreaterThan(0);
-    for (const bundle of bundles) expect(readFileSync(bundle, "utf8")).toContain(CONFIG_MARKER);
+    // (Other synths may build bundles meanwhile, with their own configuration: this synth's is among them.)
+    expect(bundles.some((bundle) => readFileSync(bundle, "utf8").includes(CONFIG_MARKER))).toBe(true);
   });
 });
 
