@@ -7,13 +7,15 @@ import { parseConfig } from "../packages/core/src/config/config";
 import { createLocalControlPlane } from "../packages/local/src/control-plane";
 import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
 import { seedReferenceOrg } from "../packages/local/src/seed";
+import { benchApi } from "./api-load";
+import { benchPlanner } from "./planner";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const COUNT = Number(process.env.BENCH_VENDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
 // Targets on this 2-core machine against moto; a run that misses one exits 1.
-const TARGETS = { p95Ms: 5_000, maxRssMb: 600, maxAwsCallsPerVend: 25 };
+const TARGETS = { p95Ms: 5_000, maxRssMb: 600, maxAwsCallsPerVend: 25, maxPlanMs: 2_000, apiP99Ms: 25 };
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,6 +43,7 @@ async function main() {
         .reduce((a, [, n]) => a + n, 0);
     const before = { aws: count(false), table: count(true) };
     const latencies: number[] = [];
+    let lastRequestId = "";
     const started = Date.now();
     let next = 0;
     const worker = async () => {
@@ -57,6 +60,7 @@ async function main() {
             },
           }),
         );
+        lastRequestId = record.requestId;
         const status = await plane.runner.wait(record.executionArn as string);
         if (status !== "SUCCEEDED") throw new Error(`vend ${i} ended ${status}`);
         latencies.push(Date.now() - t0);
@@ -76,6 +80,8 @@ async function main() {
       tableCallsPerVend: Math.round((tableCalls / COUNT) * 10) / 10,
       rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
       callsByOperation: plane.counter.snapshot(),
+      planner: benchPlanner(),
+      api: await benchApi(plane, lastRequestId),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const missed = [
@@ -83,6 +89,13 @@ async function main() {
       result.rssMb > TARGETS.maxRssMb && `RSS ${result.rssMb} MB > ${TARGETS.maxRssMb}`,
       result.awsCallsPerVend > TARGETS.maxAwsCallsPerVend &&
         `${result.awsCallsPerVend} AWS calls/vend > ${TARGETS.maxAwsCallsPerVend}`,
+      result.planner.planMs > TARGETS.maxPlanMs &&
+        `planning ${result.planner.stacks} stacks took ${result.planner.planMs} ms > ${TARGETS.maxPlanMs}`,
+      ...(["health", "getRequest"] as const).map(
+        (route) =>
+          result.api[route].p99Ms > TARGETS.apiP99Ms &&
+          `${route} p99 ${result.api[route].p99Ms} ms > ${TARGETS.apiP99Ms} at 500 requests/s`,
+      ),
     ].filter(Boolean);
     if (missed.length) {
       process.stderr.write(`bench: missed targets: ${missed.join("; ")}\n`);
