@@ -8,12 +8,14 @@ import { createLocalControlPlane } from "../packages/local/src/control-plane";
 import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
 import { seedReferenceOrg } from "../packages/local/src/seed";
 import { benchApi } from "./api-load";
+import { benchOrgSize } from "./org-size";
 import { benchPlanner } from "./planner";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const COUNT = Number(process.env.BENCH_VENDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
+const ORG_SIZES = (process.env.BENCH_ORG_SIZES ?? "10,1000,5000").split(",").map(Number);
 // Targets on this 2-core machine against moto; a run that misses one exits 1.
 const TARGETS = { p95Ms: 5_000, maxRssMb: 600, maxAwsCallsPerVend: 25, maxPlanMs: 2_000, apiP99Ms: 25 };
 
@@ -82,6 +84,7 @@ async function main() {
       callsByOperation: plane.counter.snapshot(),
       planner: benchPlanner(),
       api: await benchApi(plane, lastRequestId),
+      orgSize: await benchOrgSize("quartermaster-bench", ORG_SIZES),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     const missed = [
@@ -91,6 +94,12 @@ async function main() {
         `${result.awsCallsPerVend} AWS calls/vend > ${TARGETS.maxAwsCallsPerVend}`,
       result.planner.planMs > TARGETS.maxPlanMs &&
         `planning ${result.planner.stacks} stacks took ${result.planner.planMs} ms > ${TARGETS.maxPlanMs}`,
+      ...result.orgSize.map(
+        (r) =>
+          (r.medianCallsPerRequest !== result.orgSize[0]?.medianCallsPerRequest ||
+            r.medianMs > 1.5 * (result.orgSize[0]?.medianMs ?? 0)) &&
+          `POST /accounts at ${r.accounts} accounts: ${r.medianCallsPerRequest} calls, ${r.medianMs} ms (10 accounts: ${result.orgSize[0]?.medianCallsPerRequest}, ${result.orgSize[0]?.medianMs} ms)`,
+      ),
       ...(["health", "getRequest"] as const).map(
         (route) =>
           result.api[route].p99Ms > TARGETS.apiP99Ms &&

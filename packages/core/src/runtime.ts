@@ -6,6 +6,7 @@ import type { Config } from "./config/config";
 import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { type MetricsSink, noMetrics } from "./metrics";
+import { setDirectoryTtl } from "./org/cache";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoClosureStore } from "./store/closures";
@@ -43,6 +44,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     plugins: options.plugins,
     retryPolicy: retry,
   });
+  setDirectoryTtl(clients, options.config.directory.ttlSeconds * 1000);
   return {
     clients,
     config: options.config,

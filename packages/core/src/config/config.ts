@@ -79,6 +79,12 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "must be an IAM role ARN")
     .optional(),
+  directory: z
+    .object({
+      /** How long names -> ids (OUs, groups, permission sets) and account emails are remembered. */
+      ttlSeconds: z.number().int().min(0).max(3600).default(60),
+    })
+    .default({ ttlSeconds: 60 }),
   creation: z
     .object({
       deadlineMinutes: z.number().int().min(1).max(240).default(30),

@@ -18,6 +18,7 @@ import { isAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import { TerminalAwsError } from "../errors";
+import { directoryCache } from "./cache";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry">;
 type AwsCtx = Pick<CoreContext, "clients" | "retry">;
@@ -36,14 +37,16 @@ export interface IdentityCenter {
 
 /** The organisation's root id. */
 export async function rootId(ctx: AwsCtx): Promise<string> {
-  const out = await ctx.clients.organizations.send(new ListRootsCommand({}));
-  const id = out.Roots?.[0]?.Id;
-  if (!id)
-    throw new TerminalAwsError(
-      "NO_ORGANIZATION",
-      "The organisation has no root: is AWS Organizations enabled?",
-    );
-  return id;
+  return directoryCache(ctx).roots.get("root", async () => {
+    const out = await ctx.clients.organizations.send(new ListRootsCommand({}));
+    const id = out.Roots?.[0]?.Id;
+    if (!id)
+      throw new TerminalAwsError(
+        "NO_ORGANIZATION",
+        "The organisation has no root: is AWS Organizations enabled?",
+      );
+    return id;
+  });
 }
 
 /** Child OUs of a parent, every page read. */
@@ -86,8 +89,13 @@ export async function resolveOu(ctx: AwsCtx, ref: string): Promise<ResolvedOu | 
     }
   }
   let parent = await rootId(ctx);
+  const cache = directoryCache(ctx).childOus;
   for (const segment of ref.split("/")) {
-    const match = (await childOus(ctx, parent)).find((ou) => ou.Name === segment);
+    const from = parent;
+    const named = async (fresh: boolean) =>
+      (await cache.get(from, () => childOus(ctx, from), { fresh })).find((ou) => ou.Name === segment);
+    // A name the cache does not know is looked up afresh once: a new OU is seen at once.
+    const match = (await named(false)) ?? (await named(true));
     if (!match?.Id) return undefined;
     parent = match.Id;
   }
@@ -147,11 +155,14 @@ export async function allAccountsUnder(
 
 /** The management (payer) account of the organisation. */
 export async function managementAccountId(ctx: AwsCtx): Promise<string> {
-  const out = await ctx.clients.organizations.send(new DescribeOrganizationCommand({}));
-  const id = out.Organization?.MasterAccountId;
-  if (!id)
-    throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
-  return id;
+  // An organisation's management account does not change.
+  return directoryCache(ctx).roots.get("management", async () => {
+    const out = await ctx.clients.organizations.send(new DescribeOrganizationCommand({}));
+    const id = out.Organization?.MasterAccountId;
+    if (!id)
+      throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
+    return id;
+  });
 }
 
 /** Every account in the organisation, every page read. */
@@ -163,9 +174,15 @@ export async function listAccounts(ctx: AwsCtx): Promise<Account[]> {
 }
 
 /** The account in the organisation that uses this email, if any (emails compare case-insensitively). */
-export async function findAccountByEmail(ctx: AwsCtx, email: string): Promise<Account | undefined> {
+export async function findAccountByEmail(
+  ctx: AwsCtx,
+  email: string,
+  options: { fresh?: boolean } = {},
+): Promise<Account | undefined> {
   const wanted = email.toLowerCase();
-  return (await listAccounts(ctx)).find((a) => a.Email?.toLowerCase() === wanted);
+  // As far as the directory knows: the accounts as listed at most `directory.ttlSeconds` ago, unless `fresh`.
+  const accounts = await directoryCache(ctx).accounts.get("all", () => listAccounts(ctx), options);
+  return accounts.find((a) => a.Email?.toLowerCase() === wanted);
 }
 
 /** The Identity Center instance: from configuration, else the first from ListInstances. */
@@ -205,6 +222,14 @@ export async function findGroupId(
   ic: IdentityCenter,
   displayName: string,
 ): Promise<string | undefined> {
+  const cache = directoryCache(ctx).groupIds;
+  const key = `${ic.identityStoreId}/${displayName}`;
+  const found = await cache.get(key, () => lookUpGroupId(ctx, ic, displayName));
+  // A group the cache does not know is looked up afresh once.
+  return found ?? cache.get(key, () => lookUpGroupId(ctx, ic, displayName), { fresh: true });
+}
+
+async function lookUpGroupId(ctx: Ctx, ic: IdentityCenter, displayName: string): Promise<string | undefined> {
   try {
     const out = await ctx.clients.identityStore.send(
       new GetGroupIdCommand({
@@ -221,8 +246,22 @@ export async function findGroupId(
   }
 }
 
-/** Permission set name -> ARN for the whole instance. */
-export async function permissionSetsByName(ctx: Ctx, ic: IdentityCenter): Promise<Map<string, string>> {
+/**
+ * Permission set name -> ARN for the whole instance, from the directory cache; when a name in `wanted`
+ * is not in it, read afresh once (a new permission set is seen at once).
+ */
+export async function permissionSetsByName(
+  ctx: Ctx,
+  ic: IdentityCenter,
+  wanted: string[] = [],
+): Promise<Map<string, string>> {
+  const cache = directoryCache(ctx).permissionSets;
+  const cached = await cache.get(ic.instanceArn, () => readPermissionSets(ctx, ic));
+  if (wanted.every((name) => cached.has(name))) return cached;
+  return cache.get(ic.instanceArn, () => readPermissionSets(ctx, ic), { fresh: true });
+}
+
+async function readPermissionSets(ctx: Ctx, ic: IdentityCenter): Promise<Map<string, string>> {
   const arns = await pagedList(
     (token) =>
       ctx.clients.ssoAdmin.send(

@@ -52,7 +52,11 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
   const ic = await identityCenter(ctx);
   const access: ResolvedGrant[] = [];
   if (request.access?.length) {
-    const sets = await permissionSetsByName(ctx, ic);
+    const sets = await permissionSetsByName(
+      ctx,
+      ic,
+      request.access.flatMap((g) => g.permissionSets),
+    );
     for (const [i, grant] of request.access.entries()) {
       const groupId = await findGroupId(ctx, ic, grant.group);
       if (!groupId)
