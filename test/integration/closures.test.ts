@@ -203,6 +203,30 @@ describe("leases", () => {
     expect(await stateOf(accountId)).toBe("SUSPENDED");
   });
 
+  it("ends a lease whose account was closed on request before it, without a second closure", async () => {
+    const name = unique("closedfirst");
+    const expiresAt = new Date(Date.now() + 2500).toISOString();
+    const res = await call(api.url, "POST", "/accounts", {
+      name,
+      email: `aws+${name}@example.com`,
+      ou: sandboxOu,
+      lease: { expiresAt },
+    });
+    await settle();
+    const accountId = (await call(api.url, "GET", res.body.links.self)).body.accountId as string;
+    await call(api.url, "POST", `/accounts/${accountId}/close`, { reason: "done early" });
+    await settle();
+
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(expiresAt) - Date.now() + 100)));
+    await api.plane.housekeeping();
+    await settle();
+
+    const ended = await call(api.url, "GET", res.body.links.self);
+    expect(ended.body.lease).toMatchObject({ status: "CLOSED", closureId: `closure-${accountId}` });
+    const closure = await call(api.url, "GET", `/closures/closure-${accountId}`);
+    expect(closure.body).toMatchObject({ status: "CLOSED", trigger: "api", attempts: 1 });
+  });
+
   it("extends or shortens an active lease, 409 without one, 422 for a lease outside the sandbox OUs", async () => {
     const name = unique("extend");
     const res = await call(api.url, "POST", "/accounts", {

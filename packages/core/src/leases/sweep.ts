@@ -32,11 +32,9 @@ async function endLease(
       reason: `lease ended at ${lease.expiresAt}`,
     });
     const closureId = "closureId" in closure ? closure.closureId : undefined;
-    await ctx.store.setLease(
-      record.requestId,
-      { ...lease, status: "ENDING", closureId, problem: undefined },
-      at,
-    );
+    // Closed already (on request, before the lease ended): the lease is over with it.
+    const status = "status" in closure && closure.status === "CLOSED" ? "CLOSED" : "ENDING";
+    await ctx.store.setLease(record.requestId, { ...lease, status, closureId, problem: undefined }, at);
     ctx.logger.info("Lease ended: closure started", {
       requestId: record.requestId,
       accountId: record.accountId,
