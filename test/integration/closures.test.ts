@@ -204,6 +204,7 @@ describe("leases", () => {
   });
 
   it("ends a lease whose account was closed on request before it, without a second closure", async () => {
+    await ensureOuPath(org, (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string, sandboxOu);
     const name = unique("closedfirst");
     const expiresAt = new Date(Date.now() + 2500).toISOString();
     const res = await call(api.url, "POST", "/accounts", {
