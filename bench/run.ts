@@ -8,6 +8,7 @@ import { createLocalControlPlane } from "../packages/local/src/control-plane";
 import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
 import { seedReferenceOrg } from "../packages/local/src/seed";
 import { benchApi } from "./api-load";
+import { benchCleanup } from "./cleanup-throughput";
 import { benchOrgSize } from "./org-size";
 import { benchPlanner } from "./planner";
 
@@ -16,8 +17,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const COUNT = Number(process.env.BENCH_VENDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 5);
 const ORG_SIZES = (process.env.BENCH_ORG_SIZES ?? "10,1000,5000").split(",").map(Number);
+const CLEANUP_ACCOUNTS = Number(process.env.BENCH_CLEANUP_ACCOUNTS ?? 100);
+const CLEANUP_STACKS = Number(process.env.BENCH_CLEANUP_STACKS ?? 5);
+const CLEANUP_WAIT_MS = Number(process.env.BENCH_CLEANUP_WAIT_MS ?? 1000);
 // Targets on this 2-core machine against moto; a run that misses one exits 1.
-const TARGETS = { p95Ms: 5_000, maxRssMb: 600, maxAwsCallsPerVend: 25, maxPlanMs: 2_000, apiP99Ms: 25 };
+const TARGETS = {
+  p95Ms: 5_000,
+  maxRssMb: 600,
+  maxAwsCallsPerVend: 25,
+  maxPlanMs: 2_000,
+  apiP99Ms: 25,
+  cleanupSpeedup: 5,
+};
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -84,6 +95,13 @@ async function main() {
       callsByOperation: plane.counter.snapshot(),
       planner: benchPlanner(),
       api: await benchApi(plane, lastRequestId),
+      cleanup: await benchCleanup({
+        tableName: "quartermaster-bench",
+        budgetTopicArn: seeded.budgetTopicArn,
+        accounts: CLEANUP_ACCOUNTS,
+        stacks: CLEANUP_STACKS,
+        waitMs: CLEANUP_WAIT_MS,
+      }),
       orgSize: await benchOrgSize("quartermaster-bench", ORG_SIZES),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -92,6 +110,8 @@ async function main() {
       result.rssMb > TARGETS.maxRssMb && `RSS ${result.rssMb} MB > ${TARGETS.maxRssMb}`,
       result.awsCallsPerVend > TARGETS.maxAwsCallsPerVend &&
         `${result.awsCallsPerVend} AWS calls/vend > ${TARGETS.maxAwsCallsPerVend}`,
+      result.cleanup.speedup < TARGETS.cleanupSpeedup &&
+        `clean-up at concurrency 10 is ${result.cleanup.speedup}x concurrency 1, < ${TARGETS.cleanupSpeedup}x`,
       result.planner.planMs > TARGETS.maxPlanMs &&
         `planning ${result.planner.stacks} stacks took ${result.planner.planMs} ms > ${TARGETS.maxPlanMs}`,
       ...result.orgSize.map(
