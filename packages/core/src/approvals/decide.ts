@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { CoreContext } from "../context";
-import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
+import { ConflictError, ForbiddenError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { VendRequestRecord } from "../store/requests/record";
 import type { DecisionUpdate } from "../store/requests/store";
-import { isPossibleId, quoteId } from "../validation";
+import { storedRequest } from "../vending/operate";
 import { startExecution } from "../vending/submit";
 import { REQUEST_DECIDED, type RequestDecided } from "./events";
 import { isApprover, sameEmail } from "./identity";
@@ -29,12 +29,6 @@ export interface DecisionInput {
   by: string | undefined;
   reason?: string;
   via: "slack" | "api";
-}
-
-async function stored(ctx: Ctx, requestId: string): Promise<VendRequestRecord> {
-  const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
-  if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
-  return record;
 }
 
 function decidedEvent(
@@ -99,10 +93,10 @@ const isExpired = (ctx: Ctx, record: VendRequestRecord) =>
  * request was decided or expired changes nothing.
  */
 export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<VendRequestRecord> {
-  const record = await stored(ctx, input.requestId);
+  const record = await storedRequest(ctx, input.requestId);
   if (record.status === "PENDING_APPROVAL" && isExpired(ctx, record)) {
     await expireRequest(ctx, record);
-    throw notWaiting(await stored(ctx, input.requestId));
+    throw notWaiting(await storedRequest(ctx, input.requestId));
   }
   if (record.status !== "PENDING_APPROVAL" || !record.approval) {
     // Approved, then interrupted before its workflow started: approving again starts it.
@@ -154,7 +148,7 @@ export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<Ven
     at: ctx.clock().toISOString(),
   };
   if (!(await ctx.store.decide(record.requestId, update)))
-    throw notWaiting(await stored(ctx, input.requestId));
+    throw notWaiting(await storedRequest(ctx, input.requestId));
   ctx.logger.info("Request decided", {
     requestId: record.requestId,
     decision: update.decision,
@@ -162,12 +156,12 @@ export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<Ven
     via: input.via,
   });
   await publishSafely(ctx, REQUEST_DECIDED, decidedEvent(record, update, input.via));
-  let decided = await stored(ctx, input.requestId);
+  let decided = await storedRequest(ctx, input.requestId);
   if (input.action === "approve" && decided.lease && decided.request.lease?.hours !== undefined) {
     // A lease of N hours counts from the approval, not from the request that waited for it.
     const expiresAt = new Date(Date.parse(update.at) + decided.request.lease.hours * 3_600_000).toISOString();
     await ctx.store.setLease(decided.requestId, { ...decided.lease, expiresAt }, update.at);
-    decided = await stored(ctx, input.requestId);
+    decided = await storedRequest(ctx, input.requestId);
   }
   return input.action === "approve" ? startExecution(ctx, decided, "start") : decided;
 }

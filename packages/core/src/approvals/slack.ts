@@ -129,12 +129,9 @@ export async function handleInteraction(ctx: Ctx, deps: SlackDeps, payload: unkn
 export const VEND_USAGE =
   "Usage: /vend --name N --email E [--ou PATH] [--access GROUP=PS1,PS2]... [--budget USD] [--tag k=v]... [--lease-hours H]";
 
-/** Slack's slash-command answer: seen only by the person who typed it. */
-export type CommandAnswer = SlackAnswer;
+const answer = (text: string): SlackAnswer => ({ response_type: "ephemeral", text });
 
-const answer = (text: string): CommandAnswer => ({ response_type: "ephemeral", text });
-
-function listIssues(title: string, issues: { path: string; message: string }[]): CommandAnswer {
+function listIssues(title: string, issues: { path: string; message: string }[]): SlackAnswer {
   return answer([title, ...issues.map((i) => `• ${i.path}: ${i.message}`), VEND_USAGE].join("\n"));
 }
 
@@ -148,7 +145,7 @@ export async function handleVendCommand(
   ctx: Ctx,
   deps: SlackDeps,
   form: { command?: string; text?: string; user_id?: string },
-): Promise<CommandAnswer> {
+): Promise<SlackAnswer> {
   const text = (form.text ?? "").trim();
   if (text === "" || text === "help" || text === "--help") return answer(VEND_USAGE);
   const { body, issues } = parseVendCommand(text);

@@ -91,6 +91,11 @@ export function isAwsError(error: unknown, name: string): boolean {
  * operation) says the call is not offered where this runs.
  */
 export function isModelledAwsError(error: unknown): boolean {
+  return typeof (originalAwsError(error) as { $fault?: unknown } | null)?.$fault === "string";
+}
+
+/** The AWS SDK's error behind a Quartermaster error (the retrying clients keep it as the cause), with its fields. */
+export function originalAwsError(error: unknown): { $fault?: unknown; Reason?: string; message?: string } {
   const original = error instanceof QuartermasterError && error.cause !== undefined ? error.cause : error;
-  return typeof (original as { $fault?: unknown } | null)?.$fault === "string";
+  return (original ?? {}) as { $fault?: unknown; Reason?: string; message?: string };
 }

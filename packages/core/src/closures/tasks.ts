@@ -4,13 +4,18 @@ import {
   ListParentsCommand,
   MoveAccountCommand,
 } from "@aws-sdk/client-organizations";
-import { isAwsError } from "../aws/classify";
+import { isAwsError, originalAwsError } from "../aws/classify";
 import { launchRun } from "../cleanup/run";
 import { NotFoundError, QuartermasterError, TerminalAwsError, toWorkflowError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import { METRIC } from "../metrics";
 import { accountState, resolveOu } from "../org/directory";
-import type { ClosureRecord, ClosureStep, ClosureStepRecord } from "../store/closures";
+import {
+  CLOSURE_STEPS,
+  type ClosureRecord,
+  type ClosureStep,
+  type ClosureStepRecord,
+} from "../store/closures";
 import { taskRetry } from "../workflow/asl";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { closeEligibility } from "./eligibility";
@@ -62,12 +67,6 @@ function withStep(steps: ClosureStepRecord[], step: ClosureStepRecord): ClosureS
 
 function stepOf(closure: ClosureRecord, name: ClosureStep): ClosureStepRecord | undefined {
   return closure.steps.find((s) => s.name === name);
-}
-
-/** The original AWS error behind a Quartermaster error (the retrying clients keep it as the cause). */
-function awsCause(error: unknown): { Reason?: string; message?: string } {
-  const original = error instanceof QuartermasterError && error.cause ? error.cause : error;
-  return (original ?? {}) as { Reason?: string; message?: string };
 }
 
 /**
@@ -186,7 +185,7 @@ export async function closeTask(ctx: Ctx, closureId: string): Promise<CloseProgr
     await ctx.clients.organizations.send(new CloseAccountCommand({ AccountId: closure.accountId }));
   } catch (error) {
     if (isAwsError(error, "AccountAlreadyClosedException")) return { phase: "closing", waitSeconds: 1 };
-    const reason = awsCause(error).Reason;
+    const reason = originalAwsError(error).Reason;
     if (isAwsError(error, "ConstraintViolationException") && reason && QUOTA_REASONS.has(reason)) {
       if (now.getTime() - Date.parse(step.startedAt) > QUOTA_DEADLINE_MS)
         throw new TerminalAwsError(
@@ -329,7 +328,7 @@ export async function recordClosureFailure(
   const closure = await ctx.closures.get(closureId);
   if (!closure || closure.status === "CLOSED" || closure.status === "FAILED") return false;
   const at = ctx.clock().toISOString();
-  const stepName = (["cleanup", "close", "move", "announce"] as const).find((s) => s === failure.step);
+  const stepName = CLOSURE_STEPS.find((s) => s === failure.step);
   const current = stepName ? stepOf(closure, stepName) : undefined;
   await ctx.closures.update(
     closureId,

@@ -3,8 +3,8 @@ import { type ClosureCtx, requestClosure } from "../closures/request";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { LeaseRecord, VendRequestRecord } from "../store/requests/record";
-import { isPossibleId, quoteId, toFieldIssues } from "../validation";
-import { presentRequest } from "../vending/operate";
+import { toFieldIssues } from "../validation";
+import { presentRequest, storedRequest } from "../vending/operate";
 import { LeaseRequestSchema, leaseEnd } from "./lease";
 
 type Ctx = ClosureCtx;
@@ -111,8 +111,7 @@ export async function sweepLeases(ctx: Ctx): Promise<SweepResult> {
  * earlier or later; a new end gets a new warning. 409 once the lease is over (or for a request without one).
  */
 export async function changeLease(ctx: Ctx, requestId: string, body: unknown) {
-  const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
-  if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
+  const record = await storedRequest(ctx, requestId);
   const parsed = LeaseRequestSchema.safeParse(body);
   if (!parsed.success) throw new ValidationError("Invalid lease", toFieldIssues(parsed.error));
   if (!record.lease) throw new ConflictError("NO_LEASE", `Request ${requestId} has no lease`);

@@ -42,7 +42,8 @@ export async function getRequest(ctx: Pick<Ctx, "store">, requestId: string): Pr
   return presentRequest(await storedRequest(ctx, requestId));
 }
 
-async function storedRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<VendRequestRecord> {
+/** A stored request by id; a 404 for an id that does not exist (or cannot). */
+export async function storedRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<VendRequestRecord> {
   const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
   if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
   return record;
