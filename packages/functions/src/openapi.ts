@@ -55,6 +55,26 @@ const RESPONSES = {
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
+/** A list route's query parameters, each optional, from the zod schema its handler parses. */
+const queryParams = (query: z.ZodType) =>
+  Object.entries((schema(query) as { properties: Record<string, JsonSchema> }).properties).map(
+    ([name, s]) => ({ name, in: "query", required: false, schema: s }),
+  );
+
+/** `/approve` and `/reject`: the same answers, but for what is accepted and what the body needs. */
+const decisionOperation = (o: { summary: string; body: string; accepted: string; invalid: string }) => ({
+  summary: o.summary,
+  parameters: [pathParam("requestId")],
+  requestBody: { required: o.body === "RejectRequest", ...json({ $ref: `#/components/schemas/${o.body}` }) },
+  responses: {
+    "202": ok(o.accepted, "RequestView"),
+    "403": error("The caller is not an approver of the rule covering the request, or is its requester"),
+    "404": error("Unknown id"),
+    "409": error("Not PENDING_APPROVAL (decided or expired)"),
+    "422": error(o.invalid),
+  },
+});
+
 /** What every operation but the two unauthenticated reads may also answer (docs/api.md). */
 const COMMON_ERRORS = {
   "400": "Malformed input: bad JSON, a duplicate key, a path id that is not valid percent-encoding",
@@ -78,7 +98,6 @@ export function openApiDocument(): JsonSchema {
 }
 
 function baseDocument(): JsonSchema {
-  const listQuery = schema(ListQuerySchema) as { properties: Record<string, JsonSchema> };
   return {
     openapi: "3.1.0",
     info: {
@@ -135,12 +154,7 @@ function baseDocument(): JsonSchema {
       "/accounts/requests": {
         get: {
           summary: "List requests, newest first",
-          parameters: Object.entries(listQuery.properties).map(([name, s]) => ({
-            name,
-            in: "query",
-            required: false,
-            schema: s,
-          })),
+          parameters: queryParams(ListQuerySchema),
           responses: { "200": ok("A page of requests", "RequestPage"), "422": error("Invalid query") },
         },
       },
@@ -163,36 +177,20 @@ function baseDocument(): JsonSchema {
         },
       },
       "/accounts/requests/{requestId}/approve": {
-        post: {
+        post: decisionOperation({
           summary: "Approve a request waiting for approval; its workflow starts",
-          parameters: [pathParam("requestId")],
-          requestBody: { required: false, ...json({ $ref: "#/components/schemas/ApproveRequest" }) },
-          responses: {
-            "202": ok("Approved: the workflow has started", "RequestView"),
-            "403": error(
-              "The caller is not an approver of the rule covering the request, or is its requester",
-            ),
-            "404": error("Unknown id"),
-            "409": error("Not PENDING_APPROVAL (decided or expired)"),
-            "422": error("Validation failed"),
-          },
-        },
+          body: "ApproveRequest",
+          accepted: "Approved: the workflow has started",
+          invalid: "Validation failed",
+        }),
       },
       "/accounts/requests/{requestId}/reject": {
-        post: {
+        post: decisionOperation({
           summary: "Reject a request waiting for approval; it ends REJECTED",
-          parameters: [pathParam("requestId")],
-          requestBody: { required: true, ...json({ $ref: "#/components/schemas/RejectRequest" }) },
-          responses: {
-            "202": ok("Rejected", "RequestView"),
-            "403": error(
-              "The caller is not an approver of the rule covering the request, or is its requester",
-            ),
-            "404": error("Unknown id"),
-            "409": error("Not PENDING_APPROVAL (decided or expired)"),
-            "422": error("Validation failed: a reason is required"),
-          },
-        },
+          body: "RejectRequest",
+          accepted: "Rejected",
+          invalid: "Validation failed: a reason is required",
+        }),
       },
       "/accounts/requests/{requestId}/lease": {
         post: {
@@ -233,9 +231,7 @@ function baseDocument(): JsonSchema {
       "/closures": {
         get: {
           summary: "Closures, newest first",
-          parameters: Object.entries(
-            (schema(ClosureListQuerySchema) as { properties: Record<string, JsonSchema> }).properties,
-          ).map(([name, s]) => ({ name, in: "query", required: false, schema: s })),
+          parameters: queryParams(ClosureListQuerySchema),
           responses: { "200": ok("A page of closures", "ClosurePage"), "422": error("Invalid query") },
         },
       },
