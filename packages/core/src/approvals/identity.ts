@@ -7,6 +7,7 @@ import {
 import { isAwsError, isModelledAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
+import { directoryCache } from "../org/cache";
 import { findGroupId, type IdentityCenter, identityCenter } from "../org/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
@@ -111,12 +112,15 @@ export function ssoSessionName(callerArn: string | undefined): string | undefine
 export async function emailOfCaller(ctx: Ctx, callerArn: string | undefined): Promise<string | undefined> {
   const userName = ssoSessionName(callerArn);
   if (!userName) return undefined;
-  const ic = await identityCenter(ctx);
-  const userId = await userIdBy(ctx, ic, "userName", userName);
-  if (!userId) return undefined;
-  const out = await ctx.clients.identityStore.send(
-    new DescribeUserCommand({ IdentityStoreId: ic.identityStoreId, UserId: userId }),
-  );
-  const emails = out.Emails ?? [];
-  return (emails.find((e) => e.Primary) ?? emails[0])?.Value;
+  // Every API request asks who its caller is: remembered for the directory's TTL, like the other names.
+  return directoryCache(ctx).callerEmails.get(userName, async () => {
+    const ic = await identityCenter(ctx);
+    const userId = await userIdBy(ctx, ic, "userName", userName);
+    if (!userId) return undefined;
+    const out = await ctx.clients.identityStore.send(
+      new DescribeUserCommand({ IdentityStoreId: ic.identityStoreId, UserId: userId }),
+    );
+    const emails = out.Emails ?? [];
+    return (emails.find((e) => e.Primary) ?? emails[0])?.Value;
+  });
 }

@@ -35,6 +35,8 @@ export interface DirectoryCache {
   permissionSets: TtlMemo<Map<string, string>>;
   accounts: TtlMemo<Account[]>;
   roots: TtlMemo<string>;
+  /** The email of the Identity Center user behind an SSO session, by user name. */
+  callerEmails: TtlMemo<string | undefined>;
 }
 
 const caches = new WeakMap<object, DirectoryCache>();
@@ -56,6 +58,7 @@ export function directoryCache(ctx: { clients: AwsClients }): DirectoryCache {
     groupIds: new TtlMemo(ttl),
     permissionSets: new TtlMemo(ttl),
     accounts: new TtlMemo(ttl),
+    callerEmails: new TtlMemo(ttl),
     // An organisation's root and management account do not change.
     roots: new TtlMemo(ttl > 0 ? Number.POSITIVE_INFINITY : 0),
   };
