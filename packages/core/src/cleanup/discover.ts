@@ -1,6 +1,5 @@
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { CoreContext } from "../context";
-import { accountState, allAccountsUnder, managementAccountId } from "../org/directory";
+import { accountState, allAccountsUnder, untouchableAccounts } from "../org/directory";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
 
@@ -22,13 +21,9 @@ export interface Discovery {
  * are not ACTIVE (SUSPENDED, PENDING_CLOSURE) are refused, with the reason.
  */
 export async function discoverSandboxAccounts(ctx: Ctx, ouPaths: string[]): Promise<Discovery> {
-  const [management, identity] = await Promise.all([
-    managementAccountId(ctx),
-    ctx.clients.sts.send(new GetCallerIdentityCommand({})),
-  ]);
+  const { management, home } = await untouchableAccounts(ctx);
   const forbidden = new Map<string, string>([[management, "the management account is never cleaned"]]);
-  if (identity.Account && !forbidden.has(identity.Account))
-    forbidden.set(identity.Account, "Quartermaster's own account is never cleaned");
+  if (home && !forbidden.has(home)) forbidden.set(home, "Quartermaster's own account is never cleaned");
 
   const { accounts: all, missing: missingOus } = await allAccountsUnder(ctx, ouPaths);
   const accounts: SandboxAccount[] = [];

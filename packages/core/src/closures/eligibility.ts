@@ -3,11 +3,10 @@ import {
   type DescribeAccountCommandOutput,
   ListParentsCommand,
 } from "@aws-sdk/client-organizations";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { isAwsError } from "../aws/classify";
 import { closableOus } from "../config/config";
 import type { CoreContext } from "../context";
-import { accountState, managementAccountId, ouPathOf } from "../org/directory";
+import { accountState, ouPathOf, untouchableAccounts } from "../org/directory";
 import { coveringRef } from "../org/scope";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
@@ -40,9 +39,8 @@ export async function closeEligibility(
       return { refusal: { kind: "not-found", message: `Account ${accountId} is not in the organisation` } };
     throw error;
   }
-  const [management, identity, parents] = await Promise.all([
-    managementAccountId(ctx),
-    ctx.clients.sts.send(new GetCallerIdentityCommand({})),
+  const [{ management, home }, parents] = await Promise.all([
+    untouchableAccounts(ctx),
     ctx.clients.organizations.send(new ListParentsCommand({ ChildId: accountId })),
   ]);
   const parent = parents.Parents?.[0];
@@ -59,7 +57,7 @@ export async function closeEligibility(
   const forbidden = (message: string) => ({ account, refusal: { kind: "forbidden" as const, message } });
   if (accountId === management)
     return forbidden(`Account ${accountId} is the management account; it is never closed`);
-  if (accountId === identity.Account)
+  if (accountId === home)
     return forbidden(`Account ${accountId} is the account Quartermaster runs in; it is never closed`);
   const closable = closableOus(ctx.config);
   if (ou.path === "ROOT" || !(await coveringRef(ctx, ou, closable)))

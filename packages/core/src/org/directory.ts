@@ -14,6 +14,7 @@ import {
   ListInstancesCommand,
   ListPermissionSetsCommand,
 } from "@aws-sdk/client-sso-admin";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { isAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
@@ -163,6 +164,21 @@ export async function managementAccountId(ctx: AwsCtx): Promise<string> {
       throw new TerminalAwsError("NO_ORGANIZATION", "DescribeOrganization returned no management account");
     return id;
   });
+}
+
+/**
+ * The accounts Quartermaster never cleans or closes, whatever configuration says: the management account
+ * and the account it runs in (the caller's). Neither changes, so each is asked once per process.
+ */
+export async function untouchableAccounts(ctx: AwsCtx): Promise<{ management: string; home?: string }> {
+  const [management, home] = await Promise.all([
+    managementAccountId(ctx),
+    directoryCache(ctx).roots.get("home", async () => {
+      const out = await ctx.clients.sts.send(new GetCallerIdentityCommand({}));
+      return out.Account ?? "";
+    }),
+  ]);
+  return { management, ...(home ? { home } : {}) };
 }
 
 /** Every account in the organisation, every page read. */
