@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { regionOfApiUrl, signRequest } from "./sign";
 
@@ -81,8 +82,8 @@ export class ApiClient {
     // Local mode serves on loopback without auth (QM_LOCAL_USER names the caller there); everything else is signed.
     if (LOOPBACK.has(url.hostname)) {
       const user = this.options.env.QM_LOCAL_USER;
-      if (user && !Object.keys(sendHeaders).some((h) => h.toLowerCase() === "x-qm-local-user"))
-        sendHeaders["x-qm-local-user"] = user;
+      if (user && !Object.keys(sendHeaders).some((h) => h.toLowerCase() === LOCAL_USER_HEADER))
+        sendHeaders[LOCAL_USER_HEADER] = user;
     } else {
       const region =
         regionOfApiUrl(url) ??

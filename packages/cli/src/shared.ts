@@ -20,9 +20,6 @@ const COMMON = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** Local mode has no IAM: this header names the caller (QM_LOCAL_USER, or `--as`). AWS ignores it. */
-export const LOCAL_USER_HEADER = "x-qm-local-user";
-
 export function parse<
   T extends Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>,
 >(args: string[], options: T) {

@@ -112,5 +112,8 @@ export type ClosureDryRunView = z.infer<typeof ClosureDryRunSchema>;
 export const SlackAnswerSchema = z.object({ response_type: z.literal("ephemeral"), text: z.string() });
 export type SlackAnswer = z.infer<typeof SlackAnswerSchema>;
 
+/** Local mode has no IAM: this header names the caller (API.md, Local mode). AWS ignores it. */
+export const LOCAL_USER_HEADER = "x-qm-local-user";
+
 /** `GET /health`. */
 export const HealthSchema = z.object({ ok: z.literal(true) });

@@ -18,6 +18,7 @@ import {
 } from "@quartermaster/core/closures/definition";
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
+import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
@@ -61,9 +62,6 @@ export interface LocalControlPlaneOptions {
   /** The Slack app (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL); without a secret, Slack routes are 401. */
   slack?: { signingSecret?: string; botToken?: string; apiUrl?: string };
 }
-
-/** The header that names the caller locally, where there is no IAM. */
-export const LOCAL_USER_HEADER = "x-qm-local-user";
 
 /** Local mode's caller: the email in X-Qm-Local-User (API.md), when it looks like one. */
 export const localCallerEmail: CallerEmail = async (_ctx, event) => {

@@ -1,6 +1,6 @@
-import type { RequestView } from "@quartermaster/core/contract";
+import { LOCAL_USER_HEADER, type RequestView } from "@quartermaster/core/contract";
 import { UsageError } from "../client";
-import { clientFor, describeRequest, type Io, LOCAL_USER_HEADER, parse, print, requestPath } from "../shared";
+import { clientFor, describeRequest, type Io, parse, print, requestPath } from "../shared";
 
 /**
  * `qm approve ID [--reason R]` and `qm reject ID --reason R`. In AWS the approver is the Identity
