@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { z } from "zod";
+import type * as z from "zod";
 import { type Config, parseConfigJson } from "../packages/core/src/config/config";
 import type { FunctionEnvSchema } from "../packages/functions/src/env";
 

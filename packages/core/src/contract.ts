@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AccountReportSchema, CleanupRunHeadSchema } from "./store/cleanup-runs/record";
 import { ClosureRecordSchema } from "./store/closures";
 import { ReconcileJobSchema } from "./store/reconcile-jobs";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldIssue } from "./errors";
 
 // AWS Organizations' CreateAccount email rules, plus a dotted domain.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** What every Quartermaster function reads: its configuration, the table and the event bus. */
 const BaseEnvSchema = z.object({

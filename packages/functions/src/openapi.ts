@@ -20,7 +20,7 @@ import {
 import { LeaseRequestSchema } from "@quartermaster/core/leases/lease";
 import { ListQuerySchema } from "@quartermaster/core/vending/operate";
 import { IdempotencyKeySchema, VendRequestSchema } from "@quartermaster/core/vending/request";
-import { z } from "zod";
+import * as z from "zod";
 
 type JsonSchema = Record<string, unknown>;
 

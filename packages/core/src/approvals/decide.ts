@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, ForbiddenError } from "../errors";
 import { publishSafely } from "../events/publisher";

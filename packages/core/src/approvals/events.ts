@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `Account Approval Requested`: a request waits in PENDING_APPROVAL; Slack gets the Approve/Deny message. */
 export const ApprovalRequestedSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import type { SlackAnswer } from "../contract";
 import { QuartermasterError, ValidationError } from "../errors";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import { NotFoundError, QuartermasterError, ValidationError } from "../errors";
 import type { ReconcileJob } from "../store/reconcile-jobs";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `Sandbox Cleanup Completed`: a clean-up run ended, whatever its outcome. */
 export const SandboxCleanupCompletedSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 const Base = { closureId: z.string(), accountId: z.string(), accountName: z.string() };
 

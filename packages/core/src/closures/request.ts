@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { launchRun } from "../cleanup/run";
 import type { CoreContext } from "../context";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";

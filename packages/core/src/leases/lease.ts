@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import { type FieldIssue, ValidationError } from "../errors";
 import { coveringRef } from "../org/scope";

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import { isAwsError } from "../aws/classify";
 import { parseStored } from "./parse";
 import { decodeToken, encodeToken } from "./requests/page-token";

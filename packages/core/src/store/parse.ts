@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { StoredRecordError } from "../errors";
 
 /** Parses a stored item with its schema; a malformed one is a StoredRecordError naming its fields. */

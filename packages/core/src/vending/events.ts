@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `Account Ready`: a vend request ended SUCCEEDED. */
 export const AccountReadySchema = z.object({

@@ -1,5 +1,5 @@
 import { DescribeAccountCommand } from "@aws-sdk/client-organizations";
-import { z } from "zod";
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import type { RequestPage, RequestView } from "../contract";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";

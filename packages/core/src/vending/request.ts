@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { BudgetRequestSchema } from "../budgets/spec";
 import { ValidationError } from "../errors";
 import { LeaseRequestSchema } from "../leases/lease";

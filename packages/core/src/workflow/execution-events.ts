@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** The detail of an `aws.states` "Step Functions Execution Status Change" event (the fields Quartermaster reads). */
 export const ExecutionStatusChangeSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Skip } from "../../cleanup/plan";
 
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "PARTIAL" | "FAILED";
