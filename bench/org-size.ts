@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { CreateAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { ALL_CLIENT_CLASSES } from "../packages/core/src/aws/all-clients";
 import { CallCounter, callCounterPlugin } from "../packages/core/src/aws/middleware";
 import { parseConfig } from "../packages/core/src/config/config";
 import { createCoreContext } from "../packages/core/src/runtime";
@@ -44,6 +45,7 @@ export async function benchOrgSize(tableName: string, sizes = [10, 1000, 5000], 
       tableName,
       eventBusName: "bench",
       plugins: [callCounterPlugin(counter)],
+      clientClasses: ALL_CLIENT_CLASSES,
       logger: new Logger({ serviceName: "bench", logLevel: "SILENT" }),
       workflows: noRun,
       events: { publish: async () => undefined },

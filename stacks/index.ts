@@ -1,5 +1,6 @@
 import type { App } from "sst/constructs";
 import { Api } from "./Api";
+import { pureSdkSchemas } from "./bundling";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { stackConfig } from "./config";
@@ -21,7 +22,11 @@ export function quartermaster(app: App): void {
       minify: true,
       // The configuration is bundled into each function at synth (read by packages/functions/src/runtime.ts),
       // not copied into every environment, which Lambda limits to 4 KB.
-      esbuild: { define: { __QM_CONFIG__: JSON.stringify(JSON.stringify(stackConfig())) } },
+      esbuild: {
+        define: { __QM_CONFIG__: JSON.stringify(JSON.stringify(stackConfig())) },
+        // Each SDK client's bundle keeps only the operations the function calls (see stacks/bundling.ts).
+        plugins: [pureSdkSchemas],
+      },
     },
     environment: {
       POWERTOOLS_SERVICE_NAME: "quartermaster",

@@ -32,7 +32,7 @@ describe("function environments", () => {
     process.env.QM_EVENT_BUS_NAME = "b";
     delete process.env.QM_VEND_STATE_MACHINE_ARN;
 
-    const source = lambdaContext(ApiEnvSchema);
+    const source = lambdaContext(ApiEnvSchema, {});
 
     expect(() => source()).toThrow(ConfigError);
     expect(() => source()).toThrow(/QM_VEND_STATE_MACHINE_ARN/);
@@ -47,6 +47,6 @@ describe("function environments", () => {
     process.env.QM_CLOSURE_STATE_MACHINE_ARN = "x";
     process.env.QM_BUDGET_TOPIC_ARN = "t";
 
-    expect(() => lambdaContext(ApiEnvSchema)()).toThrow(/No configuration/);
+    expect(() => lambdaContext(ApiEnvSchema, {})()).toThrow(/No configuration/);
   });
 });

@@ -800,3 +800,80 @@ describe("every other function's exact actions", () => {
     expect(actionsOf(templates[stack], prefix)).toEqual([...actions].sort());
   });
 });
+
+describe("the AWS clients each function builds", () => {
+  /** The text of this synth's bundle of an entry point (several functions may share it). */
+  const bundleOf = (entry: string) => {
+    const file = readdirSync(".sst/artifacts", { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(`packages/functions/src/${entry}.mjs`))
+      .map((f) => join(".sst/artifacts", f))
+      .find((f) => statSync(f).mtimeMs >= synthStarted);
+    if (!file) throw new Error(`No bundle of ${entry} from this synth`);
+    return readFileSync(file, "utf8");
+  };
+
+  it("carry only the operations the function calls: the clean-up keeps EC2's DescribeRegions, not RunInstances", () => {
+    // (Booleans, not the bundle's text, in the assertions: a failure must not print a megabyte.)
+    const holds = (entry: string, text: string) => bundleOf(entry).includes(text);
+    expect(holds("cleanup-task", "DescribeRegionsRequest")).toBe(true);
+    expect(holds("cleanup-task", "RunInstancesRequest")).toBe(false);
+    for (const absent of ["EC2Client", "CloudFormationClient", "AccountClient"])
+      expect({ absent, found: holds("api", absent) }).toEqual({ absent, found: false });
+    expect(holds("api", "OrganizationsClient")).toBe(true);
+  });
+
+  /** The client an IAM action's service needs (DynamoDB and STS are always built; SSM is the secrets' loader). */
+  const CLIENT_OF_SERVICE: Record<string, string | undefined> = {
+    organizations: "organizations",
+    sso: "ssoAdmin",
+    identitystore: "identityStore",
+    budgets: "budgets",
+    account: "account",
+    states: "sfn",
+    events: "eventBridge",
+  };
+
+  it("are exactly those its IAM actions name, over every function built from the same entry point", async () => {
+    const needed = new Map<string, Set<string>>();
+    for (const template of Object.values(templates)) {
+      const policies = Object.values(template.findResources("AWS::IAM::Policy"));
+      for (const fn of Object.values(template.findResources("AWS::Lambda::Function"))) {
+        const handler = fn.Properties.Handler as string | undefined;
+        if (!handler?.startsWith("packages/functions/src/")) continue;
+        const entry = handler.replace(/^packages\/functions\/src\/|\.handler$/g, "");
+        const role = JSON.stringify(fn.Properties.Role["Fn::GetAtt"]?.[0]);
+        const clients = needed.get(entry) ?? new Set<string>();
+        for (const policy of policies) {
+          if (!JSON.stringify(policy.Properties.Roles).includes(role)) continue;
+          for (const statement of policy.Properties.PolicyDocument.Statement) {
+            for (const action of [statement.Action].flat() as string[]) {
+              const service = action.split(":")[0] as string;
+              const client = CLIENT_OF_SERVICE[service];
+              if (client) clients.add(client);
+              // A member-account session: the clean-up's CloudFormation, and EC2 for its regions.
+              if (action === "sts:AssumeRole") for (const c of ["cloudFormation", "ec2"]) clients.add(c);
+            }
+          }
+        }
+        needed.set(entry, clients);
+      }
+    }
+
+    expect([...needed.keys()].sort()).toEqual(
+      readdirSync("packages/functions/src")
+        .filter((f) => /^[a-z-]+\.ts$/.test(f))
+        .filter((f) =>
+          readFileSync(join("packages/functions/src", f), "utf8").includes("export const handler"),
+        )
+        .map((f) => f.replace(/\.ts$/, ""))
+        .sort(),
+    );
+    for (const [entry, clients] of needed) {
+      const module = (await import(`../../packages/functions/src/${entry}.ts`)) as { CLIENTS: object };
+      expect({ entry, clients: Object.keys(module.CLIENTS).sort() }).toEqual({
+        entry,
+        clients: [...clients].sort(),
+      });
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { ALL_CLIENT_CLASSES } from "../../packages/core/src/aws/all-clients";
 import { createAwsClients } from "../../packages/core/src/aws/clients";
 import type { RetryPolicy } from "../../packages/core/src/aws/retry";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
@@ -87,6 +88,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
       region: "us-east-1",
       memberRoleName: "OrganizationAccountAccessRole",
       retryPolicy: retry,
+      classes: ALL_CLIENT_CLASSES,
     }),
     config: parseConfig(config),
     store,

@@ -87,6 +87,14 @@ export class ConfigError extends QuartermasterError {
   }
 }
 
+/** A function used a client its entry point did not build: a packaging defect, caught on first use. */
+export class ClientNotBuiltError extends ConfigError {
+  constructor(client: string) {
+    super(`This function does not build the ${client} client: add it to the classes its entry point passes`);
+    this.name = "ClientNotBuiltError";
+  }
+}
+
 /**
  * An AWS error worth retrying (throttling, conflicts, internal failures).
  * The name is matched by the state machine's Retry policy.

@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createAwsClients } from "./aws/clients";
+import { type ClientClasses, createAwsClients } from "./aws/clients";
 import type { AnyClientPlugin } from "./aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   budgetTopicArn?: string;
   stateMachines?: Partial<Record<WorkflowName, string>>;
   plugins?: AnyClientPlugin[];
+  /** The client classes this process builds (see ClientOptions.classes). */
+  clientClasses: ClientClasses;
   logger?: Logger;
   metrics?: MetricsSink;
   retry?: RetryPolicy;
@@ -43,6 +45,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     memberRoleName: options.config.memberRoleName,
     plugins: options.plugins,
     retryPolicy: retry,
+    classes: options.clientClasses,
   });
   setDirectoryTtl(clients, options.config.directory.ttlSeconds * 1000);
   return {
@@ -67,11 +70,8 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     clock: () => new Date(),
     retry,
     workflows:
-      options.workflows ??
-      new SfnWorkflowRunner({ client: clients.sfn, stateMachines: options.stateMachines ?? {} }),
+      options.workflows ?? new SfnWorkflowRunner({ clients, stateMachines: options.stateMachines ?? {} }),
     resources: { budgetTopicArn: options.budgetTopicArn },
-    events:
-      options.events ??
-      new EventBridgePublisher({ client: clients.eventBridge, busName: options.eventBusName }),
+    events: options.events ?? new EventBridgePublisher({ clients, busName: options.eventBusName }),
   };
 }

@@ -1,5 +1,11 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import { closeFromApi, getClosure, listClosures } from "@quartermaster/core/closures/request";
@@ -15,6 +21,18 @@ import { json, parseJsonBody, pathParam } from "./http";
 import { withHttp } from "./middleware";
 import { openApiDocument } from "./openapi";
 import { type ContextSource, lambdaContext } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = {
+  organizations: OrganizationsClient,
+  ssoAdmin: SSOAdminClient,
+  identityStore: IdentitystoreClient,
+  sfn: SFNClient,
+  eventBridge: EventBridgeClient,
+};
 
 /** Who is calling: the email of the person behind the request, where it can be known. */
 export type CallerEmail = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<string | undefined>;
@@ -166,4 +184,4 @@ export function makeApiHandler(source: ContextSource, options: ApiHandlerOptions
   });
 }
 
-export const handler = makeApiHandler(lambdaContext(ApiEnvSchema));
+export const handler = makeApiHandler(lambdaContext(ApiEnvSchema, CLIENTS));

@@ -1,3 +1,9 @@
+import { AccountClient } from "@aws-sdk/client-account";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { checkRegion, startRegion } from "@quartermaster/core/cleanup/clean-account";
 import { CLEANUP_TASKS, type CleanupTask } from "@quartermaster/core/cleanup/definition";
 import type { SandboxAccount } from "@quartermaster/core/cleanup/discover";
@@ -13,6 +19,18 @@ import { toWorkflowError } from "@quartermaster/core/errors";
 import { CleanupTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext, taskFromEnvironment } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = {
+  organizations: OrganizationsClient,
+  account: AccountClient,
+  eventBridge: EventBridgeClient,
+  cloudFormation: CloudFormationClient,
+  ec2: EC2Client,
+};
 
 /** The state each sandbox-cleanup task receives (see `lambdaTask` in core). */
 export interface CleanupTaskEvent {
@@ -87,5 +105,5 @@ export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource)
 
 /** The deployed handler: one function per task, each told its task by `QM_TASK` (set by the stack). */
 export const handler = taskFromEnvironment(CLEANUP_TASKS, (task) =>
-  makeCleanupTaskHandler(task, lambdaContext(CleanupTaskEnvSchema)),
+  makeCleanupTaskHandler(task, lambdaContext(CleanupTaskEnvSchema, CLIENTS)),
 );

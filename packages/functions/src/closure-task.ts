@@ -1,8 +1,22 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SFNClient } from "@aws-sdk/client-sfn";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import type { ClosureInput } from "@quartermaster/core/closures/request";
 import { CLOSURE_TASKS, type ClosureTask, runClosureTask } from "@quartermaster/core/closures/tasks";
 import { ClosureTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext, taskFromEnvironment } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = {
+  organizations: OrganizationsClient,
+  sfn: SFNClient,
+  eventBridge: EventBridgeClient,
+};
 
 /** The payload every account-closure Task state sends (see `lambdaTask` in core). */
 export interface ClosureTaskEvent {
@@ -25,5 +39,5 @@ export function makeClosureTaskHandler(task: ClosureTask, source: ContextSource)
 
 /** The deployed handler: one function per task, each told its task by `QM_TASK` (set by the stack). */
 export const handler = taskFromEnvironment(CLOSURE_TASKS, (task) =>
-  makeClosureTaskHandler(task, lambdaContext(ClosureTaskEnvSchema)),
+  makeClosureTaskHandler(task, lambdaContext(ClosureTaskEnvSchema, CLIENTS)),
 );

@@ -1,3 +1,5 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
@@ -5,6 +7,12 @@ import { ExecutionStatusChangeSchema } from "@quartermaster/core/workflow/execut
 import { NotificationsEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient };
 
 /** An `aws.states` execution status change, as the EventBridge rule delivers it (the detail is parsed). */
 export interface ExecutionStatusEvent {
@@ -38,4 +46,4 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
   });
 }
 
-export const handler = makeExecutionMonitorHandler(lambdaContext(NotificationsEnvSchema));
+export const handler = makeExecutionMonitorHandler(lambdaContext(NotificationsEnvSchema, CLIENTS));

@@ -1,3 +1,6 @@
+import { BudgetsClient } from "@aws-sdk/client-budgets";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import {
   RECONCILE_REQUESTED,
   ReconcileRequestedSchema,
@@ -7,6 +10,12 @@ import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
 import { NotificationsEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = { organizations: OrganizationsClient, budgets: BudgetsClient };
 
 /** What invokes the reconcile function: the weekly schedule (no payload) or a `Budget Reconcile Requested` event. */
 type ReconcileEvent = { "detail-type"?: string; detail?: unknown } | undefined;
@@ -28,4 +37,4 @@ export function makeReconcileHandler(source: ContextSource) {
   });
 }
 
-export const handler = makeReconcileHandler(lambdaContext(NotificationsEnvSchema));
+export const handler = makeReconcileHandler(lambdaContext(NotificationsEnvSchema, CLIENTS));

@@ -1,9 +1,10 @@
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { parseConfigJson } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { ConfigError } from "@quartermaster/core/errors";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import type { Context } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { ApiEnvSchema, FunctionEnvSchema } from "./env";
 import { PowertoolsMetricsSink } from "./metrics";
 
@@ -22,7 +23,7 @@ type AnyFunctionEnv = z.infer<typeof ApiEnvSchema>;
  * The context source of a deployed function: its environment is parsed with the function's own
  * schema at cold start (a missing variable fails there, naming it), and the context built once.
  */
-export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
+export function lambdaContext(schema: FunctionEnvSchema, clientClasses: ClientClasses): ContextSource {
   let cached: CoreContext | undefined;
   return () => {
     if (cached) return cached;
@@ -39,6 +40,7 @@ export function lambdaContext(schema: FunctionEnvSchema): ContextSource {
     cached = createCoreContext({
       config: parseConfigJson(configJson),
       tableName: parsed.data.QM_TABLE_NAME,
+      clientClasses,
       metrics: new PowertoolsMetricsSink(),
       eventBusName: parsed.data.QM_EVENT_BUS_NAME,
       budgetTopicArn: env.QM_BUDGET_TOPIC_ARN,

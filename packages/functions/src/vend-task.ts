@@ -1,8 +1,24 @@
+import { BudgetsClient } from "@aws-sdk/client-budgets";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { runStage, type StageEvent } from "@quartermaster/core/vending/run-stage";
 import { VEND_STAGE_NAMES, type VendStage } from "@quartermaster/core/vending/stages";
 import { VendTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
 import { type ContextSource, lambdaContext, taskFromEnvironment } from "./runtime";
+
+/**
+ * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
+ * so its bundle holds no other SDK client.
+ */
+export const CLIENTS: ClientClasses = {
+  organizations: OrganizationsClient,
+  ssoAdmin: SSOAdminClient,
+  budgets: BudgetsClient,
+  eventBridge: EventBridgeClient,
+};
 
 /** A Lambda handler for one stage, with request id, execution ARN and account id as log keys. */
 export function makeVendTaskHandler(stage: VendStage, source: ContextSource) {
@@ -19,5 +35,5 @@ export function makeVendTaskHandler(stage: VendStage, source: ContextSource) {
 
 /** The deployed handler: one function per stage, each told its stage by `QM_TASK` (set by the stack). */
 export const handler = taskFromEnvironment(VEND_STAGE_NAMES, (stage) =>
-  makeVendTaskHandler(stage, lambdaContext(VendTaskEnvSchema)),
+  makeVendTaskHandler(stage, lambdaContext(VendTaskEnvSchema, CLIENTS)),
 );

@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
@@ -136,6 +137,8 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     eventBusName: "local",
     budgetTopicArn: options.budgetTopicArn,
     plugins: [callCounterPlugin(counter), faultPlugin(faults), ...(options.plugins ?? [])],
+    // One process runs every function here, so it builds every client.
+    clientClasses: ALL_CLIENT_CLASSES,
     logger,
     retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },
     workflows: runner,

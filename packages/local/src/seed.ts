@@ -25,6 +25,7 @@ import {
   ListInstancesCommand,
   ListPermissionSetsCommand,
 } from "@aws-sdk/client-sso-admin";
+import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { isAwsError } from "@quartermaster/core/aws/classify";
 import { createAwsClients } from "@quartermaster/core/aws/clients";
 import { defaultRetryPolicy } from "@quartermaster/core/aws/retry";
@@ -132,6 +133,7 @@ function seedClients(region: string) {
     region,
     memberRoleName: "OrganizationAccountAccessRole",
     retryPolicy: defaultRetryPolicy,
+    classes: ALL_CLIENT_CLASSES,
   });
 }
 

@@ -1,7 +1,10 @@
 import { CloudFormationClient, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ClientNotBuiltError } from "../errors";
+import { ALL_CLIENT_CLASSES } from "./all-clients";
 import { createAwsClients } from "./clients";
 import { defaultRetryPolicy } from "./retry";
 
@@ -42,6 +45,7 @@ describe("member-account sessions", () => {
       memberRoleName: "OrganizationAccountAccessRole",
       managementRoleArn: "arn:aws:iam::111111111111:role/QuartermasterManagement",
       retryPolicy: defaultRetryPolicy,
+      classes: ALL_CLIENT_CLASSES,
     });
 
     const member = await clients.memberCloudFormation("222233334444", "eu-west-1");
@@ -64,6 +68,7 @@ describe("member-account sessions", () => {
       region: "us-east-1",
       memberRoleName: "OrganizationAccountAccessRole",
       retryPolicy: defaultRetryPolicy,
+      classes: ALL_CLIENT_CLASSES,
     });
 
     await clients.memberCloudFormation("222233334444", "eu-west-1");
@@ -71,5 +76,33 @@ describe("member-account sessions", () => {
     expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual([
       "arn:aws:iam::222233334444:role/OrganizationAccountAccessRole",
     ]);
+  });
+});
+
+describe("the clients a function builds", () => {
+  const options = {
+    region: "us-east-1",
+    memberRoleName: "OrganizationAccountAccessRole",
+    retryPolicy: defaultRetryPolicy,
+  };
+
+  it("are only the classes its entry point passes: another fails on first use, naming the client", async () => {
+    const clients = createAwsClients({ ...options, classes: { organizations: OrganizationsClient } });
+
+    expect(clients.organizations).toBeInstanceOf(OrganizationsClient);
+    expect(() => clients.budgets).toThrow(ClientNotBuiltError);
+    expect(() => clients.sfn).toThrow(/does not build the sfn client/);
+    await expect(clients.memberCloudFormation("222233334444", "eu-west-1")).rejects.toThrow(
+      /does not build the cloudFormation client/,
+    );
+    // Nothing was assumed for a member client the function cannot build.
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it("are built once, on first use", () => {
+    const clients = createAwsClients({ ...options, classes: ALL_CLIENT_CLASSES });
+
+    expect(clients.ssoAdmin).toBe(clients.ssoAdmin);
+    expect(clients.eventBridge).toBe(clients.eventBridge);
   });
 });

@@ -1,17 +1,17 @@
-import { AccountClient } from "@aws-sdk/client-account";
-import { BudgetsClient } from "@aws-sdk/client-budgets";
-import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import type { AccountClient } from "@aws-sdk/client-account";
+import type { BudgetsClient } from "@aws-sdk/client-budgets";
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { SFNClient } from "@aws-sdk/client-sfn";
+import type { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
-import { AssumeRoleError } from "../errors";
+import { AssumeRoleError, ClientNotBuiltError } from "../errors";
 import type { AnyClientPlugin } from "./middleware";
 import { type RetryPolicy, retrying } from "./retry";
 
@@ -42,6 +42,27 @@ export interface ClientOptions {
   /** Extra SDK plugins: the call counter everywhere, fault injection in local mode and tests. */
   plugins?: AnyClientPlugin[];
   retryPolicy: RetryPolicy;
+  /**
+   * The client classes this process builds: a deployed function passes only those it calls, so its
+   * bundle holds no other client (an SDK client is 20-600 KB minified). STS and DynamoDB are always
+   * built (sessions and the project's table). Local mode and tests pass every class (`all-clients.ts`).
+   */
+  classes: ClientClasses;
+}
+
+/** The optional client classes, by the `AwsClients` member they build (both member factories count). */
+export interface ClientClasses {
+  organizations?: typeof OrganizationsClient;
+  ssoAdmin?: typeof SSOAdminClient;
+  identityStore?: typeof IdentitystoreClient;
+  budgets?: typeof BudgetsClient;
+  account?: typeof AccountClient;
+  sfn?: typeof SFNClient;
+  eventBridge?: typeof EventBridgeClient;
+  /** For `memberCloudFormation`. */
+  cloudFormation?: typeof CloudFormationClient;
+  /** For `memberEc2`. */
+  ec2?: typeof EC2Client;
 }
 
 /** Session name that identifies Quartermaster in member accounts' CloudTrail. */
@@ -93,28 +114,69 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     return credentials;
   };
 
+  const classes = options.classes;
+  /** Builds a client on first use, once; a class the entry point did not pass fails there. */
+  const once = <K extends keyof ClientClasses, C>(
+    name: K,
+    make: (cls: NonNullable<ClientClasses[K]>) => C,
+  ) => {
+    let built: C | undefined;
+    return (): C => {
+      const cls = classes[name];
+      if (!cls) throw new ClientNotBuiltError(name);
+      built ??= make(cls as NonNullable<ClientClasses[K]>);
+      return built;
+    };
+  };
+  const organizations = once("organizations", (C) => client(new C(mgmt)));
+  const ssoAdmin = once("ssoAdmin", (C) => client(new C(mgmt)));
+  const identityStore = once("identityStore", (C) => client(new C(mgmt)));
+  const budgets = once("budgets", (C) => client(new C(mgmt)));
+  const account = once("account", (C) => client(new C(mgmt)));
+  const sfn = once("sfn", (C) => client(new C(base)));
+  const eventBridge = once("eventBridge", (C) => client(new C(base)));
+  const cloudFormation = once("cloudFormation", (C) => C);
+  const ec2 = once("ec2", (C) => C);
+  const dynamo = retrying(
+    DynamoDBDocumentClient.from(withPlugins(new DynamoDBClient(base), plugins), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    policy,
+  );
+
   return {
-    organizations: client(new OrganizationsClient(mgmt)),
-    ssoAdmin: client(new SSOAdminClient(mgmt)),
-    identityStore: client(new IdentitystoreClient(mgmt)),
-    budgets: client(new BudgetsClient(mgmt)),
-    account: client(new AccountClient(mgmt)),
-    sfn: client(new SFNClient(base)),
+    get organizations() {
+      return organizations();
+    },
+    get ssoAdmin() {
+      return ssoAdmin();
+    },
+    get identityStore() {
+      return identityStore();
+    },
+    get budgets() {
+      return budgets();
+    },
+    get account() {
+      return account();
+    },
+    get sfn() {
+      return sfn();
+    },
+    get eventBridge() {
+      return eventBridge();
+    },
     sts,
-    eventBridge: client(new EventBridgeClient(base)),
-    dynamo: retrying(
-      DynamoDBDocumentClient.from(withPlugins(new DynamoDBClient(base), plugins), {
-        marshallOptions: { removeUndefinedValues: true },
-      }),
-      policy,
-    ),
+    dynamo,
     async memberCloudFormation(accountId, region) {
+      const CloudFormation = cloudFormation();
       const credentials = await memberCredentials(accountId);
-      return client(new CloudFormationClient({ region, maxAttempts: 1, credentials }));
+      return client(new CloudFormation({ region, maxAttempts: 1, credentials }));
     },
     async memberEc2(accountId) {
+      const Ec2 = ec2();
       const credentials = await memberCredentials(accountId);
-      return client(new EC2Client({ region: options.region, maxAttempts: 1, credentials }));
+      return client(new Ec2({ region: options.region, maxAttempts: 1, credentials }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import type { AwsClients } from "../aws/clients";
 import { TransientAwsError } from "../errors";
 
 /** Source of every Quartermaster domain event. */
@@ -12,10 +13,13 @@ export interface EventPublisher {
 
 /** Puts events on the project's EventBridge bus. */
 export class EventBridgePublisher implements EventPublisher {
-  constructor(private readonly options: { client: EventBridgeClient; busName: string }) {}
+  constructor(
+    /** The client is read on each publish: a function that never publishes never builds it. */
+    private readonly options: { clients: Pick<AwsClients, "eventBridge">; busName: string },
+  ) {}
 
   async publish(detailType: string, detail: object): Promise<void> {
-    const out = await this.options.client.send(
+    const out = await this.options.clients.eventBridge.send(
       new PutEventsCommand({
         Entries: [
           {

@@ -2,10 +2,10 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   RedriveExecutionCommand,
-  type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { isAwsError } from "../aws/classify";
+import type { AwsClients } from "../aws/clients";
 
 export type WorkflowName = "vend-account" | "sandbox-cleanup" | "account-closure";
 
@@ -30,7 +30,8 @@ export function executionArnFor(stateMachineArn: string, name: string): string {
 export class SfnWorkflowRunner implements WorkflowRunner {
   constructor(
     private readonly options: {
-      client: SFNClient;
+      /** Read on each call: a function that never starts an execution never builds the client. */
+      clients: Pick<AwsClients, "sfn">;
       stateMachines: Partial<Record<WorkflowName, string>>;
     },
   ) {}
@@ -44,7 +45,7 @@ export class SfnWorkflowRunner implements WorkflowRunner {
   async start(workflow: WorkflowName, name: string, input: object) {
     const stateMachineArn = this.arnOf(workflow);
     try {
-      const out = await this.options.client.send(
+      const out = await this.options.clients.sfn.send(
         new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
       );
       return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name) };
@@ -59,7 +60,7 @@ export class SfnWorkflowRunner implements WorkflowRunner {
 
   async describe(executionArn: string): Promise<ExecutionInfo | undefined> {
     try {
-      const out = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+      const out = await this.options.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
       return { status: out.status ?? "RUNNING", redrivable: out.redriveStatus === "REDRIVABLE" };
     } catch (error) {
       if (isAwsError(error, "ExecutionDoesNotExist")) return undefined;
@@ -68,6 +69,6 @@ export class SfnWorkflowRunner implements WorkflowRunner {
   }
 
   async redrive(executionArn: string): Promise<void> {
-    await this.options.client.send(new RedriveExecutionCommand({ executionArn }));
+    await this.options.clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
   }
 }
