@@ -16,6 +16,7 @@ const noRun: WorkflowRunner = {
   }),
   describe: async () => undefined,
   redrive: async () => undefined,
+  completeTask: async () => false,
 };
 
 /**

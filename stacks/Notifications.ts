@@ -16,6 +16,7 @@ import {
   LEASE_ENDING,
 } from "../packages/core/src/closures/events";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
+import { CREATE_ACCOUNT_RESULT_PATTERN } from "../packages/core/src/vending/creation-events";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
 import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
 import { HousekeepingEnvSchema, NotificationsEnvSchema } from "../packages/functions/src/env";
@@ -105,6 +106,27 @@ export function Notifications({ stack }: StackContext) {
     targets: [target(monitor)],
   });
   budgetTopic.addSubscription(new LambdaSubscription(notifier));
+
+  // Organizations' CreateAccountResult resumes the vend waiting for that account (no status polling).
+  // Organizations delivers it on the default bus in us-east-1 only: with another home region the vend
+  // falls back to a status check every CREATION_FALLBACK_SECONDS (docs/architecture.md).
+  const creationEvents = new SstFunction(stack, "CreationEvents", {
+    handler: "packages/functions/src/creation-events.handler",
+    environment,
+    permissions: [
+      allow(["dynamodb:UpdateItem"], [table.tableArn]),
+      // A callback task's token cannot be scoped in IAM: SendTaskSuccess names no state machine.
+      allow(["states:SendTaskSuccess"], ["*"]),
+    ],
+  });
+  new Rule(stack, "CreationResults", {
+    eventPattern: {
+      source: CREATE_ACCOUNT_RESULT_PATTERN.source,
+      detailType: CREATE_ACCOUNT_RESULT_PATTERN["detail-type"],
+      detail: CREATE_ACCOUNT_RESULT_PATTERN.detail,
+    },
+    targets: [target(creationEvents)],
+  });
 
   const reconcile = new SstFunction(stack, "ReconcileBudgets", {
     handler: "packages/functions/src/reconcile.handler",

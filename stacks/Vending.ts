@@ -36,6 +36,8 @@ export function Vending({ stack, app }: StackContext) {
       // ListAccounts and ListTagsForResource only on EMAIL_ALREADY_EXISTS, to adopt this request's own account.
       allow(["organizations:DescribeCreateAccountStatus", "organizations:ListAccounts"], ["*"]),
       allow(["organizations:ListTagsForResource"], [org.account]),
+      // The wait completes its own callback task when the creation is already over (IAM cannot scope tokens).
+      allow(["states:SendTaskSuccess"], ["*"]),
       ...record,
     ],
     place: [...awsAllow(stack, ["organizations:ListParents", "organizations:MoveAccount"]), ...record],

@@ -123,6 +123,7 @@ describe("Vending stack", () => {
         "organizations:DescribeCreateAccountStatus",
         "organizations:ListAccounts",
         "organizations:ListTagsForResource",
+        "states:SendTaskSuccess",
       ],
     ],
     ["Vendplace", ["organizations:ListParents", "organizations:MoveAccount"]],
@@ -442,6 +443,20 @@ describe("Notifications stack", () => {
         ]),
       },
     });
+  });
+
+  it("resumes waiting vends on Organizations' CreateAccountResult, from the default bus, with a dead-letter queue", () => {
+    const rules = Object.entries(templates.notifications.findResources("AWS::Events::Rule"));
+    const [, rule] = rules.find(([id]) => id.startsWith("CreationResults")) ?? [];
+    expect(rule?.Properties.EventBusName).toBeUndefined();
+    expect(rule?.Properties.EventPattern).toEqual({
+      source: ["aws.organizations"],
+      "detail-type": ["AWS Service Event via CloudTrail"],
+      detail: { eventName: ["CreateAccountResult"] },
+    });
+    const [target] = rule?.Properties.Targets ?? [];
+    expect(JSON.stringify(target.Arn)).toMatch(/CreationEvents/);
+    expect(JSON.stringify(target.DeadLetterConfig)).toMatch(/DeliveryDeadLetters/);
   });
 
   it("binds the Slack webhook secret to the notifier and grants it only the dedupe writes besides", () => {
@@ -774,6 +789,7 @@ describe("every other function's exact actions", () => {
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
     ],
     ["notifications", "Notifier", ["dynamodb:DeleteItem", "dynamodb:PutItem", "ssm:GetParameters"]],
+    ["notifications", "CreationEvents", ["dynamodb:UpdateItem", "states:SendTaskSuccess"]],
     [
       "notifications",
       "ExecutionMonitor",

@@ -8,6 +8,7 @@ import {
 } from "../../packages/core/src/store/cleanup-runs/record";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
+import type { CreationWaits } from "../../packages/core/src/store/creation-waits";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
 import type { ReconcileJob, ReconcileJobStore } from "../../packages/core/src/store/reconcile-jobs";
 import type {
@@ -275,5 +276,25 @@ export class MemoryClosureStore implements ClosureStore {
   async list(options: { limit: number }) {
     const items = [...this.closures.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return { items: items.slice(0, options.limit) };
+  }
+}
+
+/** In-memory CreationWaits for unit tests, with the same take-once semantics. */
+export class MemoryCreationWaits implements CreationWaits {
+  readonly items = new Map<string, { taskToken?: string; requestId?: string; ended?: string }>();
+  async arm(createRequestId: string, taskToken: string, requestId: string) {
+    const item = this.items.get(createRequestId) ?? {};
+    const hadEvent = item.ended !== undefined;
+    this.items.set(createRequestId, { taskToken, requestId });
+    return hadEvent;
+  }
+  async post(createRequestId: string, state: string) {
+    const item = this.items.get(createRequestId) ?? {};
+    if (item.taskToken === undefined) {
+      this.items.set(createRequestId, { ...item, ended: state });
+      return undefined;
+    }
+    this.items.set(createRequestId, { requestId: item.requestId });
+    return item.taskToken;
   }
 }

@@ -24,6 +24,9 @@ export function testPlane(
     slack?: { signingSecret?: string; botToken?: string; apiUrl?: string };
     plugins?: AnyClientPlugin[];
     logger?: Logger;
+    creationMs?: number;
+    creationFallbackSeconds?: number;
+    creationEvents?: boolean;
   } = {},
 ) {
   const config = parseConfig({
@@ -50,6 +53,9 @@ export function testPlane(
     plugins: options.plugins,
     waitMs: 10,
     retryIntervalMs: 5,
+    creationMs: options.creationMs,
+    creationFallbackSeconds: options.creationFallbackSeconds,
+    creationEvents: options.creationEvents,
   });
 }
 

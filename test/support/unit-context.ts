@@ -14,6 +14,7 @@ import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
 import {
   MemoryCleanupStore,
   MemoryClosureStore,
+  MemoryCreationWaits,
   MemoryEventClaims,
   MemoryFingerprintStore,
   MemoryReconcileJobStore,
@@ -70,6 +71,14 @@ export class FakeRunner implements WorkflowRunner {
   async redrive(arn: string) {
     this.redriven.push(arn);
   }
+  readonly completed: { taskToken: string; output: object }[] = [];
+  /** Tokens whose task no longer waits (timed out): completing them answers false. */
+  readonly expiredTokens = new Set<string>();
+  async completeTask(taskToken: string, output: object) {
+    if (this.expiredTokens.has(taskToken)) return false;
+    this.completed.push({ taskToken, output });
+    return true;
+  }
 }
 
 /** A core context whose clients are the real SDK classes (mock them with aws-sdk-client-mock). */
@@ -79,6 +88,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
   const runs = new MemoryCleanupStore();
   const fingerprints = new MemoryFingerprintStore();
   const createSlots = new MemorySemaphore();
+  const creationWaits = new MemoryCreationWaits();
   const events = new RecordingPublisher();
   const workflows = new FakeRunner();
   const metrics = new RecordingMetrics();
@@ -97,6 +107,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     claims: new MemoryEventClaims(),
     reconciles: new MemoryReconcileJobStore(),
     closures: new MemoryClosureStore(),
+    creationWaits,
     createSlots,
     logger: new Logger({ serviceName: "quartermaster-test", logLevel: "SILENT" }),
     metrics,
@@ -106,7 +117,19 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     events,
     resources: { budgetTopicArn: "arn:aws:sns:us-east-1:111111111111:budget-alerts" },
   };
-  return { ctx, retry, store, runs, fingerprints, createSlots, events, workflows, clock, metrics };
+  return {
+    ctx,
+    retry,
+    store,
+    runs,
+    fingerprints,
+    createSlots,
+    creationWaits,
+    events,
+    workflows,
+    clock,
+    metrics,
+  };
 }
 
 /** A valid vend request, with overrides, checked against the schema. */

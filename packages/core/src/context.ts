@@ -7,6 +7,7 @@ import type { MetricsSink } from "./metrics";
 import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
 import type { ClosureStore } from "./store/closures";
+import type { CreationWaits } from "./store/creation-waits";
 import type { EventClaims } from "./store/event-claims";
 import type { ReconcileJobStore } from "./store/reconcile-jobs";
 import type { RequestStore } from "./store/requests/store";
@@ -27,6 +28,8 @@ export interface CoreContext {
   closures: ClosureStore;
   /** Background budget reconciles (`POST /budgets/reconcile`). */
   reconciles: ReconcileJobStore;
+  /** Vends waiting for their account's creation, and the creation events that resume them. */
+  creationWaits: CreationWaits;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */
   createSlots: Semaphore;
   logger: Logger;

@@ -10,6 +10,7 @@ import { setDirectoryTtl } from "./org/cache";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoClosureStore } from "./store/closures";
+import { DynamoCreationWaits } from "./store/creation-waits";
 import { DynamoEventClaims } from "./store/event-claims";
 import { DynamoReconcileJobStore } from "./store/reconcile-jobs";
 import { DynamoRequestStore } from "./store/requests/dynamo";
@@ -57,6 +58,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     claims: new DynamoEventClaims({ client: clients.dynamo, tableName: options.tableName }),
     closures: new DynamoClosureStore({ client: clients.dynamo, tableName: options.tableName }),
     reconciles: new DynamoReconcileJobStore({ client: clients.dynamo, tableName: options.tableName }),
+    creationWaits: new DynamoCreationWaits({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,
       tableName: options.tableName,

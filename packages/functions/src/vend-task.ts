@@ -1,6 +1,7 @@
 import { BudgetsClient } from "@aws-sdk/client-budgets";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { runStage, type StageEvent } from "@quartermaster/core/vending/run-stage";
@@ -17,6 +18,8 @@ export const CLIENTS: ClientClasses = {
   organizations: OrganizationsClient,
   ssoAdmin: SSOAdminClient,
   budgets: BudgetsClient,
+  // The creation wait completes its own callback task when it has its answer.
+  sfn: SFNClient,
   eventBridge: EventBridgeClient,
 };
 

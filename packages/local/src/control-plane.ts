@@ -23,6 +23,7 @@ import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
+  stateOf,
   VEND_TASK_STATES,
   VEND_WAIT_STATES,
   vendAccountDefinition,
@@ -33,6 +34,7 @@ import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-
 import { type CallerEmail, makeApiHandler, ROUTES } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeClosureTaskHandler } from "@quartermaster/functions/closure-task";
+import { makeCreationEventsHandler } from "@quartermaster/functions/creation-events";
 import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-monitor";
 import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
@@ -40,6 +42,7 @@ import { makeNotifierHandler } from "@quartermaster/functions/notifier";
 import { makeReconcileHandler } from "@quartermaster/functions/reconcile";
 import { slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
+import { asynchronousCreations } from "./creations";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
 
@@ -51,6 +54,15 @@ export interface LocalControlPlaneOptions {
   faults?: string;
   /** Milliseconds each Wait state lasts locally. */
   waitMs?: number;
+  /**
+   * Milliseconds an account creation takes here (AWS takes minutes; moto none): DescribeCreateAccountStatus
+   * answers IN_PROGRESS that long, then CreateAccountResult is published, as in AWS. Default 0.
+   */
+  creationMs?: number;
+  /** TimeoutSeconds of the creation wait's callback task here (the fallback check; tests shorten it). */
+  creationFallbackSeconds?: number;
+  /** False plays a lost CreateAccountResult: the event is published but reaches no handler. */
+  creationEvents?: boolean;
   retryIntervalMs?: number;
   retry?: RetryPolicy;
   logger?: Logger;
@@ -116,6 +128,9 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         // The third CreateAccount retrier waits for a CreateAccount slot. In AWS its 40 tries span about
         // an hour; locally they span 80 s, so a burst of a few hundred requests still gets its turn.
         retryIntervals: { Create: [retryMs, retryMs, Math.max(2000, retryMs)] },
+        timeouts: options.creationFallbackSeconds
+          ? { [stateOf("awaitCreation")]: options.creationFallbackSeconds }
+          : undefined,
       },
       "sandbox-cleanup": {
         definition: sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, region), {
@@ -136,7 +151,14 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     tableName: options.tableName,
     eventBusName: "local",
     budgetTopicArn: options.budgetTopicArn,
-    plugins: [callCounterPlugin(counter), faultPlugin(faults), ...(options.plugins ?? [])],
+    plugins: [
+      callCounterPlugin(counter),
+      faultPlugin(faults),
+      asynchronousCreations(options.creationMs ?? 0, (source, type, detail) =>
+        events.publishFrom(source, type, detail),
+      ),
+      ...(options.plugins ?? []),
+    ],
     // One process runs every function here, so it builds every client.
     clientClasses: ALL_CLIENT_CLASSES,
     logger,
@@ -160,6 +182,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   });
   events.subscribe(async (event) => {
     await notifier(event, lambdaContextFor("qm-local-notifier", 60_000));
+  });
+  // As the deployed rule on the default bus does: a creation's end resumes the vend waiting for it.
+  const creationEvents = makeCreationEventsHandler(source);
+  events.subscribe(async (event) => {
+    if (event.source === "aws.organizations" && options.creationEvents !== false)
+      await creationEvents(event, lambdaContextFor("qm-local-creation-events", 60_000));
   });
   // As the deployed rule does: a requested reconcile runs in the background, in the reconcile handler.
   const reconcile = makeReconcileHandler(source);

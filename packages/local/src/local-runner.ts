@@ -31,6 +31,13 @@ export interface LocalWorkflow {
   waits?: Record<string, number>;
   /** State name -> milliseconds per retrier (by index), where the runner-wide interval does not fit. */
   retryIntervals?: Record<string, number[]>;
+  /** Callback task state name -> its TimeoutSeconds here (tests shorten the fallback), in a copy of the definition. */
+  timeouts?: Record<string, number>;
+}
+
+/** A callback task state (`.waitForTaskToken`): it ends when its token is completed, or times out. */
+function isCallbackTask(state: Record<string, unknown>): boolean {
+  return typeof state.Resource === "string" && state.Resource.endsWith(".waitForTaskToken");
 }
 
 interface LocalExecution {
@@ -47,6 +54,9 @@ interface LocalExecution {
  */
 export class LocalWorkflowRunner implements WorkflowRunner {
   private readonly executions = new Map<string, LocalExecution>();
+  /** Callback tasks waiting for their token, as Step Functions keeps them. */
+  private readonly waiting = new Map<string, (output: unknown) => void>();
+  private tokens = 0;
 
   constructor(
     private readonly options: {
@@ -70,17 +80,25 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     const spec = this.options.workflows[workflow];
     if (!spec) throw new Error(`No local definition for workflow ${workflow}`);
     const taskNames = Object.keys(spec.tasks);
-    const machine = new StateMachine(spec.definition as never, {
+    const definition = structuredClone(spec.definition);
+    for (const [state, seconds] of Object.entries(spec.timeouts ?? {})) {
+      const target = definition.States[state];
+      if (target) target.TimeoutSeconds = seconds;
+    }
+    const machine = new StateMachine(definition as never, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
+    const invoke = (state: string, event: unknown) =>
+      (spec.tasks[state] as LocalTaskHandler)(event as never, lambdaContextFor(`qm-local-${state}`, 900_000));
     const handlers = Object.fromEntries(
       taskNames.map((state) => [
         state,
-        (event: unknown) =>
-          (spec.tasks[state] as LocalTaskHandler)(
-            event as never,
-            lambdaContextFor(`qm-local-${state}`, 900_000),
-          ),
+        isCallbackTask(definition.States[state] ?? { Type: "Task" })
+          ? (input: { Payload: Record<string, unknown> }) =>
+              this.callback(arn, state, Number(definition.States[state]?.TimeoutSeconds ?? 60), (taskToken) =>
+                invoke(state, { ...input.Payload, taskToken }),
+              )
+          : (event: unknown) => invoke(state, event),
       ]),
     );
     // One interval for every retrier, except where the workflow names one per retrier.
@@ -95,6 +113,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       },
       context: {
         Execution: { Id: arn, Name: name, StartTime: new Date().toISOString(), Input: input },
+        // A placeholder: each callback task gets its own token (see `callback`).
+        Task: { Token: "local" },
       } as never,
     });
     const record: LocalExecution = { arn, workflow, status: "RUNNING", done: Promise.resolve() };
@@ -121,6 +141,43 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     );
     this.executions.set(arn, record);
     return { executionArn: arn };
+  }
+
+  /**
+   * A callback task as Step Functions runs one: a fresh token, the function invoked with it (its
+   * result is ignored), then the task's output is whatever `completeTask` is given for that token.
+   * The interpreter enforces the state's TimeoutSeconds; the token is forgotten then, as AWS does.
+   */
+  private async callback(
+    arn: string,
+    state: string,
+    timeoutSeconds: number,
+    run: (taskToken: string) => Promise<unknown>,
+  ): Promise<unknown> {
+    this.tokens += 1;
+    const token = `${arn}#${state}#${this.tokens}`;
+    const output = new Promise<unknown>((resolve) => {
+      this.waiting.set(token, resolve);
+    });
+    const forget = setTimeout(() => this.waiting.delete(token), timeoutSeconds * 1000);
+    forget.unref();
+    try {
+      await run(token);
+    } catch (error) {
+      this.waiting.delete(token);
+      clearTimeout(forget);
+      throw error;
+    }
+    return output;
+  }
+
+  async completeTask(taskToken: string, output: object): Promise<boolean> {
+    const resolve = this.waiting.get(taskToken);
+    if (!resolve) return false;
+    this.waiting.delete(taskToken);
+    // As Step Functions does, the output goes through JSON.
+    resolve(JSON.parse(JSON.stringify(output)));
+    return true;
   }
 
   async describe(executionArn: string): Promise<ExecutionInfo | undefined> {

@@ -22,6 +22,16 @@ function routeKeysOf(): string[] {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /** `npm start`: emulator, seed, API and in-process workflows, until SIGINT or SIGTERM. */
+/** QM_LOCAL_CREATION_MS: how long an account creation takes locally (AWS takes minutes; the emulator none). */
+function localCreationMs(): number {
+  const value = Number(process.env.QM_LOCAL_CREATION_MS ?? 0);
+  if (!Number.isFinite(value) || value < 0 || value > 600_000)
+    throw new Error(
+      `QM_LOCAL_CREATION_MS must be a number of milliseconds from 0 to 600000, got "${process.env.QM_LOCAL_CREATION_MS}"`,
+    );
+  return value;
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
@@ -76,6 +86,7 @@ async function main(): Promise<void> {
       budgetTopicArn: seeded.budgetTopicArn,
       faults: process.env.QM_FAULTS,
       waitMs: Number(process.env.QM_LOCAL_WAIT_MS ?? 500),
+      creationMs: localCreationMs(),
       slackWebhookUrl,
       slack: {
         signingSecret: process.env.SLACK_SIGNING_SECRET || undefined,

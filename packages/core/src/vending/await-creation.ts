@@ -7,10 +7,14 @@ import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
 import { findAccountByEmail } from "../org/directory";
 import { assertActive, REQUEST_TAG } from "./create";
 import { nextPollSeconds, pastDeadline } from "./poll";
+import type { StageCall } from "./stages";
 import type { CreationProgress, VendState } from "./state";
 import { stepStarted, stepSucceeded } from "./track-step";
 
-type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots">;
+type Ctx = Pick<
+  CoreContext,
+  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots" | "creationWaits"
+>;
 
 /** What each CreateAccount FailureReason means for the operator. */
 const FAILURE_REASONS: Record<string, string> = {
@@ -54,16 +58,26 @@ async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | und
 }
 
 /**
- * Stage `awaitCreation`: one status check. IN_PROGRESS returns the jittered wait before the
- * next check; FAILED raises with the AWS reason; the deadline passing raises DeadlineExceededError.
+ * Stage `awaitCreation`: one status check. SUCCEEDED finishes (the slot freed, the account id recorded);
+ * FAILED raises with the AWS reason; the deadline passing raises DeadlineExceededError.
+ *
+ * IN_PROGRESS, in the callback task (`call.taskToken`): the token is armed for Organizations'
+ * `CreateAccountResult` event, whose handler completes it (`resumeOnCreationEvent`), and the result
+ * says `waiting`. If the event came first (between the check and the arming), the wait is resumed at
+ * once. The workflow then runs this stage again: the check after the event is the one that counts.
+ * Without a token (an execution started before callbacks), it returns the jittered wait to poll after.
  */
-export async function awaitCreation(ctx: Ctx, state: VendState): Promise<CreationProgress> {
+export async function awaitCreation(
+  ctx: Ctx,
+  state: VendState,
+  call: StageCall = {},
+): Promise<CreationProgress> {
   const { requestId } = state;
   const now = ctx.clock();
   const previous = state.awaitCreation;
   const attempt = previous ? previous.attempt + 1 : 0;
-  const since = previous?.since ?? now.toISOString();
-  if (!previous) await stepStarted(ctx, requestId, "awaitCreation");
+  // From the CreateAccount request: a round after the fallback has no previous result, and the deadline still holds.
+  const since = state.create?.requestedAt ?? previous?.since ?? now.toISOString();
 
   const finish = async (accountId: string): Promise<CreationProgress> => {
     await ctx.createSlots.release(requestId);
@@ -76,10 +90,19 @@ export async function awaitCreation(ctx: Ctx, state: VendState): Promise<Creatio
   const createRequestId = state.create?.createRequestId;
   if (!createRequestId) throw new AccountCreationFailedError("UNKNOWN", "No CreateAccount request to await");
 
-  const out = await ctx.clients.organizations.send(
-    new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
-  );
-  const status = out.CreateAccountStatus;
+  const check = async () =>
+    (
+      await ctx.clients.organizations.send(
+        new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: createRequestId }),
+      )
+    ).CreateAccountStatus;
+  let status = await check();
+  // Woken by the event, the status may still lag behind it for a moment: look again a few times, in
+  // this invocation (1, 2, 4, 8, 16 s at most), rather than wait for an event that has already come.
+  for (let pause = 1000; previous?.woken && status?.State === "IN_PROGRESS" && pause <= 16_000; pause *= 2) {
+    await ctx.retry.sleep(pause);
+    status = await check();
+  }
   if (status?.State === "SUCCEEDED" && status.AccountId) return finish(status.AccountId);
   if (status?.State === "FAILED") {
     await ctx.createSlots.release(requestId);
@@ -98,6 +121,13 @@ export async function awaitCreation(ctx: Ctx, state: VendState): Promise<Creatio
     throw new DeadlineExceededError(
       `Account creation ${createRequestId} did not finish within ${ctx.config.creation.deadlineMinutes} minutes`,
     );
+  }
+  // RUNNING is recorded only for a creation still under way (one write, not two, when it is done at once).
+  if (!previous) await stepStarted(ctx, requestId, "awaitCreation", since);
+  if (call.taskToken) {
+    const eventCameFirst = await ctx.creationWaits.arm(createRequestId, call.taskToken, requestId);
+    // Resumed by the event (or the fallback); `since` rides in the completion so the deadline holds.
+    return { done: false, attempt, since, waitSeconds: 0, waiting: !eventCameFirst, woken: eventCameFirst };
   }
   return {
     done: false,

@@ -32,7 +32,11 @@ describe("createAccount", () => {
 
     const result = await createAccount(ctx, state);
 
-    expect(result).toEqual({ createRequestId: "car-1", adopted: false });
+    expect(result).toEqual({
+      createRequestId: "car-1",
+      requestedAt: ctx.clock().toISOString(),
+      adopted: false,
+    });
     const input = org.commandCalls(CreateAccountCommand)[0]?.args[0].input;
     expect(input?.AccountName).toBe("payments-dev");
     expect(input?.Email).toBe("aws+payments-dev@example.com");
@@ -65,7 +69,11 @@ describe("createAccount", () => {
 
     const result = await createAccount(ctx, state);
 
-    expect(result).toEqual({ createRequestId: "car-8", adopted: false });
+    expect(result).toEqual({
+      createRequestId: "car-8",
+      requestedAt: ctx.clock().toISOString(),
+      adopted: false,
+    });
     expect(org.commandCalls(CreateAccountCommand)).toHaveLength(1);
     expect((await store.get(state.requestId))?.createRequestId).toBe("car-8");
   });

@@ -62,8 +62,9 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
     const createRequestId = out.CreateAccountStatus?.Id;
     if (!createRequestId)
       throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
-    await ctx.store.setCreateRequestId(requestId, createRequestId, ctx.clock().toISOString());
-    return { createRequestId, adopted: false };
+    const requestedAt = ctx.clock().toISOString();
+    await ctx.store.setCreateRequestId(requestId, createRequestId, requestedAt);
+    return { createRequestId, requestedAt, adopted: false };
   });
 }
 
@@ -86,7 +87,7 @@ async function ourEarlierCreation(ctx: Ctx, requestId: string): Promise<CreateRe
   const status = out.CreateAccountStatus;
   if (status?.State === "IN_PROGRESS") {
     ctx.logger.info("Joining this request's CreateAccount", { createRequestId });
-    return { createRequestId, adopted: false };
+    return { createRequestId, requestedAt: status.RequestedTimestamp?.toISOString(), adopted: false };
   }
   if (status?.State !== "SUCCEEDED" || !status.AccountId) return undefined;
   const accountId = status.AccountId;

@@ -2,7 +2,7 @@ import validator from "asl-validator";
 import { describe, expect, it } from "vitest";
 import { localTaskArns } from "../workflow/asl";
 import { VEND_TASK_STATES, VEND_WAIT_STATES, vendAccountDefinition } from "./definition";
-import { VEND_STAGE_NAMES, VEND_STEPS } from "./stages";
+import { CREATION_FALLBACK_SECONDS, VEND_STAGE_NAMES, VEND_STEPS } from "./stages";
 
 const definition = vendAccountDefinition(localTaskArns(VEND_STAGE_NAMES, "us-east-1"));
 
@@ -79,13 +79,34 @@ describe("vendAccountDefinition", () => {
     expect(VEND_STEPS).toEqual(["create", "awaitCreation", "place", "grant", "budget", "tag"]);
   });
 
-  it("has no Catch, so a failed step ends the execution there and a redrive resumes at that step", () => {
-    for (const [name, state] of Object.entries(definition.States)) expect(state.Catch, name).toBeUndefined();
+  it("catches only the creation wait's own timeout, so a failed step ends the execution there and a redrive resumes at that step", () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (name === "AwaitCreation") continue;
+      expect(state.Catch, name).toBeUndefined();
+    }
+    expect(definition.States.AwaitCreation?.Catch).toEqual([
+      { ErrorEquals: ["States.Timeout"], ResultPath: "$.awaitCreationFallback", Next: "AwaitCreation" },
+    ]);
     expect(Object.values(definition.States).some((s) => s.Type === "Fail")).toBe(false);
   });
 
-  it("polls creation and assignments through Wait states that read their interval from the state", () => {
-    for (const wait of VEND_WAIT_STATES)
-      expect(definition.States[wait]).toMatchObject({ Type: "Wait", SecondsPath: expect.any(String) });
+  it("waits for the account's creation on a task token, checking again after the fallback, and polls assignments through a Wait state", () => {
+    expect(definition.States.AwaitCreation).toMatchObject({
+      Type: "Task",
+      Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      Parameters: {
+        FunctionName: expect.stringContaining("awaitCreation"),
+        Payload: { "executionArn.$": "$$.Execution.Id", "state.$": "$", "taskToken.$": "$$.Task.Token" },
+      },
+      TimeoutSeconds: CREATION_FALLBACK_SECONDS,
+      ResultPath: "$.awaitCreation",
+      Next: "AwaitCreationDone?",
+    });
+    expect(definition.States["AwaitCreationDone?"]).toMatchObject({
+      Choices: [{ Variable: "$.awaitCreation.done", BooleanEquals: true, Next: "Place" }],
+      Default: "AwaitCreation",
+    });
+    expect(VEND_WAIT_STATES).toEqual(["WaitForGrants"]);
+    expect(definition.States.WaitForGrants).toMatchObject({ Type: "Wait", SecondsPath: expect.any(String) });
   });
 });

@@ -17,11 +17,37 @@ export const VEND_WAIT_STATES: string[] = VEND_STAGE_NAMES.flatMap((stage) => {
   return "poll" in spec ? [spec.poll.waitState] : [];
 });
 
-/** The states of one stage: its Task, and for a polling stage its Choice and Wait. */
+/**
+ * The states of one stage: its Task; for a polling stage its Choice and Wait; for a callback stage
+ * its Choice (the Task itself waits for its token).
+ */
 function stageStates(stage: VendStage, arn: string, next: VendStage | undefined): Record<string, AslState> {
   const spec = VEND_STAGES[stage];
   const state = stateOf(stage);
   const extraRetry = "extraRetry" in spec ? [...spec.extraRetry] : [];
+  if ("callback" in spec) {
+    if (!next) throw new Error(`Callback stage ${stage} cannot be the last stage`);
+    const choice = `${state}Done?`;
+    return {
+      // The function is invoked with a task token and the workflow waits for the token's completion;
+      // past the fallback the task runs again (a status check that arms a new token).
+      [state]: {
+        ...lambdaTask(arn, { resultPath: `$.${stage}`, next: choice, extraRetry }),
+        Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        Parameters: {
+          FunctionName: arn,
+          Payload: { "executionArn.$": "$$.Execution.Id", "state.$": "$", "taskToken.$": "$$.Task.Token" },
+        },
+        TimeoutSeconds: spec.callback.fallbackSeconds,
+        Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: `$.${stage}Fallback`, Next: state }],
+      },
+      [choice]: {
+        Type: "Choice",
+        Choices: [{ Variable: `$.${stage}.done`, BooleanEquals: true, Next: stateOf(next) }],
+        Default: state,
+      },
+    };
+  }
   if (!("poll" in spec)) {
     return {
       [state]: lambdaTask(arn, { resultPath: `$.${stage}`, next: next && stateOf(next), extraRetry }),

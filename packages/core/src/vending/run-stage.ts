@@ -1,13 +1,15 @@
 import type { CoreContext } from "../context";
 import { QuartermasterError, toWorkflowError } from "../errors";
 import { recordFailure, retriedByWorkflow } from "./failures";
-import { VEND_STAGES, type VendStage } from "./stages";
+import { type StageCall, VEND_STAGES, type VendStage } from "./stages";
 import type { VendState } from "./state";
 
 /** The payload every vend-account Task state sends (see `lambdaTask`). */
 export interface StageEvent {
   executionArn: string;
   state: VendState;
+  /** A callback stage's token (`$$.Task.Token`). */
+  taskToken?: string;
 }
 
 /**
@@ -17,7 +19,13 @@ export interface StageEvent {
  */
 export async function runStage(ctx: CoreContext, stage: VendStage, event: StageEvent): Promise<unknown> {
   try {
-    return await VEND_STAGES[stage].run(ctx, event.state);
+    const run: (ctx: CoreContext, state: VendState, call: StageCall) => Promise<unknown> =
+      VEND_STAGES[stage].run;
+    const result = await run(ctx, event.state, { taskToken: event.taskToken });
+    // A callback task ends when its token is completed: here, unless it waits for an event.
+    const waiting = (result as { waiting?: boolean } | undefined)?.waiting === true;
+    if (event.taskToken && !waiting) await ctx.workflows.completeTask(event.taskToken, result as object);
+    return result;
   } catch (error) {
     ctx.logger.warn("Task failed", { error });
     const thrown = toWorkflowError(error);

@@ -9,10 +9,22 @@ import { recordSuccess } from "./record";
 import type { StageSlots, VendState } from "./state";
 import { tagAccount } from "./tag";
 
+/** What a stage's task is called with besides the state: a callback stage's task token. */
+export interface StageCall {
+  taskToken?: string;
+}
+
+/**
+ * How long a vend waits for Organizations' `CreateAccountResult` event before it checks the
+ * creation's status itself (a lost event, or a home region other than us-east-1, where the event
+ * is not delivered). AWS takes one to a few minutes to create an account.
+ */
+export const CREATION_FALLBACK_SECONDS = 300;
+
 /** How one stage of `vend-account` runs and sits in the workflow. */
 interface StageSpec<Result> {
   /** The core function the stage's task runs; what it returns fills the stage's slot. */
-  run: (ctx: CoreContext, state: VendState) => Promise<Result>;
+  run: (ctx: CoreContext, state: VendState, call: StageCall) => Promise<Result>;
   /** The request step the stage reports under (`steps` in the record), or null for none. */
   step: string | null;
   /** A polling stage: while its result's `done` is false, the workflow waits its `waitSeconds` and runs it again. */
@@ -21,6 +33,12 @@ interface StageSpec<Result> {
     /** When done with `more` set, the workflow goes back to this stage (the next batch). */
     moreGoesTo?: string;
   };
+  /**
+   * A callback stage: its task gets a task token and the workflow waits until the token is completed
+   * (by the task itself when it has its answer, or by an event), or `fallbackSeconds` pass; then the
+   * task runs again. While the result's `done` is false the task runs again too.
+   */
+  callback?: { fallbackSeconds: number };
   /** Retry policies beyond every task's own (see `taskRetry`). */
   extraRetry?: Record<string, unknown>[];
 }
@@ -33,7 +51,11 @@ interface StageSpec<Result> {
  */
 export const VEND_STAGES = {
   create: { run: createAccount, step: "create", extraRetry: [CREATE_SLOT_RETRY] },
-  awaitCreation: { run: awaitCreation, step: "awaitCreation", poll: { waitState: "WaitForAccountCreation" } },
+  awaitCreation: {
+    run: awaitCreation,
+    step: "awaitCreation",
+    callback: { fallbackSeconds: CREATION_FALLBACK_SECONDS },
+  },
   place: { run: placeAccount, step: "place" },
   grant: { run: grantAccess, step: "grant" },
   awaitGrants: { run: awaitGrants, step: "grant", poll: { waitState: "WaitForGrants", moreGoesTo: "grant" } },

@@ -12,6 +12,8 @@ export interface CreateResult {
   /** Set when the account already existed (adopted) or creation finished synchronously. */
   accountId?: string;
   createRequestId?: string;
+  /** When CreateAccount was requested: the creation's deadline counts from here. */
+  requestedAt?: string;
   adopted: boolean;
 }
 
@@ -22,6 +24,13 @@ export interface CreationProgress {
   /** When polling began (ISO time): the deadline counts from here. */
   since: string;
   waitSeconds: number;
+  /**
+   * The task armed its token and waits for the creation's event (or the fallback): this result is
+   * not the task's output, which comes with the token's completion.
+   */
+  waiting?: boolean;
+  /** A creation event said the creation ended: the next check allows for a status that lags behind it. */
+  woken?: boolean;
 }
 
 export interface GrantResult {

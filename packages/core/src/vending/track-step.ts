@@ -3,11 +3,16 @@ import type { VendStep } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock">;
 
-/** Marks a step RUNNING in the request record and returns when it started. */
-export async function stepStarted(ctx: Ctx, requestId: string, name: VendStep): Promise<string> {
+/** Marks a step RUNNING in the request record (started now, or at `startedAt`) and returns when it started. */
+export async function stepStarted(
+  ctx: Ctx,
+  requestId: string,
+  name: VendStep,
+  startedAt?: string,
+): Promise<string> {
   const at = ctx.clock().toISOString();
-  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: at }, at);
-  return at;
+  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: startedAt ?? at }, at);
+  return startedAt ?? at;
 }
 
 /** Marks a step SUCCEEDED, keeping the time it started. */

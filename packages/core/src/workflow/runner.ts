@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   RedriveExecutionCommand,
+  SendTaskSuccessCommand,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { isAwsError } from "../aws/classify";
@@ -20,6 +21,11 @@ export interface WorkflowRunner {
   start(workflow: WorkflowName, name: string, input: object): Promise<{ executionArn: string }>;
   describe(executionArn: string): Promise<ExecutionInfo | undefined>;
   redrive(executionArn: string): Promise<void>;
+  /**
+   * Completes a waiting callback task (`.waitForTaskToken`) with `output`; false when the task no
+   * longer waits (it timed out, or was completed already), which is not an error.
+   */
+  completeTask(taskToken: string, output: object): Promise<boolean>;
 }
 
 /** The execution ARN Step Functions gives an execution of a state machine. */
@@ -70,5 +76,17 @@ export class SfnWorkflowRunner implements WorkflowRunner {
 
   async redrive(executionArn: string): Promise<void> {
     await this.options.clients.sfn.send(new RedriveExecutionCommand({ executionArn }));
+  }
+
+  async completeTask(taskToken: string, output: object): Promise<boolean> {
+    try {
+      await this.options.clients.sfn.send(
+        new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }),
+      );
+      return true;
+    } catch (error) {
+      if (isAwsError(error, "TaskTimedOut") || isAwsError(error, "TaskDoesNotExist")) return false;
+      throw error;
+    }
   }
 }
