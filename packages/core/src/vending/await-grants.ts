@@ -1,7 +1,7 @@
 import { DescribeAccountAssignmentCreationStatusCommand } from "@aws-sdk/client-sso-admin";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError, DeadlineExceededError } from "../errors";
-import { nextPollSeconds, pastDeadline } from "./poll";
+import { halfElapsedWaitSeconds, pastDeadline } from "./poll";
 import type { GrantProgress, VendState } from "./state";
 import { stepSucceeded } from "./track-step";
 
@@ -11,11 +11,12 @@ type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" 
 export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
   const now = ctx.clock();
   const previous = state.awaitGrants;
-  const attempt = previous && !previous.done ? previous.attempt + 1 : 0;
-  const since = previous && !previous.done ? previous.since : now.toISOString();
-  const pending = state.grant?.pending ?? [];
+  const continuing = previous !== undefined && !previous.done;
+  const attempt = continuing ? previous.attempt + 1 : 0;
+  const since = continuing ? previous.since : now.toISOString();
+  const pending = (continuing ? previous.remaining : undefined) ?? state.grant?.pending ?? [];
   const more = state.grant?.more ?? false;
-  let inProgress = 0;
+  const remaining: string[] = [];
   for (const requestId of pending) {
     const out = await ctx.clients.ssoAdmin.send(
       new DescribeAccountAssignmentCreationStatusCommand({
@@ -29,20 +30,25 @@ export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProg
         `Assignment of ${status.PermissionSetArn} to ${status.PrincipalType} ${status.PrincipalId} failed: ${status.FailureReason ?? "no reason given"}`,
       );
     }
-    if (status?.Status !== "SUCCEEDED") inProgress++;
+    if (status?.Status !== "SUCCEEDED") remaining.push(requestId);
   }
-  if (inProgress === 0) {
+  if (remaining.length === 0) {
     if (!more) await stepSucceeded(ctx, state.requestId, "grant", state.grant?.startedAt ?? since);
     return { done: true, more, attempt, since, waitSeconds: 0 };
   }
   if (pastDeadline(since, ctx.config.creation.deadlineMinutes, now)) {
-    throw new DeadlineExceededError(`${inProgress} account assignment(s) did not finish in time`);
+    throw new DeadlineExceededError(`${remaining.length} account assignment(s) did not finish in time`);
   }
   return {
     done: false,
     more,
     attempt,
     since,
-    waitSeconds: nextPollSeconds(ctx.config.creation, attempt, ctx.retry.random),
+    waitSeconds: halfElapsedWaitSeconds(
+      now.getTime() - Date.parse(since),
+      ctx.config.creation.pollMaxSeconds,
+      ctx.retry.random,
+    ),
+    remaining,
   };
 }

@@ -49,6 +49,8 @@ export interface GrantProgress {
   attempt: number;
   since: string;
   waitSeconds: number;
+  /** The assignment requests still in progress: the next check asks about these only. */
+  remaining?: string[];
 }
 
 /**
