@@ -18,7 +18,6 @@ const MUST_REACH = [
   "Organizations.MoveAccount",
   "SSOAdmin.CreateAccountAssignment",
   "SSOAdmin.DescribeAccountAssignmentCreationStatus",
-  "Organizations.TagResource",
   "Budgets.DescribeNotificationsForBudget",
   "Budgets.DeleteNotification",
   "Budgets.CreateNotification",

@@ -68,7 +68,7 @@ describe("QM_FAULTS and retry", () => {
   });
 
   it("records a request whose transient failures outlast every retry, through the execution failure event", async () => {
-    const exhausted = testPlane({ faults: "Organizations.ListParents=ThrottlingException" });
+    const exhausted = testPlane({ faults: "Organizations.MoveAccount=ThrottlingException" });
     const server = await serveApi(exhausted);
     try {
       const name = unique("exhausted");
@@ -86,7 +86,7 @@ describe("QM_FAULTS and retry", () => {
       expect(record.body.error).toMatchObject({ step: "place", code: "AWS_TRANSIENT" });
       expect(record.body.error.message).toMatch(/ThrottlingException/);
       // 6 tries inside the step, times the state machine's first try and its 5 retries.
-      expect(exhausted.counter.get("Organizations.ListParents")).toBe(36);
+      expect(exhausted.counter.get("Organizations.MoveAccount")).toBe(36);
       const failed = exhausted.events.published.filter((e) => e["detail-type"] === "Account Vending Failed");
       expect(failed.map((e) => e.detail.requestId)).toEqual([accepted.body.requestId]);
     } finally {

@@ -34,6 +34,32 @@ function body(name: string) {
 }
 
 describe("POST /accounts against the emulator", () => {
+  it("makes only the AWS calls a vend needs, once the directory is warm", async () => {
+    const vend = async (name: string) => {
+      const accepted = await call(api.url, "POST", "/accounts", body(name));
+      await plane.runner.wait(accepted.body.executionArn);
+      await plane.events.drain();
+    };
+    await vend(unique("warm"));
+    const before = plane.counter.snapshot();
+
+    await vend(unique("minimal"));
+
+    const made = Object.fromEntries(
+      Object.entries(plane.counter.snapshot())
+        .map(([op, n]) => [op, n - (before[op] ?? 0)] as const)
+        .filter(([op, n]) => n > 0 && !op.startsWith("DynamoDB.")),
+    );
+    // One line per call (docs/benchmarks.md says why each is needed); two assignments in this request.
+    expect(made).toEqual({
+      "Organizations.CreateAccount": 1,
+      "Organizations.DescribeCreateAccountStatus": 1,
+      "Organizations.MoveAccount": 1,
+      "SSOAdmin.CreateAccountAssignment": 2,
+      "Budgets.CreateBudget": 1,
+    });
+  });
+
   it("vends an account into a nested OU with its assignments and tags, and records SUCCEEDED", async () => {
     const name = unique("payments");
 

@@ -26,6 +26,7 @@ import type {
   ListOptions,
   Page,
   RequestStore,
+  StepAlso,
 } from "../../packages/core/src/store/requests/store";
 
 /** An in-memory RequestStore for unit tests. */
@@ -72,10 +73,15 @@ export class MemoryRequestStore implements RequestStore {
     Object.assign(r, { status: "PENDING", error: undefined, updatedAt: at });
     return true;
   }
-  async putStep(id: string, step: StepRecord, at: string) {
+  async putStep(id: string, step: StepRecord, at: string, also: StepAlso = {}) {
     const r = this.must(id);
+    const before = r.steps[step.name];
     r.steps[step.name] = step;
     r.updatedAt = at;
+    if (also.status) r.status = also.status;
+    if (also.accountId) r.accountId = also.accountId;
+    if (also.createRequestId) r.createRequestId = also.createRequestId;
+    return before;
   }
   async decide(id: string, update: DecisionUpdate) {
     const r = this.must(id);
@@ -121,18 +127,14 @@ export class MemoryRequestStore implements RequestStore {
   }
   async complete(id: string, result: { accountId: string; ouId: string }, at: string) {
     const r = this.must(id);
+    const before = structuredClone(r);
     Object.assign(r, { status: "SUCCEEDED", error: undefined, updatedAt: at }, result);
+    return before;
   }
   async fail(id: string, error: RequestError, step: StepRecord | undefined, at: string) {
     const r = this.must(id);
     Object.assign(r, { status: "FAILED", error, updatedAt: at });
     if (step) r.steps[step.name] = step;
-  }
-  async setAccountId(id: string, accountId: string, at: string) {
-    Object.assign(this.must(id), { accountId, updatedAt: at });
-  }
-  async setCreateRequestId(id: string, createRequestId: string, at: string) {
-    Object.assign(this.must(id), { createRequestId, updatedAt: at });
   }
 }
 

@@ -3,21 +3,17 @@ import { type AnyClientPlugin, operationKey } from "../../packages/core/src/aws/
 
 /**
  * moto answers at once where AWS takes its time, so a fresh vend never reaches some of its code:
- * the assignment status check, the tag step's TagResource, the budget update. This test plugin
- * steers the emulator's answers into those paths, as AWS's real answers would:
+ * the assignment status check, the budget update. This test plugin steers the emulator's answers
+ * into those paths, as AWS's real answers would:
  * - CreateAccountAssignment answers IN_PROGRESS (AWS provisions asynchronously);
- * - CreateAccount is sent without tags (so the tag step finds them missing and writes them);
  * - CreateBudget creates the budget but answers DuplicateRecordException, as a retry after a lost
  *   answer does: the step converges the existing budget and rewrites its notifications. (moto
  *   does not implement UpdateBudget, so a changed limit is covered by the unit tests only.)
  */
 export function pathDriverPlugin(): AnyClientPlugin {
-  type Args = { input: Record<string, unknown> };
   type Out = { output: Record<string, unknown> };
   const middleware: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
     const op = operationKey(context.clientName, context.commandName);
-    const input = (args as unknown as Args).input;
-    if (op === "Organizations.CreateAccount") (args as unknown as Args).input = { ...input, Tags: undefined };
     const result = await next(args);
     if (op === "Budgets.CreateBudget") {
       throw Object.assign(new Error("the budget exists"), {

@@ -44,6 +44,17 @@ describe("budgetSpec", () => {
 });
 
 describe("convergeBudget", () => {
+  it("calls CreateBudget first, and nothing else, for a new account's budget (createFirst)", async () => {
+    const { ctx } = unitContext();
+    const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);
+    budgets.on(CreateBudgetCommand).resolves({});
+
+    expect(await convergeBudget(ctx, spec, { payer: "111111111111", createFirst: true })).toBe("created");
+    expect(budgets.calls().map((c) => (c.args[0] as object).constructor.name)).toEqual([
+      "CreateBudgetCommand",
+    ]);
+  });
+
   it("converges a budget created in between (CreateBudget answers DuplicateRecordException) instead of failing", async () => {
     const { ctx } = unitContext();
     const spec = budgetSpec({ accountId: "222222222222", accountName: "dev" }, ctx.config, TOPIC);

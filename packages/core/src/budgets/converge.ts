@@ -83,10 +83,15 @@ async function createBudget(ctx: Ctx, owner: string, spec: BudgetSpec): Promise<
  * when the applied spec differs, updates the limit and replaces the notifications (which
  * rewrites their subscribers). The applied spec's fingerprint is kept in the store.
  */
-export async function convergeBudget(ctx: Ctx, spec: BudgetSpec, payer?: string): Promise<BudgetOutcome> {
-  const owner = payer ?? (await managementAccountId(ctx));
+export async function convergeBudget(
+  ctx: Ctx,
+  spec: BudgetSpec,
+  options: { payer?: string; createFirst?: boolean } = {},
+): Promise<BudgetOutcome> {
+  const owner = options.payer ?? (await managementAccountId(ctx));
   const fingerprint = specFingerprint(spec);
-  let existing = await describeBudget(ctx, owner, spec.budgetName);
+  // With `createFirst` (a budget that almost surely does not exist), CreateBudget is the first call.
+  let existing = options.createFirst ? undefined : await describeBudget(ctx, owner, spec.budgetName);
   if (!existing) {
     if (await createBudget(ctx, owner, spec)) {
       await ctx.fingerprints.putBudgetFingerprint(spec.budgetName, fingerprint);

@@ -37,7 +37,7 @@ export async function reconcileBudgets(ctx: Ctx): Promise<ReconcileResult> {
       ctx.config,
       ctx.resources.budgetTopicArn,
     );
-    await convergeBudget(ctx, spec, payer);
+    await convergeBudget(ctx, spec, { payer });
     result.created.push({ accountId: spec.accountId, budgetName: spec.budgetName });
   }
   return result;

@@ -81,8 +81,7 @@ export async function awaitCreation(
 
   const finish = async (accountId: string): Promise<CreationProgress> => {
     await ctx.createSlots.release(requestId);
-    await ctx.store.setAccountId(requestId, accountId, ctx.clock().toISOString());
-    await stepSucceeded(ctx, requestId, "awaitCreation", since);
+    await stepSucceeded(ctx, requestId, "awaitCreation", since, { accountId });
     return { done: true, accountId, attempt, since, waitSeconds: 0 };
   };
 

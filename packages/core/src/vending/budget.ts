@@ -1,7 +1,7 @@
 import { type BudgetOutcome, convergeBudget } from "../budgets/converge";
 import { budgetSpec } from "../budgets/spec";
 import type { CoreContext } from "../context";
-import { accountIdOf, type VendState } from "./state";
+import { accountIdOf, createdByThisRequest, type VendState } from "./state";
 import { tracked } from "./track-step";
 
 type Ctx = Pick<
@@ -21,6 +21,8 @@ export async function provisionBudget(
       ctx.config,
       ctx.resources.budgetTopicArn,
     );
-    return { budgetName: spec.budgetName, outcome: await convergeBudget(ctx, spec) };
+    // A new account has no budget yet: create first, and converge only if one exists after all.
+    const createFirst = createdByThisRequest(state);
+    return { budgetName: spec.budgetName, outcome: await convergeBudget(ctx, spec, { createFirst }) };
   });
 }

@@ -81,7 +81,9 @@ describe("createAccount", () => {
   it("joins the creation this request started before while it is still in progress", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
-    await store.setCreateRequestId(state.requestId, "car-9", "x");
+    await store.putStep(state.requestId, { name: "create", status: "RUNNING", startedAt: "x" }, "x", {
+      createRequestId: "car-9",
+    });
     org
       .on(DescribeCreateAccountStatusCommand, { CreateAccountRequestId: "car-9" })
       .resolves({ CreateAccountStatus: { Id: "car-9", State: "IN_PROGRESS" } });
@@ -118,7 +120,9 @@ describe("createAccount", () => {
   it("refuses the account its own earlier creation made once that account is closed", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
-    await store.setCreateRequestId(state.requestId, "car-3", "x");
+    await store.putStep(state.requestId, { name: "create", status: "RUNNING", startedAt: "x" }, "x", {
+      createRequestId: "car-3",
+    });
     org
       .on(DescribeCreateAccountStatusCommand)
       .resolves({ CreateAccountStatus: { Id: "car-3", State: "SUCCEEDED", AccountId: "123412341234" } });

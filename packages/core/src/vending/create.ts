@@ -8,7 +8,7 @@ import type { CoreContext } from "../context";
 import { AccountCreationFailedError, AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
 import { accountState, findAccountByEmail } from "../org/directory";
 import type { CreateResult, VendState } from "./state";
-import { tracked } from "./track-step";
+import { stepStarted, stepSucceeded } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger" | "createSlots">;
 
@@ -41,31 +41,35 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
       "Five account creations are already in progress; waiting for a free slot",
     );
   }
-  await ctx.store.setStatus(requestId, "RUNNING", ctx.clock().toISOString());
-  return tracked(ctx, requestId, "create", async () => {
-    const earlier = await ourEarlierCreation(ctx, requestId);
-    if (earlier) return earlier;
-    const existing = await findAccountByEmail(ctx, request.email);
-    if (existing?.Id) {
-      assertActive(existing);
-      ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
-      return { accountId: existing.Id, adopted: true };
-    }
-    const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-    const out = await ctx.clients.organizations.send(
-      new CreateAccountCommand({
-        AccountName: request.name,
-        Email: request.email,
-        Tags: [...tags, { Key: REQUEST_TAG, Value: requestId }],
-      }),
-    );
-    const createRequestId = out.CreateAccountStatus?.Id;
-    if (!createRequestId)
-      throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
-    const requestedAt = ctx.clock().toISOString();
-    await ctx.store.setCreateRequestId(requestId, createRequestId, requestedAt);
-    return { createRequestId, requestedAt, adopted: false };
-  });
+  // RUNNING, and the step's start, in one write.
+  const startedAt = await stepStarted(ctx, requestId, "create", undefined, { status: "RUNNING" });
+  const done = async (result: CreateResult): Promise<CreateResult> => {
+    await stepSucceeded(ctx, requestId, "create", startedAt);
+    return result;
+  };
+  const earlier = await ourEarlierCreation(ctx, requestId);
+  if (earlier) return done(earlier);
+  const existing = await findAccountByEmail(ctx, request.email);
+  if (existing?.Id) {
+    assertActive(existing);
+    ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
+    return done({ accountId: existing.Id, adopted: true });
+  }
+  const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+  const out = await ctx.clients.organizations.send(
+    new CreateAccountCommand({
+      AccountName: request.name,
+      Email: request.email,
+      Tags: [...tags, { Key: REQUEST_TAG, Value: requestId }],
+    }),
+  );
+  const createRequestId = out.CreateAccountStatus?.Id;
+  if (!createRequestId)
+    throw new AccountCreationFailedError("UNKNOWN", "CreateAccount returned no request id");
+  // The CreateAccount request id is recorded at once (a rerun joins this creation), in the step's own write.
+  const requestedAt = ctx.clock().toISOString();
+  await stepSucceeded(ctx, requestId, "create", startedAt, { createRequestId });
+  return { createRequestId, requestedAt, adopted: false };
 }
 
 /** Only an ACTIVE account is adopted; a SUSPENDED or PENDING_CLOSURE one fails the request, naming its state. */

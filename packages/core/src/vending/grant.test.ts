@@ -94,3 +94,32 @@ describe("grantAccess", () => {
     expect(result.more).toBe(true);
   });
 });
+
+describe("granting on an account this request created", () => {
+  const fresh = { create: { accountId: "210987654321", createRequestId: "car-1", adopted: false } };
+
+  it("does not list assignments the first time: a new account has none", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, fresh);
+    sso
+      .on(CreateAccountAssignmentCommand)
+      .resolves({ AccountAssignmentCreationStatus: { Status: "IN_PROGRESS", RequestId: "a-1" } });
+
+    expect(await grantAccess(ctx, state)).toMatchObject({ pending: ["a-1"], created: 1 });
+    expect(sso.commandCalls(ListAccountAssignmentsCommand)).toHaveLength(0);
+  });
+
+  it("lists them when the step ran before (a retry or a redrive), so nothing is assigned twice", async () => {
+    const { ctx, store } = unitContext();
+    const state = vendState(store, fresh);
+    await store.putStep(state.requestId, { name: "grant", status: "RUNNING", startedAt: "x" }, "x");
+    sso.on(ListAccountAssignmentsCommand).resolves({
+      AccountAssignments: [
+        { PrincipalType: "GROUP", PrincipalId: "g-admin", PermissionSetArn: "arn:ps-admin" },
+      ],
+    });
+
+    expect(await grantAccess(ctx, state)).toMatchObject({ created: 0, skipped: 1 });
+    expect(sso.commandCalls(CreateAccountAssignmentCommand)).toHaveLength(0);
+  });
+});

@@ -2,8 +2,7 @@ import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand } from "@
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError } from "../errors";
-import { accountIdOf, type GrantResult, type VendState } from "./state";
-import { stepStarted } from "./track-step";
+import { accountIdOf, createdByThisRequest, type GrantResult, type VendState } from "./state";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 
@@ -34,7 +33,18 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
   const accountId = accountIdOf(state);
   const { instanceArn, access } = state.resolved;
   const startedAt = state.grant?.startedAt ?? ctx.clock().toISOString();
-  if (!state.grant) await stepStarted(ctx, state.requestId, "grant");
+  // The first batch for an account this request created, on the step's first run, finds nothing
+  // assigned: the listing is skipped. A rerun (the step was written before) and later batches list.
+  let firstRun = false;
+  if (!state.grant) {
+    const before = await ctx.store.putStep(
+      state.requestId,
+      { name: "grant", status: "RUNNING", startedAt },
+      startedAt,
+    );
+    firstRun = before === undefined;
+  }
+  const nothingAssigned = firstRun && createdByThisRequest(state);
   const pending: string[] = [];
   let created = 0;
   let skipped = 0;
@@ -43,7 +53,9 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
     for (const ps of grant.permissionSets) bySet.set(ps.arn, [...(bySet.get(ps.arn) ?? []), grant.groupId]);
   }
   for (const [permissionSetArn, groupIds] of bySet) {
-    const existing = await existingGroupIds(ctx, instanceArn, accountId, permissionSetArn);
+    const existing = nothingAssigned
+      ? new Set<string>()
+      : await existingGroupIds(ctx, instanceArn, accountId, permissionSetArn);
     for (const groupId of new Set(groupIds)) {
       if (existing.has(groupId)) {
         skipped++;

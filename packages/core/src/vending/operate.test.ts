@@ -83,7 +83,12 @@ describe("retryRequest", () => {
 
   it("restarts instead of redriving when the request's account is no longer ACTIVE", async () => {
     const { ctx, workflows, state, store } = await failedRequest();
-    await store.setAccountId(state.requestId, "123412341234", "x");
+    await store.putStep(
+      state.requestId,
+      { name: "awaitCreation", status: "SUCCEEDED", startedAt: "x" },
+      "x",
+      { accountId: "123412341234" },
+    );
     workflows.redrivable = true;
     org
       .on(DescribeAccountCommand, { AccountId: "123412341234" })

@@ -1,34 +1,58 @@
 import { ListParentsCommand, MoveAccountCommand } from "@aws-sdk/client-organizations";
 import { isAwsError } from "../aws/classify";
 import type { CoreContext } from "../context";
-import { accountIdOf, type VendState } from "./state";
+import { rootId } from "../org/directory";
+import { accountIdOf, createdByThisRequest, type VendState } from "./state";
 import { tracked } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "retry" | "store" | "clock" | "logger">;
 
-/** Stage `place`: moves the account into its OU; a no-op when it is already there. */
+/**
+ * Stage `place`: moves the account into its OU; a no-op when it is already there. An account this
+ * request created starts in the root (AWS creates every account there), so it is moved from the
+ * root without asking where it is; if it is not there after all (a rerun after the move, or a move
+ * by hand), AWS says SourceParentNotFound and its parent is looked up. An adopted account's parent
+ * is always looked up.
+ */
 export async function placeAccount(ctx: Ctx, state: VendState): Promise<{ moved: boolean; ouId: string }> {
   const accountId = accountIdOf(state);
   const target = state.resolved.ouId;
+  const created = createdByThisRequest(state);
   return tracked(ctx, state.requestId, "place", async () => {
-    const parents = await ctx.clients.organizations.send(new ListParentsCommand({ ChildId: accountId }));
-    const source = parents.Parents?.[0]?.Id;
-    if (!source) throw new Error(`Account ${accountId} has no parent in the organisation`);
-    if (source === target) return { moved: false, ouId: target };
+    const parentNow = async () => {
+      const parents = await ctx.clients.organizations.send(new ListParentsCommand({ ChildId: accountId }));
+      const id = parents.Parents?.[0]?.Id;
+      if (!id) throw new Error(`Account ${accountId} has no parent in the organisation`);
+      return id;
+    };
+    const move = async (source: string) => {
+      if (source === target) return false;
+      try {
+        await ctx.clients.organizations.send(
+          new MoveAccountCommand({
+            AccountId: accountId,
+            SourceParentId: source,
+            DestinationParentId: target,
+          }),
+        );
+        return true;
+      } catch (error) {
+        // A concurrent or earlier attempt already moved it: the goal is reached.
+        if (isAwsError(error, "DuplicateAccountException")) return false;
+        throw error;
+      }
+    };
+    let moved: boolean;
     try {
-      await ctx.clients.organizations.send(
-        new MoveAccountCommand({
-          AccountId: accountId,
-          SourceParentId: source,
-          DestinationParentId: target,
-        }),
-      );
+      moved = await move(created ? await rootId(ctx) : await parentNow());
     } catch (error) {
-      // A concurrent or earlier attempt already moved it: the goal is reached.
-      if (isAwsError(error, "DuplicateAccountException")) return { moved: false, ouId: target };
-      throw error;
+      // Not in the root after all: where it is decides (already in place, or moved from there).
+      const notThere =
+        isAwsError(error, "SourceParentNotFoundException") || isAwsError(error, "AccountNotFoundException");
+      if (!created || !notThere) throw error;
+      moved = await move(await parentNow());
     }
-    ctx.logger.info("Moved account", { accountId, ouId: target });
-    return { moved: true, ouId: target };
+    if (moved) ctx.logger.info("Moved account", { accountId, ouId: target });
+    return { moved, ouId: target };
   });
 }

@@ -9,11 +9,15 @@ type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" 
 /** Stage `record`: the request is SUCCEEDED and `Account Ready` is published. */
 export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accountId: string }> {
   const accountId = accountIdOf(state);
-  // Run twice (a Lambda retry after a lost response): the account is announced once.
-  const record = await ctx.store.get(state.requestId);
-  if (record?.status === "SUCCEEDED") return { accountId };
+  // Run twice (a Lambda retry after a lost response): the account is announced once. One write,
+  // which returns the record as it was: already SUCCEEDED means announced already.
   const now = ctx.clock();
-  await ctx.store.complete(state.requestId, { accountId, ouId: state.resolved.ouId }, now.toISOString());
+  const record = await ctx.store.complete(
+    state.requestId,
+    { accountId, ouId: state.resolved.ouId },
+    now.toISOString(),
+  );
+  if (record?.status === "SUCCEEDED") return { accountId };
   ctx.metrics.add(METRIC.vendsSucceeded, "Count", 1);
   if (record)
     ctx.metrics.add(METRIC.vendDuration, "Seconds", (now.getTime() - Date.parse(record.createdAt)) / 1000);

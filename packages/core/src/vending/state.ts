@@ -71,6 +71,14 @@ export interface StageSlots {
 /** The state object that flows through `vend-account`: the input plus each stage's result so far. */
 export type VendState = VendInput & Partial<StageSlots>;
 
+/**
+ * True for an account this request's own CreateAccount made (not adopted): it starts in the root,
+ * with the request's tags, and nothing else assigned or budgeted, so later stages skip their reads.
+ */
+export function createdByThisRequest(state: VendState): boolean {
+  return state.create?.adopted === false && state.create.createRequestId !== undefined;
+}
+
 /** The account id once creation has finished, or an error naming the missing step. */
 export function accountIdOf(state: VendState): string {
   const id = state.awaitCreation?.accountId ?? state.create?.accountId;

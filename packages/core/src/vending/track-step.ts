@@ -1,29 +1,35 @@
 import type { CoreContext } from "../context";
+import type { StepAlso } from "../store/requests/store";
 import type { VendStep } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock">;
 
-/** Marks a step RUNNING in the request record (started now, or at `startedAt`) and returns when it started. */
+/**
+ * Marks a step RUNNING in the request record (started now, or at `startedAt`), with what else the
+ * same write records (`also`), and returns when it started.
+ */
 export async function stepStarted(
   ctx: Ctx,
   requestId: string,
   name: VendStep,
   startedAt?: string,
+  also?: StepAlso,
 ): Promise<string> {
   const at = ctx.clock().toISOString();
-  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: startedAt ?? at }, at);
+  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: startedAt ?? at }, at, also);
   return startedAt ?? at;
 }
 
-/** Marks a step SUCCEEDED, keeping the time it started. */
+/** Marks a step SUCCEEDED, keeping the time it started, with what else the same write records (`also`). */
 export async function stepSucceeded(
   ctx: Ctx,
   requestId: string,
   name: VendStep,
   startedAt: string,
+  also?: StepAlso,
 ): Promise<void> {
   const at = ctx.clock().toISOString();
-  await ctx.store.putStep(requestId, { name, status: "SUCCEEDED", startedAt, endedAt: at }, at);
+  await ctx.store.putStep(requestId, { name, status: "SUCCEEDED", startedAt, endedAt: at }, at, also);
 }
 
 /** Runs a one-shot step between RUNNING and SUCCEEDED records; a failure is recorded by the task wrapper or the execution monitor. */

@@ -13,7 +13,7 @@ import {
   type VendRequestRecord,
   VendRequestRecordSchema,
 } from "./record";
-import type { CreateResult, DecisionUpdate, ListOptions, Page, RequestStore } from "./store";
+import type { CreateResult, DecisionUpdate, ListOptions, Page, RequestStore, StepAlso } from "./store";
 
 const requestKey = (id: string) => ({ pk: `REQ#${id}`, sk: "REQ" });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email.toLowerCase()}`, sk: "EMAIL" });
@@ -173,13 +173,36 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
     }
   }
 
-  async putStep(requestId: string, step: StepRecord, at: string) {
-    await this.update(
-      requestId,
-      "SET steps.#step = :step, updatedAt = :at",
-      { "#step": step.name },
-      { ":step": step, ":at": at },
+  async putStep(requestId: string, step: StepRecord, at: string, also: StepAlso = {}) {
+    let expression = "SET steps.#step = :step, updatedAt = :at";
+    const names: Record<string, string> = { "#step": step.name };
+    let values: Record<string, unknown> = { ":step": step, ":at": at };
+    if (also.status) {
+      expression += ", #status = :status, gsi2pk = :gsi2pk";
+      names["#status"] = "status";
+      values = { ...values, ...this.statusFields(also.status) };
+    }
+    if (also.accountId) {
+      expression += ", accountId = :account";
+      values[":account"] = also.accountId;
+    }
+    if (also.createRequestId) {
+      expression += ", createRequestId = :car";
+      values[":car"] = also.createRequestId;
+    }
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(requestId),
+        UpdateExpression: expression,
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: "UPDATED_OLD",
+      }),
     );
+    const before = (out.Attributes?.steps as Record<string, StepRecord> | undefined)?.[step.name];
+    return before;
   }
 
   async markRunning(requestId: string, at: string) {
@@ -293,26 +316,25 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
     );
   }
 
-  async setAccountId(requestId: string, accountId: string, at: string) {
-    await this.update(requestId, "SET accountId = :id, updatedAt = :at", {}, { ":id": accountId, ":at": at });
-  }
-
-  async setCreateRequestId(requestId: string, createRequestId: string, at: string) {
-    await this.update(
-      requestId,
-      "SET createRequestId = :car, updatedAt = :at",
-      {},
-      { ":car": createRequestId, ":at": at },
-    );
-  }
-
   async complete(requestId: string, result: { accountId: string; ouId: string }, at: string) {
-    await this.update(
-      requestId,
-      "SET #status = :status, gsi2pk = :gsi2pk, accountId = :account, ouId = :ou, updatedAt = :at REMOVE #error",
-      { "#status": "status", "#error": "error" },
-      { ":account": result.accountId, ":ou": result.ouId, ":at": at, ...this.statusFields("SUCCEEDED") },
+    const out = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: requestKey(requestId),
+        UpdateExpression:
+          "SET #status = :status, gsi2pk = :gsi2pk, accountId = :account, ouId = :ou, updatedAt = :at REMOVE #error",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+        ExpressionAttributeValues: {
+          ":account": result.accountId,
+          ":ou": result.ouId,
+          ":at": at,
+          ...this.statusFields("SUCCEEDED"),
+        },
+        ReturnValues: "ALL_OLD",
+      }),
     );
+    return toRecord(out.Attributes);
   }
 
   async fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string) {

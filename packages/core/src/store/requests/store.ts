@@ -53,13 +53,21 @@ export interface RequestStore {
    * as the caller read it (same status, same number of attempts): false when another retry won.
    */
   reset(requestId: string, at: string, seen: { status: RequestStatus; attempts: number }): Promise<boolean>;
-  putStep(requestId: string, step: StepRecord, at: string): Promise<void>;
+  /**
+   * Writes a step, and in the same write what the step learnt (`also`): one write, not two.
+   * Returns the step as it was before (undefined the first time it is written).
+   */
+  putStep(requestId: string, step: StepRecord, at: string, also?: StepAlso): Promise<StepRecord | undefined>;
   setStatus(requestId: string, status: RequestStatus, at: string): Promise<void>;
   /** PENDING -> RUNNING once its execution exists; false when the request had moved on already (a fast failure). */
   markRunning(requestId: string, at: string): Promise<boolean>;
-  complete(requestId: string, result: { accountId: string; ouId: string }, at: string): Promise<void>;
+  /** SUCCEEDED with its account and OU; returns the record as it was before (one write, no read). */
+  complete(
+    requestId: string,
+    result: { accountId: string; ouId: string },
+    at: string,
+  ): Promise<VendRequestRecord | undefined>;
   fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string): Promise<void>;
-  setAccountId(requestId: string, accountId: string, at: string): Promise<void>;
   /**
    * Records a decision, only while the request is still PENDING_APPROVAL: false when another
    * decision (or the expiry) came first, so of two concurrent clicks exactly one decides.
@@ -71,6 +79,12 @@ export interface RequestStore {
   setLease(requestId: string, lease: LeaseRecord, at: string): Promise<void>;
   /** Requests whose ACTIVE lease ends at or before `before`, soonest first: the lease index, never a scan. */
   dueLeases(before: string, limit: number): Promise<{ requestId: string; expiresAt: string }[]>;
-  /** Remembers the CreateAccount request this request started. */
-  setCreateRequestId(requestId: string, createRequestId: string, at: string): Promise<void>;
+}
+
+/** What a step's write also records on the request. */
+export interface StepAlso {
+  status?: RequestStatus;
+  accountId?: string;
+  /** The CreateAccount request this request started. */
+  createRequestId?: string;
 }
