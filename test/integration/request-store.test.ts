@@ -26,6 +26,29 @@ function record(requestId: string) {
 }
 
 describe("DynamoRequestStore against the emulator", () => {
+  it("records a started execution and RUNNING in one write, or only the attempt over a failure recorded first", async () => {
+    const started = unique("req-start");
+    const failedFirst = unique("req-start-fail");
+    await store.create(record(started));
+    await store.create(record(failedFirst));
+    await store.fail(failedFirst, { code: "ACCESS_DENIED", message: "no", step: "create" }, undefined, "t");
+    const attempt = (id: string) => ({ kind: "start" as const, executionArn: `arn:exec:${id}`, at: "t" });
+
+    const running = await store.recordStart(started, attempt(started), "t");
+    const failed = await store.recordStart(failedFirst, attempt(failedFirst), "t");
+
+    expect(running).toMatchObject({
+      status: "RUNNING",
+      executionArn: `arn:exec:${started}`,
+      attempts: [attempt(started)],
+    });
+    expect(failed).toMatchObject({
+      status: "FAILED",
+      executionArn: `arn:exec:${failedFirst}`,
+      attempts: [attempt(failedFirst)],
+    });
+  });
+
   it("marks a started request RUNNING, but never over a failure recorded first (a fast-failing execution)", async () => {
     const started = unique("req-run");
     const failedFirst = unique("req-fail");

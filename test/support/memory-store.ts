@@ -114,6 +114,11 @@ export class MemoryRequestStore implements RequestStore {
     r.approval?.refused.push(refusal);
     r.updatedAt = refusal.at;
   }
+  async recordStart(id: string, attempt: ExecutionAttempt, at: string) {
+    await this.addAttempt(id, attempt, at);
+    await this.markRunning(id, at);
+    return this.get(id);
+  }
   async markRunning(id: string, at: string) {
     const r = this.must(id);
     if (r.status !== "PENDING") return false;

@@ -117,12 +117,11 @@ export async function startExecution(
   const name = kind === "start" ? record.requestId : `${record.requestId}-${record.attempts.length + 1}`;
   const { executionArn } = await ctx.workflows.start("vend-account", name, vendInput(record));
   const at = ctx.clock().toISOString();
-  await ctx.store.addAttempt(record.requestId, { kind, executionArn, at }, at);
-  // The execution exists: the request is RUNNING (unless it has already moved on).
-  await ctx.store.markRunning(record.requestId, at);
+  // The execution exists: recorded, and the request RUNNING (unless it has already moved on), in one write.
+  const now = await ctx.store.recordStart(record.requestId, { kind, executionArn, at }, at);
   ctx.logger.info("Started vend-account execution", { requestId: record.requestId, executionArn });
   if (kind === "start") ctx.metrics.add(METRIC.vendsStarted, "Count", 1);
-  return (await ctx.store.get(record.requestId)) ?? { ...record, executionArn };
+  return now ?? { ...record, executionArn };
 }
 
 /**

@@ -148,6 +148,35 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
     );
   }
 
+  async recordStart(requestId: string, attempt: ExecutionAttempt, at: string) {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: requestKey(requestId),
+          UpdateExpression:
+            "SET attempts = list_append(if_not_exists(attempts, :empty), :attempt), executionArn = :arn, #status = :status, gsi2pk = :gsi2pk, updatedAt = :at",
+          ConditionExpression: "#status = :pending",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":empty": [],
+            ":attempt": [attempt],
+            ":arn": attempt.executionArn,
+            ":at": at,
+            ":pending": "PENDING",
+            ...this.statusFields("RUNNING"),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return toRecord(out.Attributes);
+    } catch (error) {
+      if (!isAwsError(error, "ConditionalCheckFailedException")) throw error;
+      await this.addAttempt(requestId, attempt, at);
+      return this.get(requestId);
+    }
+  }
+
   async reset(requestId: string, at: string, seen: { status: RequestStatus; attempts: number }) {
     try {
       await this.client.send(

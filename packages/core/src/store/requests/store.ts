@@ -59,6 +59,15 @@ export interface RequestStore {
    */
   putStep(requestId: string, step: StepRecord, at: string, also?: StepAlso): Promise<StepRecord | undefined>;
   setStatus(requestId: string, status: RequestStatus, at: string): Promise<void>;
+  /**
+   * Records a started execution and, in the same write, PENDING -> RUNNING; returns the record as
+   * it is now. Where the request had moved on already (a fast failure), only the attempt is recorded.
+   */
+  recordStart(
+    requestId: string,
+    attempt: ExecutionAttempt,
+    at: string,
+  ): Promise<VendRequestRecord | undefined>;
   /** PENDING -> RUNNING once its execution exists; false when the request had moved on already (a fast failure). */
   markRunning(requestId: string, at: string): Promise<boolean>;
   /** SUCCEEDED with its account and OU; returns the record as it was before (one write, no read). */
