@@ -6,7 +6,7 @@ type Plane = {
   routeKeys: string[];
 };
 
-/** One 10-second autocannon run: requests per second, p50 and p99 latency, and the non-2xx share. */
+/** One autocannon run (10 s unless told): requests per second, p50 and p99 latency, and the non-2xx share. */
 async function load(options: autocannon.Options) {
   const result = await autocannon({ duration: 10, connections: 20, ...options });
   return {
@@ -23,11 +23,11 @@ async function load(options: autocannon.Options) {
  * `GET /accounts/requests/{id}` and an invalid `POST /accounts`, each at 500 requests per second for
  * 10 seconds (so p99 is measured at that rate), plus the invalid POST unpaced (the most it takes).
  */
-export async function benchApi(plane: Plane, requestId: string) {
+export async function benchApi(plane: Plane, requestId: string, seconds = 10) {
   const server = createApiServer(plane.apiHandler, plane.routeKeys);
   const url = await listen(server, 0);
   try {
-    const paced = { overallRate: 500 };
+    const paced = { overallRate: 500, duration: seconds };
     return {
       health: await load({ url: `${url}/health`, ...paced }),
       getRequest: await load({ url: `${url}/accounts/requests/${requestId}`, ...paced }),
@@ -43,6 +43,7 @@ export async function benchApi(plane: Plane, requestId: string) {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ name: "not valid!", email: "nope" }),
+        duration: seconds,
       }),
     };
   } finally {

@@ -67,10 +67,13 @@ export class DynamoSemaphore implements Semaphore {
   }
 
   async acquire(holder: string, now: Date): Promise<boolean> {
+    // One conditional write in the common case; the slots are read only when it fails.
+    if (await this.tryAdd(holder, now)) return true;
     let current = await this.holders();
     if (!current) {
       await this.ensureItem();
-      current = {};
+      if (await this.tryAdd(holder, now)) return true;
+      current = (await this.holders()) ?? {};
     }
     if (current[holder]) return true;
     if (await this.tryAdd(holder, now)) return true;
