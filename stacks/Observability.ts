@@ -85,7 +85,7 @@ export function Observability({ stack, app }: StackContext) {
   alarm(
     "DeliveryDeadLettersNotEmpty",
     depth(deliveryDeadLetters),
-    "An event EventBridge or the Scheduler could not deliver (notifier, monitor, reconcile, housekeeping) is waiting in DeliveryDeadLetters.",
+    "An event EventBridge or the Scheduler could not deliver (notifier, monitor, creation events, reconcile, housekeeping) is waiting in DeliveryDeadLetters.",
   );
   alarm(
     "ScheduleDeadLettersNotEmpty",
