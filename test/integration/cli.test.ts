@@ -85,7 +85,7 @@ describe("qm against the API", () => {
     const tableName = unique("qm-all-failed");
     await ensureTable(TEST_REGION, tableName);
     const faulty = testPlane({
-      faults: "Organizations.ListTagsForResource=AccessDeniedException:1",
+      faults: "Organizations.MoveAccount=AccessDeniedException:1",
       tableName,
     });
     const server = await serveApi(faulty);
