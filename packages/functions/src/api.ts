@@ -1,8 +1,3 @@
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
@@ -20,19 +15,14 @@ import { ApiEnvSchema } from "./env";
 import { json, parseJsonBody, pathParam } from "./http";
 import { withHttp } from "./middleware";
 import { openApiDocument } from "./openapi";
+import { REQUEST_CLIENTS } from "./request-clients";
 import { type ContextSource, lambdaContext } from "./runtime";
 
 /**
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = {
-  organizations: OrganizationsClient,
-  ssoAdmin: SSOAdminClient,
-  identityStore: IdentitystoreClient,
-  sfn: SFNClient,
-  eventBridge: EventBridgeClient,
-};
+export const CLIENTS: ClientClasses = REQUEST_CLIENTS;
 
 /** Who is calling: the email of the person behind the request, where it can be known. */
 export type CallerEmail = (ctx: CoreContext, event: APIGatewayProxyEventV2) => Promise<string | undefined>;

@@ -1,9 +1,4 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { SFNClient } from "@aws-sdk/client-sfn";
-import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { handleInteraction, handleVendCommand, type SlackDeps } from "@quartermaster/core/approvals/slack";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import type { CoreContext } from "@quartermaster/core/context";
@@ -20,6 +15,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { makeApiHandler, type Route } from "./api";
 import { SlackEnvSchema } from "./env";
 import { json, MAX_BODY_BYTES } from "./http";
+import { REQUEST_CLIENTS } from "./request-clients";
 import { lambdaContext } from "./runtime";
 import { secretFromSst } from "./slack-secret";
 
@@ -27,13 +23,7 @@ import { secretFromSst } from "./slack-secret";
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = {
-  organizations: OrganizationsClient,
-  ssoAdmin: SSOAdminClient,
-  identityStore: IdentitystoreClient,
-  sfn: SFNClient,
-  eventBridge: EventBridgeClient,
-};
+export const CLIENTS: ClientClasses = REQUEST_CLIENTS;
 
 /** The Slack app's secrets and Web API base: SST secrets in AWS, environment variables locally. */
 export interface SlackSecrets {
