@@ -65,7 +65,9 @@ function playRegion(statuses: Record<string, string>) {
   }));
   cfn.on(DescribeStacksCommand).callsFake((input: { StackName: string }) => {
     if (deleted.includes(input.StackName) || !(input.StackName in statuses)) throw notFound(input.StackName);
-    return { Stacks: [{ StackName: input.StackName, StackStatus: statuses[input.StackName] }] };
+    // `rolled` exports a value: who imports it is read from the templates (no ListImports here).
+    const Outputs = input.StackName === "rolled" ? [{ OutputKey: "Id", ExportName: "rolled-id" }] : [];
+    return { Stacks: [{ StackName: input.StackName, StackStatus: statuses[input.StackName], Outputs }] };
   });
   cfn.on(GetTemplateCommand).callsFake((input: { StackName: string }) => {
     if (input.StackName === "unreadable")
@@ -110,6 +112,9 @@ describe("the region loop and stacks stuck by design", () => {
       { stack: "unreadable", reason: expect.stringMatching(/^could not be read: /) },
       { stack: "stuck", reason: "DELETE_FAILED: Bucket: The bucket is not empty" },
     ]);
+    // The deletions under way are read together (ListStacks), not one DescribeStacks each: only the
+    // first read of the region described its five stacks.
+    expect(cfn.commandCalls(DescribeStacksCommand)).toHaveLength(5);
   });
 
   it("force-deletes a DELETE_FAILED stack when configured to", async () => {
@@ -221,6 +226,8 @@ describe("imports", () => {
     const report = await cleanOneRegion(ctx);
 
     expect(cfn.commandCalls(ListImportsCommand)).toHaveLength(1);
+    // ListImports says who imports what: no template is read.
+    expect(cfn.commandCalls(GetTemplateCommand)).toHaveLength(0);
     expect(deleted.indexOf("b-app")).toBeLessThan(deleted.indexOf("a-shared"));
     expect(report.deleted.indexOf("b-app")).toBeLessThan(report.deleted.indexOf("a-shared"));
   });

@@ -6,6 +6,7 @@ import {
   ListImportsCommand,
   ListStacksCommand,
   type Stack,
+  type StackStatus,
 } from "@aws-sdk/client-cloudformation";
 import { isAwsError, isModelledAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
@@ -82,7 +83,6 @@ async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
   for (const summary of summaries) {
     const name = summary.StackName as string;
     let stack: Stack | undefined;
-    let template: { TemplateBody?: string };
     try {
       stack = await describeStack(cfn, ctx, name);
       if (!stack) continue;
@@ -91,8 +91,6 @@ async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
         changing.push({ stack: name, status: stack.StackStatus as string });
         continue;
       }
-      // Nested stacks' templates too: what a nested stack imports keeps its exporter alive.
-      template = await cfn.send(new GetTemplateCommand({ StackName: name }));
     } catch (error) {
       // One stack that cannot be read is reported, and is left alone with the rest.
       unreadable.push({ stack: name, reason: `could not be read: ${(error as Error).message}` });
@@ -107,7 +105,7 @@ async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
       terminationProtection: stack.EnableTerminationProtection === true,
       tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key as string, t.Value ?? ""])),
       exports: (stack.Outputs ?? []).flatMap((o) => (o.ExportName ? [o.ExportName] : [])),
-      imports: template.TemplateBody ? importsOf(template.TemplateBody) : [],
+      imports: [],
     });
   }
   // Who imports each export: ListImports where it is offered (authoritative), else the templates (above).
@@ -126,6 +124,20 @@ async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
     if (!authoritative) break;
   }
   if (authoritative) for (const stack of stacks) stack.imports = [...(fromApi.get(stack.name) ?? [])];
+  else {
+    // No ListImports here: every stack's template says what it imports (nested stacks' too: what a
+    // nested stack imports keeps its exporter alive). A template that cannot be read leaves its stack
+    // alone, reported, with the rest. Where ListImports answers, no template is read at all.
+    for (const stack of [...stacks]) {
+      try {
+        const template = await cfn.send(new GetTemplateCommand({ StackName: stack.name }));
+        stack.imports = template.TemplateBody ? importsOf(template.TemplateBody) : [];
+      } catch (error) {
+        unreadable.push({ stack: stack.name, reason: `could not be read: ${(error as Error).message}` });
+        stacks.splice(stacks.indexOf(stack), 1);
+      }
+    }
+  }
   // A nested stack goes with its root stack, so its imports are its root's: the root is deleted
   // before the exporter. A nested stack whose root is not found keeps its imports (and so the exporter).
   for (const nested of stacks.filter((s) => s.parentId)) {
@@ -222,13 +234,35 @@ async function planRegion(
   return input.dryRun ? planned : startReady(cfn, planned, input.runId);
 }
 
-/** Reads each deletion under way: gone is deleted; DELETE_FAILED is reported (or forced, when allowed). */
+/** Every live stack of the region and its status, by name: one paged ListStacks. */
+async function liveStatuses(cfn: CloudFormationClient): Promise<Map<string, string>> {
+  const summaries = await pagedList(
+    (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
+    (out) => out.StackSummaries,
+  );
+  return new Map(summaries.map((s) => [s.StackName as string, s.StackStatus as string]));
+}
+
+/**
+ * Reads each deletion under way: gone is deleted; DELETE_FAILED is reported (or forced, when allowed).
+ * Several deletions are read with one ListStacks (absent from the live stacks means deleted), not one
+ * DescribeStacks each; if that read fails, each is described on its own, so one stack's trouble stays its own.
+ */
 async function checkDeletions(ctx: Ctx, cfn: CloudFormationClient, progress: RegionProgress, runId: string) {
   const inFlight: RegionProgress["inFlight"] = [];
+  let statuses: Map<string, string> | undefined;
+  if (progress.inFlight.length > 1) {
+    try {
+      statuses = await liveStatuses(cfn);
+    } catch (error) {
+      ctx.logger.warn("ListStacks failed; reading each deletion on its own", { error });
+    }
+  }
   for (const deletion of progress.inFlight) {
     const { stack: name } = deletion;
     try {
-      const stack = await describeStack(cfn, ctx, name);
+      const status = statuses ? statuses.get(name) : (await describeStack(cfn, ctx, name))?.StackStatus;
+      const stack = status === undefined ? undefined : { StackStatus: status as StackStatus };
       if (!stack) {
         progress.deleted.push(name);
       } else if (stack.StackStatus === "DELETE_FAILED") {
