@@ -125,7 +125,7 @@ export async function awaitCreation(
   if (!previous) await stepStarted(ctx, requestId, "awaitCreation", since);
   if (call.taskToken) {
     const eventCameFirst = await ctx.creationWaits.arm(createRequestId, call.taskToken, requestId);
-    // Resumed by the event (or the fallback); `since` rides in the completion so the deadline holds.
+    // Resumed by the event, or the fallback's timeout; the next round's deadline counts from CreateAccount.
     return { done: false, attempt, since, waitSeconds: 0, waiting: !eventCameFirst, woken: eventCameFirst };
   }
   return {
