@@ -117,13 +117,15 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
     };
   }
 
+  /** Updates an existing request; with `returnValues`, the attributes DynamoDB returns (the write's own read). */
   private async update(
     requestId: string,
     expression: string,
     names: Record<string, string>,
     values: Record<string, unknown>,
-  ): Promise<void> {
-    await this.client.send(
+    returnValues?: "UPDATED_OLD" | "ALL_OLD",
+  ): Promise<Record<string, unknown> | undefined> {
+    const out = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: requestKey(requestId),
@@ -131,8 +133,10 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
         ExpressionAttributeValues: values,
+        ReturnValues: returnValues,
       }),
     );
+    return out.Attributes;
   }
 
   private statusFields(status: RequestStatus) {
@@ -219,19 +223,8 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
       expression += ", createRequestId = :car";
       values[":car"] = also.createRequestId;
     }
-    const out = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: requestKey(requestId),
-        UpdateExpression: expression,
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: "UPDATED_OLD",
-      }),
-    );
-    const before = (out.Attributes?.steps as Record<string, StepRecord> | undefined)?.[step.name];
-    return before;
+    const old = await this.update(requestId, expression, names, values, "UPDATED_OLD");
+    return (old?.steps as Record<string, StepRecord> | undefined)?.[step.name];
   }
 
   async markRunning(requestId: string, at: string) {
@@ -346,24 +339,14 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
   }
 
   async complete(requestId: string, result: { accountId: string; ouId: string }, at: string) {
-    const out = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: requestKey(requestId),
-        UpdateExpression:
-          "SET #status = :status, gsi2pk = :gsi2pk, accountId = :account, ouId = :ou, updatedAt = :at REMOVE #error",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-        ExpressionAttributeValues: {
-          ":account": result.accountId,
-          ":ou": result.ouId,
-          ":at": at,
-          ...this.statusFields("SUCCEEDED"),
-        },
-        ReturnValues: "ALL_OLD",
-      }),
+    const old = await this.update(
+      requestId,
+      "SET #status = :status, gsi2pk = :gsi2pk, accountId = :account, ouId = :ou, updatedAt = :at REMOVE #error",
+      { "#status": "status", "#error": "error" },
+      { ":account": result.accountId, ":ou": result.ouId, ":at": at, ...this.statusFields("SUCCEEDED") },
+      "ALL_OLD",
     );
-    return toRecord(out.Attributes);
+    return toRecord(old);
   }
 
   async fail(requestId: string, error: RequestError, step: StepRecord | undefined, at: string) {
