@@ -42,7 +42,7 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
     );
   }
   // RUNNING, and the step's start, in one write.
-  const startedAt = await stepStarted(ctx, requestId, "create", undefined, { status: "RUNNING" });
+  const { startedAt } = await stepStarted(ctx, requestId, "create", undefined, { status: "RUNNING" });
   const done = async (result: CreateResult): Promise<CreateResult> => {
     await stepSucceeded(ctx, requestId, "create", startedAt);
     return result;

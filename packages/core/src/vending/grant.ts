@@ -3,6 +3,7 @@ import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import { AssignmentFailedError } from "../errors";
 import { accountIdOf, createdByThisRequest, type GrantResult, type VendState } from "./state";
+import { stepStarted } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 
@@ -36,14 +37,8 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
   // The first batch for an account this request created, on the step's first run, finds nothing
   // assigned: the listing is skipped. A rerun (the step was written before) and later batches list.
   let firstRun = false;
-  if (!state.grant) {
-    const before = await ctx.store.putStep(
-      state.requestId,
-      { name: "grant", status: "RUNNING", startedAt },
-      startedAt,
-    );
-    firstRun = before === undefined;
-  }
+  if (!state.grant)
+    firstRun = (await stepStarted(ctx, state.requestId, "grant", startedAt)).before === undefined;
   const nothingAssigned = firstRun && createdByThisRequest(state);
   const pending: string[] = [];
   let created = 0;

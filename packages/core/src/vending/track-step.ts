@@ -1,4 +1,5 @@
 import type { CoreContext } from "../context";
+import type { StepRecord } from "../store/requests/record";
 import type { StepAlso } from "../store/requests/store";
 import type { VendStep } from "./stages";
 
@@ -6,7 +7,8 @@ type Ctx = Pick<CoreContext, "store" | "clock">;
 
 /**
  * Marks a step RUNNING in the request record (started now, or at `startedAt`), with what else the
- * same write records (`also`), and returns when it started.
+ * same write records (`also`); returns when it started, and the step as it was before (undefined the
+ * first time: a step that ran before is running again).
  */
 export async function stepStarted(
   ctx: Ctx,
@@ -14,10 +16,16 @@ export async function stepStarted(
   name: VendStep,
   startedAt?: string,
   also?: StepAlso,
-): Promise<string> {
+): Promise<{ startedAt: string; before?: StepRecord }> {
   const at = ctx.clock().toISOString();
-  await ctx.store.putStep(requestId, { name, status: "RUNNING", startedAt: startedAt ?? at }, at, also);
-  return startedAt ?? at;
+  const started = startedAt ?? at;
+  const before = await ctx.store.putStep(
+    requestId,
+    { name, status: "RUNNING", startedAt: started },
+    at,
+    also,
+  );
+  return { startedAt: started, before };
 }
 
 /** Marks a step SUCCEEDED, keeping the time it started, with what else the same write records (`also`). */
@@ -39,7 +47,7 @@ export async function tracked<T>(
   name: VendStep,
   run: () => Promise<T>,
 ): Promise<T> {
-  const startedAt = await stepStarted(ctx, requestId, name);
+  const { startedAt } = await stepStarted(ctx, requestId, name);
   const result = await run();
   await stepSucceeded(ctx, requestId, name, startedAt);
   return result;
