@@ -71,17 +71,22 @@ async function importersOf(
   }
 }
 
-/** What a region's stacks are, as read now: the planner's view, and the stacks still changing on their own. */
-async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
+/** Every live stack of the region and its status, by name: one paged ListStacks. */
+async function liveStatuses(cfn: CloudFormationClient): Promise<Map<string, string>> {
   const summaries = await pagedList(
     (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
     (out) => out.StackSummaries,
   );
+  return new Map(summaries.map((s) => [s.StackName as string, s.StackStatus as string]));
+}
+
+/** What a region's stacks are, as read now: the planner's view, and the stacks still changing on their own. */
+async function readRegion(ctx: Ctx, cfn: CloudFormationClient) {
+  const live = await liveStatuses(cfn);
   const stacks: (StackInfo & { stackId?: string; rootId?: string })[] = [];
   const unreadable: { stack: string; reason: string }[] = [];
   const changing: { stack: string; status: string }[] = [];
-  for (const summary of summaries) {
-    const name = summary.StackName as string;
+  for (const name of live.keys()) {
     let stack: Stack | undefined;
     try {
       stack = await describeStack(cfn, ctx, name);
@@ -232,15 +237,6 @@ async function planRegion(
     done: input.dryRun,
   };
   return input.dryRun ? planned : startReady(cfn, planned, input.runId);
-}
-
-/** Every live stack of the region and its status, by name: one paged ListStacks. */
-async function liveStatuses(cfn: CloudFormationClient): Promise<Map<string, string>> {
-  const summaries = await pagedList(
-    (token) => cfn.send(new ListStacksCommand({ StackStatusFilter: LIVE_STATUSES, NextToken: token })),
-    (out) => out.StackSummaries,
-  );
-  return new Map(summaries.map((s) => [s.StackName as string, s.StackStatus as string]));
 }
 
 /**
