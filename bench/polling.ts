@@ -1,13 +1,15 @@
+import { parseConfig } from "../packages/core/src/config/config";
 import { halfElapsedWaitSeconds } from "../packages/core/src/vending/poll";
 import { CREATION_FALLBACK_SECONDS } from "../packages/core/src/vending/stages";
 
 /**
  * The assignments' polling curve, from the real schedule (`halfElapsedWaitSeconds`, the default
- * 60 s cap) with real jitter: for an assignment that takes `seconds` to provision, the extra latency
+ * configuration's cap) with real jitter: for an assignment that takes `seconds` to provision, the extra latency
  * (from its end to the check that sees it) and the checks made, over `trials` runs. The first check
  * comes right after CreateAccountAssignment.
  */
 export function benchAssignmentPolling(trials: number, durations = [1, 2, 5, 10, 30, 60, 120, 300]) {
+  const maxSeconds = parseConfig({}).creation.pollMaxSeconds;
   let halfRuleHeld = true;
   const curve = durations.map((seconds) => {
     let extraTotal = 0;
@@ -17,7 +19,7 @@ export function benchAssignmentPolling(trials: number, durations = [1, 2, 5, 10,
       let t = 0;
       let checks = 1;
       while (t < seconds) {
-        const wait = halfElapsedWaitSeconds(t * 1000, 60, Math.random);
+        const wait = halfElapsedWaitSeconds(t * 1000, maxSeconds, Math.random);
         if (t >= 2 && wait > t / 2) halfRuleHeld = false;
         t += wait;
         checks++;
