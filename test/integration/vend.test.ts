@@ -4,14 +4,16 @@ import {
   DescribeNotificationsForBudgetCommand,
 } from "@aws-sdk/client-budgets";
 import {
+  CreateAccountCommand,
   DescribeOrganizationCommand,
   ListParentsCommand,
+  ListRootsCommand,
   ListTagsForResourceCommand,
+  MoveAccountCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { ListAccountAssignmentsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { describe, expect, it } from "vitest";
-import { REFERENCE_ORG } from "../../packages/local/src/reference-org";
 import { TEST_REGION } from "../support/aws-env";
 import { accountsWithEmail, identityCenterOf, ouIdByPath } from "../support/org";
 import { call, unique, useApi } from "../support/plane";
@@ -31,6 +33,15 @@ function body(name: string) {
     tags: { team: "payments", "cost-center": "42" },
     budget: { monthlyLimitUsd: 250, thresholds: [50, 90], emails: ["owner@example.com"] },
   };
+}
+
+/** An account someone created outside Quartermaster (no request tag), moved into `ou`. */
+async function createForeignAccount(name: string, email: string, ou: string): Promise<string> {
+  const created = await org.send(new CreateAccountCommand({ AccountName: name, Email: email }));
+  const id = created.CreateAccountStatus?.AccountId as string;
+  const root = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
+  await org.send(new MoveAccountCommand({ AccountId: id, SourceParentId: root, DestinationParentId: ou }));
+  return id;
 }
 
 describe("POST /accounts against the emulator", () => {
@@ -170,13 +181,25 @@ describe("POST /accounts against the emulator", () => {
     expect(clash.body.error.code).toBe("CONFLICT");
   });
 
-  it("answers 409 for an email already used by an account in the organisation", async () => {
-    const sandbox = REFERENCE_ORG.sandboxAccounts[0];
+  it("accepts an email an account outside Quartermaster uses, then fails EMAIL_ALREADY_EXISTS and leaves that account alone", async () => {
+    const name = unique("foreign");
+    const email = `aws+${name}@example.com`;
+    const production = (await ouIdByPath("Workloads/Production", org)) as string;
+    const foreign = await createForeignAccount(name, email, production);
 
-    const res = await call(api.url, "POST", "/accounts", { ...body(unique("dup")), email: sandbox.email });
+    const accepted = await call(api.url, "POST", "/accounts", { ...body(unique("taker")), email });
+    await plane.runner.wait(accepted.body.executionArn);
+    const after = await call(api.url, "GET", `/accounts/requests/${accepted.body.requestId}`);
 
-    expect(res.status).toBe(409);
-    expect(res.body.error.message).toMatch(/already used by account \d{12}/);
+    expect(accepted.status).toBe(202);
+    expect(after.body.status).toBe("FAILED");
+    expect(after.body.error.code).toBe("EMAIL_ALREADY_EXISTS");
+    expect(after.body.accountId).toBeUndefined();
+    expect((await accountsWithEmail(email, org)).map((a) => a.Id)).toEqual([foreign]);
+    const parents = await org.send(new ListParentsCommand({ ChildId: foreign }));
+    expect(parents.Parents?.[0]?.Id).toBe(production);
+    const tags = await org.send(new ListTagsForResourceCommand({ ResourceId: foreign }));
+    expect(tags.Tags ?? []).toEqual([]);
   });
 
   it("rejects an unknown OU, group and permission set with 422 before creating anything", async () => {

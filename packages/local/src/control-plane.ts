@@ -45,6 +45,7 @@ import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { asynchronousCreations } from "./creations";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
+import { emulatorEmailTaken } from "./seed";
 
 export interface LocalControlPlaneOptions {
   config: Config;
@@ -154,8 +155,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     plugins: [
       callCounterPlugin(counter),
       faultPlugin(faults),
-      asynchronousCreations(options.creationMs ?? 0, (source, type, detail) =>
-        events.publishFrom(source, type, detail),
+      asynchronousCreations(
+        options.creationMs ?? 0,
+        (source, type, detail) => events.publishFrom(source, type, detail),
+        (email) => emulatorEmailTaken(region, email),
       ),
       ...(options.plugins ?? []),
     ],

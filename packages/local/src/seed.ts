@@ -127,6 +127,22 @@ export async function memberCloudFormation(region: string, accountId: string): P
   return seedClients(region).memberCloudFormation(accountId, region);
 }
 
+/**
+ * Whether an emulator account uses this email (case-insensitively), read with the seed's clients: what
+ * AWS checks at CreateAccount and moto does not (local mode answers EMAIL_ALREADY_EXISTS with it).
+ */
+export async function emulatorEmailTaken(region: string, email: string): Promise<boolean> {
+  const wanted = email.toLowerCase();
+  const org = seedClients(region).organizations;
+  let token: string | undefined;
+  do {
+    const page = await org.send(new ListAccountsCommand({ NextToken: token }));
+    if (page.Accounts?.some((a) => a.Email?.toLowerCase() === wanted)) return true;
+    token = page.NextToken;
+  } while (token);
+  return false;
+}
+
 /** The production client factory's clients, without plugins: faults never hit the seed. */
 function seedClients(region: string) {
   return createAwsClients({

@@ -1,4 +1,4 @@
-import type { Account, OrganizationalUnit } from "@aws-sdk/client-organizations";
+import type { OrganizationalUnit } from "@aws-sdk/client-organizations";
 import type { AwsClients } from "../aws/clients";
 
 /**
@@ -33,7 +33,6 @@ export interface DirectoryCache {
   childOus: TtlMemo<OrganizationalUnit[]>;
   groupIds: TtlMemo<string | undefined>;
   permissionSets: TtlMemo<Map<string, string>>;
-  accounts: TtlMemo<Account[]>;
   roots: TtlMemo<string>;
   /** The email of the Identity Center user behind an SSO session, by user name. */
   callerEmails: TtlMemo<string | undefined>;
@@ -57,7 +56,6 @@ export function directoryCache(ctx: { clients: AwsClients }): DirectoryCache {
     childOus: new TtlMemo(ttl),
     groupIds: new TtlMemo(ttl),
     permissionSets: new TtlMemo(ttl),
-    accounts: new TtlMemo(ttl),
     callerEmails: new TtlMemo(ttl),
     // An organisation's root and management account do not change.
     roots: new TtlMemo(ttl > 0 ? Number.POSITIVE_INFINITY : 0),

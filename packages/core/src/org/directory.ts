@@ -189,16 +189,14 @@ export async function listAccounts(ctx: AwsCtx): Promise<Account[]> {
   );
 }
 
-/** The account in the organisation that uses this email, if any (emails compare case-insensitively). */
-export async function findAccountByEmail(
-  ctx: AwsCtx,
-  email: string,
-  options: { fresh?: boolean } = {},
-): Promise<Account | undefined> {
+/**
+ * The account in the organisation that uses this email, if any (emails compare case-insensitively).
+ * It lists every account, read fresh: only for the rare adoption after EMAIL_ALREADY_EXISTS, in a
+ * workflow task, never on the request path (DESIGN rule 12).
+ */
+export async function findAccountByEmail(ctx: AwsCtx, email: string): Promise<Account | undefined> {
   const wanted = email.toLowerCase();
-  // As far as the directory knows: the accounts as listed at most `directory.ttlSeconds` ago, unless `fresh`.
-  const accounts = await directoryCache(ctx).accounts.get("all", () => listAccounts(ctx), options);
-  return accounts.find((a) => a.Email?.toLowerCase() === wanted);
+  return (await listAccounts(ctx)).find((a) => a.Email?.toLowerCase() === wanted);
 }
 
 /** The Identity Center instance: from configuration, else the first from ListInstances. */

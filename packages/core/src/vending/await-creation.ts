@@ -45,8 +45,8 @@ export function describeFailureReason(reason: string | undefined): string {
  * crash before its id was recorded) made the account: adopt it when it carries this request's tag.
  */
 async function adoptOwnAccount(ctx: Ctx, state: VendState): Promise<string | undefined> {
-  // The rare path (AWS said the email is taken): the accounts as they are now, not as cached.
-  const account = await findAccountByEmail(ctx, state.request.email, { fresh: true });
+  // The rare path (AWS said the email is taken): the accounts as they are now.
+  const account = await findAccountByEmail(ctx, state.request.email);
   if (!account?.Id) return undefined;
   const tags = await ctx.clients.organizations.send(
     new ListTagsForResourceCommand({ ResourceId: account.Id }),

@@ -10,7 +10,7 @@ import {
 import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
+import { CreateSlotUnavailableError } from "../errors";
 import { awaitCreation } from "./await-creation";
 import { createAccount, REQUEST_TAG } from "./create";
 
@@ -45,17 +45,24 @@ describe("createAccount", () => {
     expect((await store.get(state.requestId))?.status).toBe("RUNNING");
   });
 
-  it("adopts the account that already uses the email instead of creating a second one", async () => {
+  it("never adopts an account someone else created with the email, and never lists the accounts", async () => {
     const { ctx, store } = unitContext();
     const state = vendState(store);
     org.on(ListAccountsCommand).resolves({
       Accounts: [{ Id: "123412341234", Email: "AWS+payments-dev@example.com", State: "ACTIVE" }],
     });
+    org.on(CreateAccountCommand).resolves({ CreateAccountStatus: { Id: "car-2", State: "IN_PROGRESS" } });
 
     const result = await createAccount(ctx, state);
 
-    expect(result).toEqual({ accountId: "123412341234", adopted: true });
-    expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
+    // AWS decides (EMAIL_ALREADY_EXISTS at the creation's end); the other account is never looked at.
+    expect(result).toEqual({
+      createRequestId: "car-2",
+      requestedAt: ctx.clock().toISOString(),
+      adopted: false,
+    });
+    expect(org.commandCalls(ListAccountsCommand)).toHaveLength(0);
+    expect((await store.get(state.requestId))?.createRequestId).toBe("car-2");
   });
 
   it("never joins another request's in-flight creation of an account with the same name", async () => {
@@ -92,30 +99,6 @@ describe("createAccount", () => {
     expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
     expect(org.commandCalls(ListAccountsCommand)).toHaveLength(0);
   });
-
-  it.each(["SUSPENDED", "PENDING_CLOSURE"] as const)(
-    "refuses to adopt a %s account that uses the email, naming its state",
-    async (accountState) => {
-      const { ctx, store } = unitContext();
-      const state = vendState(store);
-      org.on(ListAccountsCommand).resolves({
-        Accounts: [
-          {
-            Id: "123412341234",
-            Email: "aws+payments-dev@example.com",
-            State: accountState,
-            Status: "SUSPENDED",
-          },
-        ],
-      });
-
-      const result = createAccount(ctx, state);
-
-      await expect(result).rejects.toBeInstanceOf(AccountNotActiveError);
-      await expect(result).rejects.toThrow(accountState);
-      expect(org.commandCalls(CreateAccountCommand)).toHaveLength(0);
-    },
-  );
 
   it("refuses the account its own earlier creation made once that account is closed", async () => {
     const { ctx, store } = unitContext();

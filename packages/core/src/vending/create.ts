@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-organizations";
 import type { CoreContext } from "../context";
 import { AccountCreationFailedError, AccountNotActiveError, CreateSlotUnavailableError } from "../errors";
-import { accountState, findAccountByEmail } from "../org/directory";
+import { accountState } from "../org/directory";
 import type { CreateResult, VendState } from "./state";
 import { stepStarted, stepSucceeded } from "./track-step";
 
@@ -27,9 +27,10 @@ export const REQUEST_TAG = "quartermaster:request-id";
 
 /**
  * Stage `create`: joins the CreateAccount this request started before (its recorded request id),
- * adopts the ACTIVE account that already uses the email, else calls CreateAccount and records
- * its request id at once. Safe to run twice. Another request's in-flight creation is never
- * joined: a creation is known by the email, which ListCreateAccountStatus does not show.
+ * else calls CreateAccount and records its request id at once. Safe to run twice. It never looks an
+ * account up by email: an account someone else made with this email (however long the request waited
+ * for approval) is AWS's to report, as EMAIL_ALREADY_EXISTS, and is never adopted (DESIGN rule 1).
+ * Another request's in-flight creation is never joined either.
  */
 export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateResult> {
   const { requestId, request } = state;
@@ -49,12 +50,6 @@ export async function createAccount(ctx: Ctx, state: VendState): Promise<CreateR
   };
   const earlier = await ourEarlierCreation(ctx, requestId);
   if (earlier) return done(earlier);
-  const existing = await findAccountByEmail(ctx, request.email);
-  if (existing?.Id) {
-    assertActive(existing);
-    ctx.logger.info("Adopting the existing account with this email", { accountId: existing.Id });
-    return done({ accountId: existing.Id, adopted: true });
-  }
   const tags = Object.entries(request.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
   const out = await ctx.clients.organizations.send(
     new CreateAccountCommand({

@@ -7,13 +7,7 @@ import { ConflictError, type FieldIssue, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import { assertLeasable, leaseEnd } from "../leases/lease";
 import { METRIC } from "../metrics";
-import {
-  findAccountByEmail,
-  findGroupId,
-  identityCenter,
-  permissionSetsByName,
-  resolveOu,
-} from "../org/directory";
+import { findGroupId, identityCenter, permissionSetsByName, resolveOu } from "../org/directory";
 import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "../store/requests/record";
 import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
 import type { VendInput } from "./state";
@@ -127,6 +121,7 @@ export async function startExecution(
 /**
  * `POST /accounts`: validates, resolves, records, then starts the workflow. The same
  * request twice returns the first; the same email or key with another payload is a conflict.
+ * An email that an account outside Quartermaster uses is accepted here and fails at CreateAccount.
  */
 export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promise<SubmitResult> {
   if (
@@ -149,14 +144,10 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
   if (byEmail)
     return ensureStarted(ctx, sameRequestOrConflict(byEmail, hash, "The email is already used by a request"));
 
+  // Email uniqueness: our own reservations above (one key read). An account outside Quartermaster that
+  // uses the email is AWS's to report at CreateAccount (EMAIL_ALREADY_EXISTS): the request path never
+  // lists the organisation's accounts, so its cost does not grow with the organisation (DESIGN rule 12).
   const resolved = await resolveReferences(ctx, request);
-  const account = await findAccountByEmail(ctx, request.email);
-  if (account) {
-    throw new ConflictError(
-      "CONFLICT",
-      `The email is already used by account ${account.Id} in the organisation`,
-    );
-  }
 
   const ou = { id: resolved.ouId, path: resolved.ouPath };
   if (request.lease) await assertLeasable(ctx, ou);
