@@ -5,34 +5,15 @@ import { SLACK_ROUTE_KEYS } from "../packages/functions/src/slack";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow } from "./iam";
+import { allow, awsAllow, executionsOf, VEND_REQUEST_LOOKUPS } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
-/** Identity Store reads of approvals: the caller's user (by SSO user name or email), their email, and group membership. */
-const APPROVER_LOOKUPS = [
-  "identitystore:GetUserId",
-  "identitystore:DescribeUser",
-  "identitystore:IsMemberInGroups",
-  "identitystore:ListGroupMembershipsForMember",
-];
-
 /**
- * What validating a vend request reads (POST /accounts and /vend): the OU, the groups, the permission
- * sets, the email; and what deciding an approval reads: the approver's Identity Center user and groups.
+ * How long a function behind the HTTP API may run: API Gateway gives up on an integration after 30 s
+ * (29 s in practice), and a function must not go on writing after the client was told 503.
  */
-const VEND_REQUEST_LOOKUPS = [
-  "organizations:ListRoots",
-  "organizations:ListOrganizationalUnitsForParent",
-  "organizations:DescribeOrganizationalUnit",
-  "organizations:ListParents",
-  "organizations:ListAccounts",
-  "sso:ListInstances",
-  "sso:ListPermissionSets",
-  "sso:DescribePermissionSet",
-  "identitystore:GetGroupId",
-  ...APPROVER_LOOKUPS,
-];
+export const API_FUNCTION_TIMEOUT_SECONDS = 25;
 
 /**
  * The HTTP API of docs/api.md: every route behind IAM (SigV4) authorisation and served by one
@@ -44,7 +25,6 @@ export function Api({ stack }: StackContext) {
   const { cleanupStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
-  const executionsOf = (arn: string) => `${arn.replace(":stateMachine:", ":execution:")}:*`;
   const permissions = [
     allow(
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
@@ -60,7 +40,10 @@ export function Api({ stack }: StackContext) {
     ),
     allow(
       ["states:DescribeExecution", "states:RedriveExecution"],
-      [executionsOf(vendStateMachine.stateMachineArn), executionsOf(cleanupStateMachine.stateMachineArn)],
+      [
+        executionsOf(stack, vendStateMachine.stateMachineArn),
+        executionsOf(stack, cleanupStateMachine.stateMachineArn),
+      ],
     ),
     ...awsAllow(stack, [
       ...VEND_REQUEST_LOOKUPS,
@@ -78,6 +61,7 @@ export function Api({ stack }: StackContext) {
   // One function serves every route (the handler routes on the route key), so it is warm for all of them.
   const handler = new SstFunction(stack, "ApiHandler", {
     handler: "packages/functions/src/api.handler",
+    timeout: API_FUNCTION_TIMEOUT_SECONDS,
     environment: functionEnv(ApiEnvSchema, {
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
@@ -88,35 +72,19 @@ export function Api({ stack }: StackContext) {
     }),
     permissions,
   });
-  // `npx sst secrets set SLACK_SIGNING_SECRET ...` and `SLACK_BOT_TOKEN`: until set, Slack's requests are 401.
+  // `npx sst secrets set SLACK_SIGNING_SECRET ...`: until set, Slack's requests are 401.
   const signingSecret = new Config.Secret(stack, "SLACK_SIGNING_SECRET");
-  const botToken = new Config.Secret(stack, "SLACK_BOT_TOKEN");
+  // The Slack routes verify Slack's signature, hand the work on through the bus and answer at once
+  // (Slack gives up after 3 seconds); the worker does the look-ups and answers at response_url.
   const slackHandler = new SstFunction(stack, "SlackHandler", {
     handler: "packages/functions/src/slack.handler",
     environment: functionEnv(SlackEnvSchema, {
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
-      QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
     }),
-    bind: [signingSecret, botToken],
-    permissions: [
-      // Requests (read, record, decide) and the claims that make a repeated interaction a no-op.
-      allow(
-        [
-          "dynamodb:GetItem",
-          "dynamodb:PutItem",
-          "dynamodb:UpdateItem",
-          "dynamodb:Query",
-          "dynamodb:DeleteItem",
-        ],
-        [table.tableArn, `${table.tableArn}/index/*`],
-      ),
-      allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
-      // /vend validates like POST /accounts: the OU, the groups, the permission sets, the email.
-      ...awsAllow(stack, VEND_REQUEST_LOOKUPS),
-      allow(["events:PutEvents"], [bus.eventBusArn]),
-      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
-    ],
+    timeout: API_FUNCTION_TIMEOUT_SECONDS,
+    bind: [signingSecret],
+    permissions: [allow(["events:PutEvents"], [bus.eventBusArn])],
   });
   const api = new SstApi(stack, "Api", {
     defaults: { authorizer: "iam" },

@@ -1,5 +1,5 @@
 import { Duration } from "aws-cdk-lib";
-import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { type StackContext, use } from "sst/constructs";
@@ -10,7 +10,7 @@ import {
 } from "../packages/core/src/cleanup/definition";
 import { CleanupTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow, PRINCIPAL_ORG_ID } from "./iam";
+import { allow, awsAllow, PRINCIPAL_ORG_ID, schedulerPrincipal } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -80,7 +80,7 @@ export function Cleanup({ stack, app }: StackContext) {
     enforceSSL: true,
   });
   const schedulerRole = new Role(stack, "SchedulerRole", {
-    assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
+    assumedBy: schedulerPrincipal(stack),
   });
   schedulerRole.addToPolicy(allow(["states:StartExecution"], [stateMachine.stateMachineArn]));
   schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));

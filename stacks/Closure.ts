@@ -4,7 +4,7 @@ import { CLOSURE_TASKS, type ClosureTask } from "../packages/core/src/closures/t
 import { ClosureTaskEnvSchema } from "../packages/functions/src/env";
 import { Cleanup } from "./Cleanup";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow } from "./iam";
+import { allow, awsAllow, executionsOf } from "./iam";
 import { Storage } from "./Storage";
 import { taskWorkflow } from "./workflow";
 
@@ -32,10 +32,7 @@ export function Closure({ stack, app }: StackContext) {
       // The clean-up run's record (created, read with its reports), and its execution.
       allow(["dynamodb:PutItem", "dynamodb:Query"], [table.tableArn]),
       allow(["states:StartExecution"], [cleanupStateMachine.stateMachineArn]),
-      allow(
-        ["states:DescribeExecution"],
-        [`${cleanupStateMachine.stateMachineArn.replace(":stateMachine:", ":execution:")}:*`],
-      ),
+      allow(["states:DescribeExecution"], [executionsOf(stack, cleanupStateMachine.stateMachineArn)]),
     ],
     close: [...common, ...awsAllow(stack, [...CLOSE_ELIGIBILITY_READS, "organizations:CloseAccount"])],
     move: [

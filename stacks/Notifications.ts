@@ -1,12 +1,14 @@
 import { Duration } from "aws-cdk-lib";
 import { Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Role } from "aws-cdk-lib/aws-iam";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
 import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/approvals/events";
+import { SLACK_WORK_REQUESTED } from "../packages/core/src/approvals/slack";
 import { RECONCILE_REQUESTED } from "../packages/core/src/budgets/jobs";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
 import {
@@ -19,11 +21,15 @@ import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { CREATE_ACCOUNT_RESULT_PATTERN } from "../packages/core/src/vending/creation-events";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
 import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
-import { HousekeepingEnvSchema, NotificationsEnvSchema } from "../packages/functions/src/env";
+import {
+  HousekeepingEnvSchema,
+  NotificationsEnvSchema,
+  SlackWorkerEnvSchema,
+} from "../packages/functions/src/env";
 import { Cleanup } from "./Cleanup";
 import { CLOSE_ELIGIBILITY_READS, Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow } from "./iam";
+import { allow, awsAllow, schedulerPrincipal, VEND_REQUEST_LOOKUPS } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -47,8 +53,21 @@ export function Notifications({ stack }: StackContext) {
     retentionPeriod: Duration.days(14),
     enforceSSL: true,
   });
+  // What a function invoked asynchronously (by a rule, a schedule or SNS) still fails with after Lambda's
+  // own two retries lands here too: the dead-letter queue above holds only what could not be delivered.
+  const asyncFailures = new Queue(stack, "AsyncFailures", {
+    retentionPeriod: Duration.days(14),
+    enforceSSL: true,
+  });
+  const configured = new Set<SstFunction>();
+  const asynchronous = (fn: SstFunction) => {
+    if (!configured.has(fn))
+      fn.configureAsyncInvoke({ onFailure: new SqsDestination(asyncFailures), retryAttempts: 2 });
+    configured.add(fn);
+    return fn;
+  };
   const target = (fn: SstFunction) =>
-    new LambdaFunction(fn, { retryAttempts: 8, deadLetterQueue: deadLetters });
+    new LambdaFunction(asynchronous(fn), { retryAttempts: 8, deadLetterQueue: deadLetters });
 
   const notifier = new SstFunction(stack, "Notifier", {
     handler: "packages/functions/src/notifier-lambda.handler",
@@ -155,9 +174,9 @@ export function Notifications({ stack }: StackContext) {
     targets: [target(reconcile)],
   });
   const schedulerRole = new Role(stack, "ReconcileSchedulerRole", {
-    assumedBy: new ServicePrincipal("scheduler.amazonaws.com"),
+    assumedBy: schedulerPrincipal(stack),
   });
-  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [reconcile.functionArn]));
+  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [asynchronous(reconcile).functionArn]));
   schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
   new CfnSchedule(stack, "WeeklyBudgetReconcile", {
     description: "Quartermaster: give older accounts their default budget",
@@ -193,7 +212,7 @@ export function Notifications({ stack }: StackContext) {
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],
   });
-  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [housekeeping.functionArn]));
+  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [asynchronous(housekeeping).functionArn]));
   new CfnSchedule(stack, "Housekeeping15Minutes", {
     description: "Quartermaster: expire undecided approvals",
     scheduleExpression: "rate(15 minutes)",
@@ -205,5 +224,39 @@ export function Notifications({ stack }: StackContext) {
       deadLetterConfig: { arn: deadLetters.queueArn },
     },
   });
-  return { notifier, deliveryDeadLetters: deadLetters };
+  // What the Slack routes acknowledged (stacks/Api.ts): decisions and /vend requests, answered at response_url.
+  const slackWorker = new SstFunction(stack, "SlackWorker", {
+    handler: "packages/functions/src/slack-worker.handler",
+    environment: functionEnv(SlackWorkerEnvSchema, {
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+    }),
+    // `npx sst secrets set SLACK_BOT_TOKEN ...`: users.info tells who clicked or asked.
+    bind: [new Config.Secret(stack, "SLACK_BOT_TOKEN")],
+    permissions: [
+      // Requests (read, record, decide) and the claims that make a repeated interaction a no-op.
+      allow(
+        [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:Query",
+          "dynamodb:DeleteItem",
+        ],
+        [table.tableArn, `${table.tableArn}/index/*`],
+      ),
+      allow(["states:StartExecution"], [vendStateMachine.stateMachineArn]),
+      // /vend validates like POST /accounts: the OU, the groups, the permission sets.
+      ...awsAllow(stack, VEND_REQUEST_LOOKUPS),
+      allow(["events:PutEvents"], [bus.eventBusArn]),
+      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
+    ],
+  });
+  new Rule(stack, "SlackWork", {
+    eventBus: bus.cdk.eventBus,
+    eventPattern: { source: [EVENT_SOURCE], detailType: [SLACK_WORK_REQUESTED] },
+    targets: [target(slackWorker)],
+  });
+  return { notifier, deliveryDeadLetters: deadLetters, asyncFailures };
 }

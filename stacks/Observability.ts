@@ -15,13 +15,16 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { type StackContext, use } from "sst/constructs";
 import { METRIC, type MetricName } from "../packages/core/src/metrics";
-import { METRICS_NAMESPACE } from "../packages/functions/src/metrics";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../packages/functions/src/metrics";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { Notifications } from "./Notifications";
 import { Vending } from "./Vending";
 
-/** Quartermaster's own metric (EMF, see packages/functions/src/metrics.ts), summed over all its dimensions. */
+/**
+ * Quartermaster's own metric (EMF, see packages/functions/src/metrics.ts), summed over all its dimensions:
+ * for graphs only, since CloudWatch refuses an alarm on a `SEARCH` expression.
+ */
 function ours(name: MetricName, statistic = "Sum"): IMetric {
   return new MathExpression({
     expression: `SUM(SEARCH('{${METRICS_NAMESPACE}} MetricName="${name}"', '${statistic}', 300))`,
@@ -39,7 +42,7 @@ export function Observability({ stack, app }: StackContext) {
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine, scheduleDeadLetters } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
-  const { notifier, deliveryDeadLetters } = use(Notifications);
+  const { notifier, deliveryDeadLetters, asyncFailures } = use(Notifications);
   const alarms = new Topic(stack, "OperatorAlarms", { displayName: "Quartermaster alarms" });
   const notify = new SnsAction(alarms);
   const alarm = (id: string, metric: IMetric, description: string) => {
@@ -88,6 +91,11 @@ export function Observability({ stack, app }: StackContext) {
     "An event EventBridge or the Scheduler could not deliver (notifier, monitor, creation events, reconcile, housekeeping) is waiting in DeliveryDeadLetters.",
   );
   alarm(
+    "AsyncFailuresNotEmpty",
+    depth(asyncFailures),
+    "A function invoked by an event, a schedule or SNS (notifier, monitor, creation events, reconcile, housekeeping, Slack worker) failed after Lambda's retries; the event and its error wait in AsyncFailures.",
+  );
+  alarm(
     "ScheduleDeadLettersNotEmpty",
     depth(scheduleDeadLetters),
     "The nightly clean-up schedule could not start the state machine; its event waits in ScheduleDeadLetters.",
@@ -98,7 +106,14 @@ export function Observability({ stack, app }: StackContext) {
       expression: "errors + slack",
       usingMetrics: {
         errors: notifier.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
-        slack: ours(METRIC.slackDeliveryFailed),
+        // One fixed dimension set (the service's): an alarm needs a metric, not a search.
+        slack: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: METRIC.slackDeliveryFailed,
+          dimensionsMap: { service: SERVICE_NAME },
+          statistic: "Sum",
+          period: Duration.minutes(5),
+        }),
       },
       label: "notifier errors and Slack deliveries refused",
       period: Duration.minutes(5),
@@ -140,13 +155,13 @@ export function Observability({ stack, app }: StackContext) {
               namespace: METRICS_NAMESPACE,
               metricName: METRIC.vendDuration,
               statistic: "p50",
-              dimensionsMap: { service: "quartermaster" },
+              dimensionsMap: { service: SERVICE_NAME },
             }),
             new Metric({
               namespace: METRICS_NAMESPACE,
               metricName: METRIC.vendDuration,
               statistic: "p90",
-              dimensionsMap: { service: "quartermaster" },
+              dimensionsMap: { service: SERVICE_NAME },
             }),
           ],
         }),
@@ -165,7 +180,7 @@ export function Observability({ stack, app }: StackContext) {
         new GraphWidget({
           title: "Dead-letter queues (messages waiting)",
           width: 12,
-          left: [depth(deliveryDeadLetters), depth(scheduleDeadLetters)],
+          left: [depth(deliveryDeadLetters), depth(asyncFailures), depth(scheduleDeadLetters)],
         }),
         new GraphWidget({
           title: "Slack and closures",

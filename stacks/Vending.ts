@@ -25,11 +25,12 @@ export function Vending({ stack, app }: StackContext) {
       ...awsAllow(stack, [
         "organizations:DescribeCreateAccountStatus",
         "organizations:DescribeAccount",
-        "organizations:ListAccounts",
         "organizations:CreateAccount",
       ]),
-      // CreateAccount with Tags also needs TagResource on the new account.
-      allow(["organizations:TagResource"], [org.account]),
+      // CreateAccount with Tags is also authorised as TagResource, on an account that does not exist yet:
+      // which ARN IAM evaluates then is not documented, so the grant is `*`, the one certain to work. The
+      // function tags nothing else (its code calls no TagResource), and TagResource cannot create anything.
+      allow(["organizations:TagResource"], ["*"]),
       ...record,
     ],
     awaitCreation: [

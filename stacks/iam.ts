@@ -1,5 +1,5 @@
-import { Stack } from "aws-cdk-lib";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import { stackConfig } from "./config";
 
@@ -27,14 +27,20 @@ export function organizationArns(scope: Construct) {
   };
 }
 
+/**
+ * Identity Center instance ids: an organisation instance's start `ssoins-`, and an instance made
+ * in some other ways (an account instance, some older ones) starts `ins-`.
+ */
+const INSTANCE_ID_PATTERNS = ["ssoins-*", "ins-*"];
+
 /** The Identity Center instance and identity store (configured, else any of the management account's). */
 function identityCenterArns(scope: Construct) {
   const configured = stackConfig().identityCenter;
-  const instance = configured.instanceArn ?? "arn:aws:sso:::instance/ssoins-*";
-  const instanceId = configured.instanceArn?.split("/").pop() ?? "ssoins-*";
+  const configuredId = configured.instanceArn?.split("/").pop();
+  const ids = configuredId ? [configuredId] : INSTANCE_ID_PATTERNS;
   return {
-    instance,
-    permissionSet: `arn:aws:sso:::permissionSet/${instanceId}/ps-*`,
+    instance: ids.map((id) => `arn:aws:sso:::instance/${id}`),
+    permissionSet: ids.map((id) => `arn:aws:sso:::permissionSet/${id}/ps-*`),
     identityStore: `arn:aws:identitystore::${managementAccount(scope)}:identitystore/${configured.identityStoreId ?? "d-*"}`,
     allGroups: "arn:aws:identitystore:::group/*",
   };
@@ -75,7 +81,7 @@ const RESOURCE_KINDS: Record<string, ResourceKind[]> = {
 export function awsAllow(scope: Construct, actions: string[]): PolicyStatement[] {
   const org = organizationArns(scope);
   const ic = identityCenterArns(scope);
-  const arnOf: Record<ResourceKind, string> = {
+  const arnOf: Record<ResourceKind, string | string[]> = {
     ...org,
     ...ic,
     // The Account Management API names a member account by the organisation it is in.
@@ -87,8 +93,24 @@ export function awsAllow(scope: Construct, actions: string[]): PolicyStatement[]
     groups.set(key, [...(groups.get(key) ?? []), action]);
   }
   return [...groups].map(([key, grouped]) =>
-    allow(grouped, key === "" ? ["*"] : key.split(",").map((kind) => arnOf[kind as ResourceKind])),
+    allow(grouped, key === "" ? ["*"] : key.split(",").flatMap((kind) => arnOf[kind as ResourceKind])),
   );
+}
+
+/**
+ * The ARN pattern of every execution of a state machine, which `states:DescribeExecution` and
+ * `states:RedriveExecution` authorise (`arn:aws:states:REGION:ACCOUNT:execution:NAME:*`). The state
+ * machine's ARN is a deploy-time token, so its name is split out by CloudFormation, not by JavaScript.
+ */
+export function executionsOf(scope: Construct, stateMachineArn: string): string {
+  const stack = Stack.of(scope);
+  const { resourceName } = stack.splitArn(stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
+  return stack.formatArn({
+    service: "states",
+    resource: "execution",
+    resourceName: `${resourceName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** Identity Center ARNs for assignments: the instance, its permission sets, and member accounts. */
@@ -98,6 +120,40 @@ export const SSO_ASSIGNMENT_RESOURCES = [
   "arn:aws:sso:::account/*",
 ];
 
+/**
+ * EventBridge Scheduler as a role's trusted principal, for this account's schedules only (the
+ * confused-deputy guard AWS recommends: `aws:SourceAccount` on the trust policy).
+ */
+export function schedulerPrincipal(scope: Construct): ServicePrincipal {
+  return new ServicePrincipal("scheduler.amazonaws.com", {
+    conditions: { StringEquals: { "aws:SourceAccount": Stack.of(scope).account } },
+  });
+}
+
 /** IAM's policy variable for the caller's organisation: resolved by IAM at request time, not by JavaScript. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template literal.
 export const PRINCIPAL_ORG_ID = "${aws:PrincipalOrgID}";
+
+/** Identity Store reads of approvals: the caller's user (by SSO user name or email), their email, and group membership. */
+const APPROVER_LOOKUPS = [
+  "identitystore:GetUserId",
+  "identitystore:DescribeUser",
+  "identitystore:IsMemberInGroups",
+  "identitystore:ListGroupMembershipsForMember",
+];
+
+/**
+ * What validating a vend request reads (POST /accounts and /vend): the OU, the groups, the permission
+ * sets (never the accounts: an email's uniqueness is the table's and CreateAccount's to say); and what deciding an approval reads: the approver's Identity Center user and groups.
+ */
+export const VEND_REQUEST_LOOKUPS = [
+  "organizations:ListRoots",
+  "organizations:ListOrganizationalUnitsForParent",
+  "organizations:DescribeOrganizationalUnit",
+  "organizations:ListParents",
+  "sso:ListInstances",
+  "sso:ListPermissionSets",
+  "sso:DescribePermissionSet",
+  "identitystore:GetGroupId",
+  ...APPROVER_LOOKUPS,
+];

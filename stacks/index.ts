@@ -1,4 +1,5 @@
 import type { App } from "sst/constructs";
+import { SERVICE_NAME } from "../packages/functions/src/metrics";
 import { Api } from "./Api";
 import { pureSdkSchemas } from "./bundling";
 import { Cleanup } from "./Cleanup";
@@ -29,7 +30,7 @@ export function quartermaster(app: App): void {
       },
     },
     environment: {
-      POWERTOOLS_SERVICE_NAME: "quartermaster",
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });

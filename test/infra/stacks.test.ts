@@ -113,7 +113,6 @@ describe("Vending stack", () => {
         "organizations:CreateAccount",
         "organizations:DescribeAccount",
         "organizations:DescribeCreateAccountStatus",
-        "organizations:ListAccounts",
         "organizations:TagResource",
       ],
     ],
@@ -244,7 +243,6 @@ describe("Api stack", () => {
         "identitystore:IsMemberInGroups",
         "identitystore:ListGroupMembershipsForMember",
         "organizations:DescribeOrganizationalUnit",
-        "organizations:ListAccounts",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
@@ -273,7 +271,6 @@ describe("Api stack", () => {
         "organizations:DescribeAccount",
         "organizations:DescribeOrganization",
         "organizations:DescribeOrganizationalUnit",
-        "organizations:ListAccounts",
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
@@ -641,6 +638,8 @@ describe("IAM guarded by the organisation", () => {
   ];
 
   it("grants no action that supports resource-level permissions on *, in any function of any stack", () => {
+    // CreateAccount with Tags is authorised as TagResource on an account that does not exist yet: `*` (stacks/Vending.ts).
+    const known = /^vending:VendcreateServiceRoleDefaultPolicy[0-9A-F]+:organizations:TagResource$/;
     const onStar = Object.entries(templates).flatMap(([stack, template]) =>
       Object.entries(template.findResources("AWS::IAM::Policy")).flatMap(([id, policy]) =>
         (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
@@ -653,7 +652,7 @@ describe("IAM guarded by the organisation", () => {
           ),
       ),
     );
-    expect(onStar).toEqual([]);
+    expect(onStar.filter((grant) => !known.test(grant))).toEqual([]);
   });
 
   it("scopes Organizations objects to the management account's organisation, and Identity Center to its instance and store", () => {
@@ -673,8 +672,14 @@ describe("IAM guarded by the organisation", () => {
       expect(r).toMatch(/arn:aws:organizations::.*:account\/o-\*\/\*/);
     for (const r of resourcesOf("organizations:ListAccountsForParent"))
       expect(r).toMatch(/arn:aws:organizations::.*:(ou\/o-\*\/ou-\*|root\/o-\*\/r-\*)/);
+    // Both kinds of instance id: `ssoins-` (an organisation instance) and `ins-`.
     expect([...resourcesOf("sso:DescribePermissionSet")].sort()).toEqual(
-      ['"arn:aws:sso:::instance/ssoins-*"', '"arn:aws:sso:::permissionSet/ssoins-*/ps-*"'].sort(),
+      [
+        '"arn:aws:sso:::instance/ssoins-*"',
+        '"arn:aws:sso:::instance/ins-*"',
+        '"arn:aws:sso:::permissionSet/ssoins-*/ps-*"',
+        '"arn:aws:sso:::permissionSet/ins-*/ps-*"',
+      ].sort(),
     );
     for (const r of resourcesOf("identitystore:GetGroupId"))
       expect(r).toMatch(/arn:aws:identitystore::.*:identitystore\/d-\*|arn:aws:identitystore:::group\/\*/);

@@ -181,6 +181,17 @@ describe("POST /accounts against the emulator", () => {
     expect(clash.body.error.code).toBe("CONFLICT");
   });
 
+  it("never lists the organisation's accounts on the request path", async () => {
+    const before = plane.counter.get("Organizations.ListAccounts");
+
+    const accepted = await call(api.url, "POST", "/accounts", body(unique("nolist")));
+
+    expect(accepted.status).toBe(202);
+    expect(plane.counter.get("Organizations.ListAccounts")).toBe(before);
+    await plane.runner.wait(accepted.body.executionArn);
+    expect(plane.counter.get("Organizations.ListAccounts")).toBe(before);
+  });
+
   it("accepts an email an account outside Quartermaster uses, then fails EMAIL_ALREADY_EXISTS and leaves that account alone", async () => {
     const name = unique("foreign");
     const email = `aws+${name}@example.com`;

@@ -3,6 +3,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { assertNever } from "@quartermaster/core/assert-never";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { checkRegion, startRegion } from "@quartermaster/core/cleanup/clean-account";
 import { CLEANUP_TASKS, type CleanupTask } from "@quartermaster/core/cleanup/definition";
@@ -43,10 +44,6 @@ export interface CleanupTaskEvent {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`Unhandled task ${String(value)}`);
-}
-
 /** Runs one sandbox-cleanup task against core. */
 export async function runCleanupTask(
   ctx: CoreContext,
@@ -81,7 +78,7 @@ export async function runCleanupTask(
         executionArn,
       );
     default:
-      return assertNever(task);
+      return assertNever(task, "task");
   }
 }
 

@@ -25,8 +25,11 @@ export const HousekeepingEnvSchema = BaseEnvSchema.extend({
   QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
 });
 
-/** The Slack routes: an approval starts the vend workflow; SLACK_API_URL overrides Slack's Web API base. */
-export const SlackEnvSchema = BaseEnvSchema.extend({
+/** The Slack routes: they verify Slack's signature, answer, and hand the work to the Slack worker on the bus. */
+export const SlackEnvSchema = BaseEnvSchema;
+
+/** The Slack worker: an approval starts the vend workflow; SLACK_API_URL overrides Slack's Web API base. */
+export const SlackWorkerEnvSchema = BaseEnvSchema.extend({
   QM_VEND_STATE_MACHINE_ARN: z.string().min(1),
   SLACK_API_URL: z.url().optional(),
 });
@@ -44,6 +47,7 @@ export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN
 export type FunctionEnvSchema =
   | typeof ApiEnvSchema
   | typeof SlackEnvSchema
+  | typeof SlackWorkerEnvSchema
   | typeof ClosureTaskEnvSchema
   | typeof HousekeepingEnvSchema
   | typeof VendTaskEnvSchema

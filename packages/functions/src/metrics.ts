@@ -4,6 +4,9 @@ import type { MetricName, MetricsSink } from "@quartermaster/core/metrics";
 /** The CloudWatch namespace of every Quartermaster metric (the stacks' alarms and dashboard read it). */
 export const METRICS_NAMESPACE = "Quartermaster";
 
+/** The `service` dimension of every metric (POWERTOOLS_SERVICE_NAME, set by the stacks for every function). */
+export const SERVICE_NAME = "quartermaster";
+
 /**
  * Core's metrics as CloudWatch Embedded Metric Format, through Powertools: each metric is written at
  * once as its own EMF line (with its dimensions), so nothing waits for the end of the invocation.
@@ -11,7 +14,7 @@ export const METRICS_NAMESPACE = "Quartermaster";
 export class PowertoolsMetricsSink implements MetricsSink {
   private readonly metrics: Metrics;
 
-  constructor(serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? "quartermaster") {
+  constructor(serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME) {
     this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   }
 

@@ -1,5 +1,13 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { handleInteraction, handleVendCommand, type SlackDeps } from "@quartermaster/core/approvals/slack";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import {
+  acknowledgeVendCommand,
+  runSlackJob,
+  SLACK_WORK_REQUESTED,
+  type SlackDeps,
+  type SlackJob,
+  SlackJobSchema,
+} from "@quartermaster/core/approvals/slack";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import type { CoreContext } from "@quartermaster/core/context";
 import {
@@ -15,15 +23,15 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { makeApiHandler, type Route } from "./api";
 import { SlackEnvSchema } from "./env";
 import { json, MAX_BODY_BYTES } from "./http";
-import { REQUEST_CLIENTS } from "./request-clients";
-import { lambdaContext } from "./runtime";
+import { withBase } from "./middleware";
+import { type ContextSource, lambdaContext } from "./runtime";
 import { secretFromSst } from "./slack-secret";
 
 /**
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = REQUEST_CLIENTS;
+export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient };
 
 /** The Slack app's secrets and Web API base: SST secrets in AWS, environment variables locally. */
 export interface SlackSecrets {
@@ -52,7 +60,10 @@ function rawForm(event: APIGatewayProxyEventV2): string {
  * Verifies Slack's signature over the raw body (401 otherwise, before anything else is read), then
  * parses the form. The content type is checked after the signature, so an unsigned probe learns nothing.
  */
-async function verifiedForm(event: APIGatewayProxyEventV2, secrets: SlackSecrets): Promise<URLSearchParams> {
+async function verifiedForm(
+  event: APIGatewayProxyEventV2,
+  secrets: Pick<SlackSecrets, "signingSecret">,
+): Promise<URLSearchParams> {
   const rawBody = rawForm(event);
   verifySlackSignature({ headers: event.headers ?? {}, rawBody }, await secrets.signingSecret());
   const type = event.headers?.["content-type"] ?? "";
@@ -61,7 +72,7 @@ async function verifiedForm(event: APIGatewayProxyEventV2, secrets: SlackSecrets
   return new URLSearchParams(rawBody);
 }
 
-function slackDeps(secrets: SlackSecrets): SlackDeps {
+function slackDeps(secrets: Omit<SlackSecrets, "signingSecret">): SlackDeps {
   let web: Promise<SlackWebApi | undefined> | undefined;
   return {
     delivery: secrets.delivery,
@@ -76,31 +87,58 @@ function slackDeps(secrets: SlackSecrets): SlackDeps {
   };
 }
 
-/** The two Slack routes, for the deployed Slack function and for local mode's server. */
-export function slackRoutes(secrets: SlackSecrets): Record<(typeof SLACK_ROUTE_KEYS)[number], Route> {
-  const deps = slackDeps(secrets);
+/**
+ * The two Slack routes, for the deployed Slack function and for local mode's server. Each verifies
+ * Slack's signature, hands the work to the Slack worker (the `Slack Work Requested` event) and answers
+ * at once, before any look-up: Slack gives up after 3 seconds. The outcome follows at `response_url`.
+ */
+export function slackRoutes(
+  secrets: Pick<SlackSecrets, "signingSecret">,
+): Record<(typeof SLACK_ROUTE_KEYS)[number], Route> {
+  const handOn = (ctx: CoreContext, job: SlackJob) => ctx.events.publish(SLACK_WORK_REQUESTED, job);
   return {
     "POST /slack/interactions": async (ctx: CoreContext, event) => {
       const form = await verifiedForm(event, secrets);
       const payload = form.get("payload");
       if (payload === null) throw new MalformedRequestError("The interaction has no payload field");
-      await handleInteraction(ctx, deps, parseStrictJson(payload));
-      // Slack only needs the acknowledgement; the outcome went to the payload's response_url.
+      await handOn(ctx, { kind: "interaction", payload: parseStrictJson(payload) });
+      // Slack only needs the acknowledgement; the outcome goes to the payload's response_url.
       return { statusCode: 200, body: "" };
     },
     "POST /slack/commands": async (ctx: CoreContext, event) => {
       const form = await verifiedForm(event, secrets);
-      const answer = await handleVendCommand(ctx, deps, {
-        command: form.get("command") ?? undefined,
-        text: form.get("text") ?? undefined,
-        user_id: form.get("user_id") ?? undefined,
-      });
+      const text = form.get("text") ?? undefined;
+      const { answer, work } = acknowledgeVendCommand(text);
+      if (work)
+        await handOn(ctx, {
+          kind: "command",
+          form: {
+            command: form.get("command") ?? undefined,
+            text,
+            user_id: form.get("user_id") ?? undefined,
+            response_url: form.get("response_url") ?? undefined,
+          },
+        });
       return json(200, answer);
     },
   };
 }
 
-/** The deployed Slack function: its secrets are the SST secrets bound to it, read on first use. */
+/** What the Slack worker does with each `Slack Work Requested` event: the job, with the bot token for `users.info`. */
+export function makeSlackWorker(source: ContextSource, secrets: Omit<SlackSecrets, "signingSecret">) {
+  const deps = slackDeps(secrets);
+  return withBase<{ detail?: unknown }, void>(source, async (event, ctx) => {
+    const job = SlackJobSchema.safeParse(event.detail);
+    if (!job.success) {
+      // Redelivery would not change it: logged (without the payload, which holds a response_url) and dropped.
+      ctx.logger.error("Slack work ignored: not a Slack job", { issues: job.error.issues.length });
+      return;
+    }
+    await runSlackJob(ctx, deps, job.data);
+  });
+}
+
+/** The deployed Slack routes: the signing secret is the SST secret bound to the function, read on first use. */
 export function deployedSlackSecrets(logger: () => Pick<Logger, "warn">): SlackSecrets {
   return {
     signingSecret: secretFromSst("SLACK_SIGNING_SECRET", logger),

@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { SLACK_WORK_REQUESTED } from "@quartermaster/core/approvals/slack";
 import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
@@ -40,7 +41,7 @@ import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import { makeNotifierHandler } from "@quartermaster/functions/notifier";
 import { makeReconcileHandler } from "@quartermaster/functions/reconcile";
-import { slackRoutes } from "@quartermaster/functions/slack";
+import { makeSlackWorker, slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { asynchronousCreations } from "./creations";
 import { LocalEventBus } from "./local-events";
@@ -198,15 +199,20 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     if (event["detail-type"] === RECONCILE_REQUESTED)
       await reconcile(event, lambdaContextFor("qm-local-reconcile", 300_000));
   });
+  // As the deployed rule does: what a Slack route acknowledged is done by the Slack worker, after the answer.
+  const slackWorker = makeSlackWorker(source, {
+    botToken: async () => options.slack?.botToken,
+    apiUrl: options.slack?.apiUrl,
+    delivery: options.delivery,
+  });
+  events.subscribe(async (event) => {
+    if (event["detail-type"] === SLACK_WORK_REQUESTED)
+      await slackWorker(event, lambdaContextFor("qm-local-slack-worker", 60_000));
+  });
   const housekeeping = makeHousekeepingHandler(source);
   const routes = {
     ...ROUTES,
-    ...slackRoutes({
-      signingSecret: async () => options.slack?.signingSecret,
-      botToken: async () => options.slack?.botToken,
-      apiUrl: options.slack?.apiUrl,
-      delivery: options.delivery,
-    }),
+    ...slackRoutes({ signingSecret: async () => options.slack?.signingSecret }),
   };
   return {
     ctx,

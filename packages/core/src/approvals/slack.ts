@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { assertNever } from "../assert-never";
 import type { CoreContext } from "../context";
 import type { SlackAnswer } from "../contract";
 import { QuartermasterError, ValidationError } from "../errors";
@@ -42,6 +43,8 @@ const BlockActionsSchema = z.looseObject({
 });
 
 const ACTIONS: Record<string, DecisionAction> = { [APPROVE_ACTION]: "approve", [DENY_ACTION]: "reject" };
+
+const answer = (text: string): SlackAnswer => ({ response_type: "ephemeral", text });
 
 /** An ephemeral note to the person who clicked, leaving the approval message as it is. */
 const note = (text: string) => ({ response_type: "ephemeral", replace_original: false, text });
@@ -126,10 +129,70 @@ export async function handleInteraction(ctx: Ctx, deps: SlackDeps, payload: unkn
   }
 }
 
+/**
+ * Work a Slack route hands on after it has answered Slack (Slack gives up after 3 seconds): a verified
+ * interaction, or a verified `/vend`. It travels as the `Slack Work Requested` event on the project's
+ * bus to the Slack worker, which does the look-ups and posts the outcome to the `response_url`.
+ */
+export const SLACK_WORK_REQUESTED = "Slack Work Requested";
+
+export const SlackJobSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("interaction"), payload: z.unknown() }),
+  z.object({
+    kind: z.literal("command"),
+    form: z.object({
+      command: z.string().max(100).optional(),
+      text: z.string().max(4000).optional(),
+      user_id: z.string().max(100).optional(),
+      response_url: z.string().max(2000).optional(),
+    }),
+  }),
+]);
+export type SlackJob = z.infer<typeof SlackJobSchema>;
+
+/**
+ * The Slack worker: does a job the Slack route acknowledged. An interaction posts its own outcome;
+ * a `/vend`'s answer (the request id and status, or every validation error) goes to its response_url.
+ */
+export async function runSlackJob(ctx: Ctx, deps: SlackDeps, job: SlackJob): Promise<void> {
+  switch (job.kind) {
+    case "interaction":
+      return handleInteraction(ctx, deps, job.payload);
+    case "command": {
+      const { response_url: responseUrl, ...form } = job.form;
+      let outcome: SlackAnswer;
+      try {
+        outcome = await handleVendCommand(ctx, deps, form);
+      } catch (error) {
+        // A transient failure: the person hears of it, and the job is retried (a repeat converges).
+        await respond(
+          ctx,
+          deps,
+          responseUrl,
+          answer("Quartermaster could not take the request yet; trying again."),
+        );
+        throw error;
+      }
+      return respond(ctx, deps, responseUrl, outcome);
+    }
+    default:
+      return assertNever(job);
+  }
+}
+
+/** What `/vend` answers at once, before any look-up: the usage for help, else that the request is being taken. */
+export function acknowledgeVendCommand(text: string | undefined): { answer: SlackAnswer; work: boolean } {
+  const trimmed = (text ?? "").trim();
+  if (trimmed === "" || trimmed === "help" || trimmed === "--help")
+    return { answer: answer(VEND_USAGE), work: false };
+  return {
+    answer: answer("Taking your /vend request: its id and status follow here in a moment."),
+    work: true,
+  };
+}
+
 export const VEND_USAGE =
   "Usage: /vend --name N --email E [--ou PATH] [--access GROUP=PS1,PS2]... [--budget USD] [--tag k=v]... [--lease-hours H]";
-
-const answer = (text: string): SlackAnswer => ({ response_type: "ephemeral", text });
 
 function listIssues(title: string, issues: { path: string; message: string }[]): SlackAnswer {
   return answer([title, ...issues.map((i) => `• ${i.path}: ${i.message}`), VEND_USAGE].join("\n"));

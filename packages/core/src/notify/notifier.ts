@@ -7,6 +7,7 @@ import {
   RequestDecidedSchema,
 } from "../approvals/events";
 import { approvalRequestMessage, decisionMessage } from "../approvals/messages";
+import { assertNever } from "../assert-never";
 import {
   SANDBOX_CLEANUP_COMPLETED,
   type SandboxCleanupCompleted,
@@ -119,10 +120,6 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`Unhandled notification ${JSON.stringify(value)}`);
-}
-
 /** The Slack message for a notification. */
 export function buildMessage(notification: Notification): SlackMessage {
   switch (notification.kind) {
@@ -147,7 +144,7 @@ export function buildMessage(notification: Notification): SlackMessage {
     case "closure-failed":
       return closureFailedMessage(notification.detail);
     default:
-      return assertNever(notification);
+      return assertNever(notification, "notification");
   }
 }
 
@@ -198,7 +195,8 @@ export async function notify(
         code: error.code,
         reason: error.message,
       });
-      ctx.metrics.add(METRIC.slackDeliveryFailed, "Count", 1, { Status: String(status) });
+      // The service's dimension only, so the NotifierFailures alarm can watch it (the status is in the log).
+      ctx.metrics.add(METRIC.slackDeliveryFailed, "Count", 1);
       deps.onPermanentFailure(status);
       return "permanent-failure";
     }
