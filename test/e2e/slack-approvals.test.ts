@@ -42,7 +42,10 @@ describe("npm start with a Slack app configured", () => {
         text: `--name ${name} --email aws+${name}@example.com --ou Workloads/Development`,
         responseUrl: slack.responseUrl("cmd"),
       });
-      const answer = (await (await post("/slack/commands", command)).json()) as { text: string };
+      const ack = (await (await post("/slack/commands", command)).json()) as { text: string };
+      expect(ack.text).toMatch(/Taking your \/vend/);
+      // The outcome follows at the command's response_url.
+      const answer = (await slack.first("/actions/T0/cmd/hook")).json as { text: string };
       const requestId = /request `([^`]+)`/.exec(answer.text)?.[1] as string;
       expect(answer.text).toMatch(/PENDING_APPROVAL/);
 
@@ -60,7 +63,7 @@ describe("npm start with a Slack app configured", () => {
       }
 
       expect(record).toMatchObject({ status: "SUCCEEDED", requester: "req@example.com" });
-      expect(slack.to("/actions/T0/click/hook")[0]?.json.text).toMatch(/approved by approver@example\.com/);
+      expect((await slack.first("/actions/T0/click/hook")).json.text).toMatch(/approved by approver@example\.com/);
       expect(
         slack.to("/services/T0/B0/webhook").some((c) => JSON.stringify(c.json).includes("qm_approve")),
       ).toBe(true);

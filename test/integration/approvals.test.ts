@@ -35,16 +35,21 @@ function vendBody(ou = "Workloads/Production") {
   return { name, email: `aws+${name}@example.com`, ou };
 }
 
-async function requestAs(requester: string, body = vendBody()) {
-  const res = await call(api.url, "POST", "/accounts", body, { "x-qm-local-user": requester });
+async function requestAs(requester: string, body = vendBody(), url = api.url) {
+  const res = await call(url, "POST", "/accounts", body, { "x-qm-local-user": requester });
   return { res, body };
 }
 
+/** A signed Slack request; then what the route handed on (the Slack worker's work) is let finish. */
 async function slackPost(path: string, form: string, headers = slackHeaders(SECRET, form)) {
   const res = await fetch(`${api.url}${path}`, { method: "POST", headers, body: form });
   const text = await res.text();
+  await api.plane.events.drain();
   return { status: res.status, text, json: text.startsWith("{") ? JSON.parse(text) : undefined };
 }
+
+/** What the Slack worker posted to a response_url (a /vend's outcome). */
+const postedTo = (responseUrl: string) => slack.calls.filter((c) => responseUrl.endsWith(c.path));
 
 async function click(
   userId: string,
@@ -332,20 +337,26 @@ describe("POST /accounts/requests/{id}/approve and /reject", () => {
 });
 
 describe("POST /slack/commands (/vend)", () => {
-  it("answers with the request id for the Slack user's email as requester", async () => {
+  it("acknowledges at once, then answers at response_url with the request id for the Slack user's email as requester", async () => {
     const name = unique("slash");
+    const responseUrl = slack.responseUrl(unique("cmd"));
     const form = slashCommand({
       userId: "U_BOB",
       text: `--name ${name} --email <mailto:aws+${name}@example.com|aws+${name}@example.com> --ou Sandbox --access Admin=ReadOnlyAccess`,
-      responseUrl: slack.responseUrl(unique("cmd")),
+      responseUrl,
     });
 
     const res = await slackPost("/slack/commands", form);
     await api.plane.runner.idle();
 
     expect(res.status).toBe(200);
-    expect(res.json.response_type).toBe("ephemeral");
-    const requestId = /request `([^`]+)`/.exec(res.json.text)?.[1] as string;
+    expect(res.json).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringMatching(/Taking your \/vend/),
+    });
+    const [answer] = postedTo(responseUrl);
+    expect(answer?.json.response_type).toBe("ephemeral");
+    const requestId = /request `([^`]+)`/.exec(answer?.json.text)?.[1] as string;
     expect(requestId).toBeDefined();
     const view = await call(api.url, "GET", `/accounts/requests/${requestId}`);
     expect(view.body).toMatchObject({ status: "SUCCEEDED", requester: "bob@example.com" });
@@ -353,42 +364,115 @@ describe("POST /slack/commands (/vend)", () => {
 
   it("answers a covered OU with PENDING_APPROVAL", async () => {
     const name = unique("slash");
+    const responseUrl = slack.responseUrl(unique("cmd"));
     const form = slashCommand({
       userId: "U_BOB",
       text: `--name ${name} --email aws+${name}@example.com --ou Workloads/Production`,
-      responseUrl: slack.responseUrl(unique("cmd")),
+      responseUrl,
     });
 
-    const res = await slackPost("/slack/commands", form);
+    await slackPost("/slack/commands", form);
 
-    expect(res.json.text).toMatch(/PENDING_APPROVAL/);
+    expect(postedTo(responseUrl)[0]?.json.text).toMatch(/PENDING_APPROVAL/);
   });
 
-  it("lists every validation error, and requests nothing", async () => {
+  it("lists every validation error at response_url, and requests nothing", async () => {
+    const responseUrl = slack.responseUrl(unique("cmd"));
     const form = slashCommand({
       userId: "U_BOB",
       text: "--name bad;name --email nope --ou Nowhere --budget lots",
-      responseUrl: slack.responseUrl(unique("cmd")),
+      responseUrl,
     });
 
     const res = await slackPost("/slack/commands", form);
 
     expect(res.status).toBe(200);
-    expect(res.json.text).toMatch(/--budget/);
+    expect(postedTo(responseUrl)[0]?.json.text).toMatch(/--budget/);
+    const againUrl = slack.responseUrl(unique("cmd"));
     const again = slashCommand({
       userId: "U_BOB",
       text: "--name bad;name --email nope --ou Nowhere",
-      responseUrl: "x",
+      responseUrl: againUrl,
     });
-    const validation = await slackPost("/slack/commands", again);
-    expect(validation.json.text).toMatch(/name/);
-    expect(validation.json.text).toMatch(/email/);
+    await slackPost("/slack/commands", again);
+    const validation = postedTo(againUrl)[0]?.json.text;
+    expect(validation).toMatch(/name/);
+    expect(validation).toMatch(/email/);
+  });
+
+  it("answers help at once with the usage, handing nothing on", async () => {
+    const responseUrl = slack.responseUrl(unique("cmd"));
+    const form = slashCommand({ userId: "U_BOB", text: "help", responseUrl });
+
+    const res = await slackPost("/slack/commands", form);
+
+    expect(res.json.text).toMatch(/^Usage: \/vend/);
+    expect(postedTo(responseUrl)).toEqual([]);
   });
 
   it("is 401 unsigned", async () => {
     const form = slashCommand({ userId: "U_BOB", text: "--name x --email x@example.com", responseUrl: "x" });
 
     expect((await slackPost("/slack/commands", form, slackHeaders("wrong", form))).status).toBe(401);
+  });
+});
+
+const slow = await startSlack({ token: TOKEN, users: USERS, usersInfoDelayMs: 5_000 });
+afterAll(() => slow.close());
+
+describe("Slack answering slower than its 3 seconds", () => {
+  const slowApi = useApi({
+    config: rules,
+    slackWebhookUrl: slow.webhookUrl,
+    slack: { signingSecret: SECRET, botToken: TOKEN, apiUrl: slow.apiUrl },
+  });
+  const post = async (path: string, form: string) => {
+    const started = Date.now();
+    const res = await fetch(`${slowApi.url}${path}`, {
+      method: "POST",
+      headers: slackHeaders(SECRET, form),
+      body: form,
+    });
+    await res.text();
+    return { status: res.status, ms: Date.now() - started };
+  };
+
+  it("acknowledges /vend and a button within 3 seconds while users.info takes 5, and the outcomes still arrive", async () => {
+    const name = unique("slow");
+    const commandUrl = slow.responseUrl(unique("cmd"));
+    const submitted = await requestAs("bob@example.com", vendBody(), slowApi.url);
+    const clickUrl = slow.responseUrl(unique("resp"));
+
+    const command = await post(
+      "/slack/commands",
+      slashCommand({
+        userId: "U_BOB",
+        text: `--name ${name} --email aws+${name}@example.com --ou Sandbox`,
+        responseUrl: commandUrl,
+      }),
+    );
+    const decided = await post(
+      "/slack/interactions",
+      buttonClick({
+        userId: "U_ALICE",
+        actionId: "qm_approve",
+        requestId: submitted.res.body.requestId,
+        responseUrl: clickUrl,
+      }),
+    );
+
+    expect(command).toMatchObject({ status: 200 });
+    expect(command.ms).toBeLessThan(3_000);
+    expect(decided).toMatchObject({ status: 200 });
+    expect(decided.ms).toBeLessThan(3_000);
+    const [answer, replaced] = await Promise.all([
+      slow.first(new URL(commandUrl).pathname),
+      slow.first(new URL(clickUrl).pathname),
+    ]);
+    expect(answer.json.text).toMatch(/request `req-/);
+    expect(replaced.json.text).toMatch(/approved by alice@example\.com/);
+    await slowApi.plane.events.drain();
+    await slowApi.plane.runner.idle();
   });
 });
 

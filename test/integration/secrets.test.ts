@@ -136,6 +136,9 @@ describe("Slack's secrets in logs", () => {
         }),
       );
       await post(api.url, "/slack/interactions", click("U_ALICE"));
+      // The Slack worker does each route's work after the answer: let all of it finish.
+      await plane.events.drain();
+      await wrongToken.events.drain();
       await plane.runner.idle();
       await plane.events.drain();
     });

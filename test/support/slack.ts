@@ -14,7 +14,12 @@ export interface SlackCall {
  * A local Slack: the Web API (`users.info`, which needs the bot token and answers the profile email
  * of the users it knows), the incoming webhook, and `response_url`s. Everything it receives is kept.
  */
-export async function startSlack(options: { token: string; users: Record<string, string> }) {
+export async function startSlack(options: {
+  token: string;
+  users: Record<string, string>;
+  /** How long `users.info` takes to answer (a slow Slack), in ms. */
+  usersInfoDelayMs?: number;
+}) {
   const calls: SlackCall[] = [];
   const server: Server = createServer((req, res) => {
     let raw = "";
@@ -39,9 +44,13 @@ export async function startSlack(options: { token: string; users: Record<string,
           return answer(200, { ok: false, error: "invalid_auth" });
         const user = new URLSearchParams(raw).get("user") ?? "";
         const email = options.users[user];
-        return email
-          ? answer(200, { ok: true, user: { id: user, profile: { email } } })
-          : answer(200, { ok: false, error: "user_not_found" });
+        const reply = () =>
+          email
+            ? answer(200, { ok: true, user: { id: user, profile: { email } } })
+            : answer(200, { ok: false, error: "user_not_found" });
+        if (options.usersInfoDelayMs) setTimeout(reply, options.usersInfoDelayMs);
+        else reply();
+        return;
       }
       res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok");
@@ -59,6 +68,16 @@ export async function startSlack(options: { token: string; users: Record<string,
     responseUrl: (id: string) => `${base}/actions/T0/${id}/hook`,
     calls,
     to: (path: string) => calls.filter((c) => c.path === path),
+    /** The first call to `path`, waiting for it up to `timeoutMs` (what Slack's routes answer after acknowledging). */
+    async first(path: string, timeoutMs = 20_000): Promise<SlackCall> {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = calls.find((c) => c.path === path);
+        if (found) return found;
+        if (Date.now() > until) throw new Error(`Slack received nothing at ${path} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
