@@ -63,7 +63,9 @@ describe("npm start with a Slack app configured", () => {
       }
 
       expect(record).toMatchObject({ status: "SUCCEEDED", requester: "req@example.com" });
-      expect((await slack.first("/actions/T0/click/hook")).json.text).toMatch(/approved by approver@example\.com/);
+      expect((await slack.first("/actions/T0/click/hook")).json.text).toMatch(
+        /approved by approver@example\.com/,
+      );
       expect(
         slack.to("/services/T0/B0/webhook").some((c) => JSON.stringify(c.json).includes("qm_approve")),
       ).toBe(true);

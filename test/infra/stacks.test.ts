@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
@@ -14,6 +16,7 @@ import { Notifications } from "../../stacks/Notifications";
 import { Observability } from "../../stacks/Observability";
 import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
+import { type TemplateJson, TemplateResolver } from "../support/cfn";
 
 let templates: {
   storage: Template;
@@ -25,6 +28,8 @@ let templates: {
   observability: Template;
 };
 
+const ACCOUNT = "111122223333";
+
 /** A value only this synth's configuration holds: found in the bundles, never in an environment. */
 const CONFIG_MARKER = `bundled-${Date.now().toString(36)}@example.com`;
 const synthStarted = Date.now();
@@ -32,7 +37,14 @@ const synthStarted = Date.now();
 beforeAll(async () => {
   process.env.QM_CONFIG = JSON.stringify({ budgetDefaults: { emails: [CONFIG_MARKER] } });
   await initProject({ stage: "test" });
-  const app = new App({ mode: "deploy", stage: "test", name: "quartermaster", region: "us-east-1" });
+  // A real-looking account, so ARNs are as a deploy makes them (cfn-lint checks their format).
+  const app = new App({
+    mode: "deploy",
+    stage: "test",
+    name: "quartermaster",
+    region: "us-east-1",
+    account: ACCOUNT,
+  });
   quartermaster(app);
   await app.finish();
   templates = {
@@ -46,6 +58,12 @@ beforeAll(async () => {
   };
   delete process.env.QM_CONFIG;
 }, 300_000);
+
+/**
+ * What a function invoked asynchronously needs for its on-failure destination, a queue (CDK's
+ * SqsDestination grants these to the function's role: Lambda sends the failed event as the function).
+ */
+const ON_FAILURE = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
 
 /** Every IAM action granted to the function whose logical id starts with `prefix`. */
 function actionsOf(template: Template, prefix: string): string[] {
@@ -217,19 +235,22 @@ describe("Api stack", () => {
     ]);
   });
 
-  it("binds the Slack signing secret and bot token to the Slack function only, and grants it exactly what /vend and the buttons call", () => {
-    const slack = Object.entries(templates.api.findResources("AWS::Lambda::Function")).find(
-      ([, f]) => f.Properties.Handler === "packages/functions/src/slack.handler",
-    )?.[1];
-    const api = Object.entries(templates.api.findResources("AWS::Lambda::Function")).find(
-      ([, f]) => f.Properties.Handler === "packages/functions/src/api.handler",
-    )?.[1];
-    const envOf = (f: typeof slack) => Object.keys(f?.Properties.Environment?.Variables ?? {});
-    expect(envOf(slack)).toEqual(
-      expect.arrayContaining(["SST_Secret_value_SLACK_SIGNING_SECRET", "SST_Secret_value_SLACK_BOT_TOKEN"]),
-    );
-    expect(envOf(api).filter((k) => k.includes("SLACK"))).toEqual([]);
-    expect(actionsOf(templates.api, "SlackHandler")).toEqual(
+  it("binds the Slack signing secret to the Slack routes' function only, which answers and hands the work on", () => {
+    const functionOf = (template: Template, handler: string) =>
+      Object.values(template.findResources("AWS::Lambda::Function")).find(
+        (f) => f.Properties.Handler === `packages/functions/src/${handler}.handler`,
+      );
+    const envOf = (f: ReturnType<typeof functionOf>) =>
+      Object.keys(f?.Properties.Environment?.Variables ?? {});
+    const slack = functionOf(templates.api, "slack");
+    const worker = functionOf(templates.notifications, "slack-worker");
+    expect(envOf(slack).filter((k) => k.includes("SLACK"))).toEqual([
+      "SST_Secret_value_SLACK_SIGNING_SECRET",
+    ]);
+    expect(envOf(worker).filter((k) => k.includes("SLACK"))).toEqual(["SST_Secret_value_SLACK_BOT_TOKEN"]);
+    expect(envOf(functionOf(templates.api, "api")).filter((k) => k.includes("SLACK"))).toEqual([]);
+    expect(actionsOf(templates.api, "SlackHandler")).toEqual(["events:PutEvents", "ssm:GetParameters"]);
+    expect(actionsOf(templates.notifications, "SlackWorker")).toEqual(
       [
         "dynamodb:DeleteItem",
         "dynamodb:GetItem",
@@ -251,8 +272,15 @@ describe("Api stack", () => {
         "sso:ListPermissionSets",
         "ssm:GetParameters",
         "states:StartExecution",
+        ...ON_FAILURE,
       ].sort(),
     );
+    templates.notifications.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: { source: ["quartermaster"], "detail-type": ["Slack Work Requested"] },
+      Targets: Match.arrayWith([
+        Match.objectLike({ Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^SlackWorker"), "Arn"] } }),
+      ]),
+    });
   });
 
   it("grants the API function exactly the actions its routes call", () => {
@@ -464,11 +492,9 @@ describe("Notifications stack", () => {
       "SST_Secret_value_SLACK_WEBHOOK_URL",
     );
     expect(JSON.stringify(notifier?.[1].Properties.Environment)).not.toMatch(/hooks\.slack\.com/);
-    expect(actionsOf(templates.notifications, "Notifier")).toEqual([
-      "dynamodb:DeleteItem",
-      "dynamodb:PutItem",
-      "ssm:GetParameters",
-    ]);
+    expect(actionsOf(templates.notifications, "Notifier")).toEqual(
+      ["dynamodb:DeleteItem", "dynamodb:PutItem", "ssm:GetParameters", ...ON_FAILURE].sort(),
+    );
   });
 
   it("scopes budget permissions to budget ARNs of the payer account", () => {
@@ -506,6 +532,7 @@ describe("Notifications stack", () => {
         "organizations:DescribeOrganizationalUnit",
         "organizations:ListParents",
         "states:StartExecution",
+        ...ON_FAILURE,
       ].sort(),
     );
   });
@@ -719,6 +746,7 @@ describe("Observability stack", () => {
         .sort(),
     ).toEqual(
       [
+        "AsyncFailuresNotEmpty",
         "CleanupExecutionsFailed",
         "ClosureExecutionsFailed",
         "DeliveryDeadLettersNotEmpty",
@@ -793,12 +821,23 @@ describe("every other function's exact actions", () => {
       "CleanupfinishRun",
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
     ],
-    ["notifications", "Notifier", ["dynamodb:DeleteItem", "dynamodb:PutItem", "ssm:GetParameters"]],
-    ["notifications", "CreationEvents", ["dynamodb:UpdateItem", "states:SendTaskSuccess"]],
+    [
+      "notifications",
+      "Notifier",
+      ["dynamodb:DeleteItem", "dynamodb:PutItem", "ssm:GetParameters", ...ON_FAILURE],
+    ],
+    ["notifications", "CreationEvents", ["dynamodb:UpdateItem", "states:SendTaskSuccess", ...ON_FAILURE]],
     [
       "notifications",
       "ExecutionMonitor",
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        ...ON_FAILURE,
+      ],
     ],
     [
       "notifications",
@@ -815,6 +854,7 @@ describe("every other function's exact actions", () => {
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
+        ...ON_FAILURE,
       ],
     ],
   ] as const)("%s: %s", (stack, prefix, actions) => {
@@ -895,6 +935,140 @@ describe("the AWS clients each function builds", () => {
         entry,
         clients: [...clients].sort(),
       });
+    }
+  });
+});
+
+describe("the templates, checked as AWS will check them", () => {
+  const resolver = () =>
+    new TemplateResolver(
+      Object.fromEntries(Object.entries(templates).map(([name, t]) => [name, t.toJSON() as TemplateJson])),
+      { account: ACCOUNT, region: "us-east-1" },
+    );
+  /** The resources (as deployed) of every statement granting `action` to the functions whose role starts with `prefix`. */
+  const grantedOn = (stack: keyof typeof templates, prefix: string, action: string) => {
+    const r = resolver();
+    return r
+      .resources("AWS::IAM::Policy")
+      .filter((p) => p.stack === stack && p.id.startsWith(prefix))
+      .flatMap(
+        (p) =>
+          (p.properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+      )
+      .filter((st) => [st.Action].flat().includes(action))
+      .flatMap((st) => [r.resolve(stack, st.Resource)].flat())
+      .sort();
+  };
+
+  it("lets retries and closures describe and redrive executions: the ARNs IAM authorises for those actions", () => {
+    const executions = (machine: string) =>
+      `arn:aws:states:us-east-1:${ACCOUNT}:execution:test-quartermaster-${machine}:*`;
+
+    for (const action of ["states:DescribeExecution", "states:RedriveExecution"])
+      expect(grantedOn("api", "ApiHandler", action)).toEqual(
+        [executions("sandbox-cleanup"), executions("vend-account")].sort(),
+      );
+    expect(grantedOn("closure", "Closurecleanup", "states:DescribeExecution")).toEqual([
+      executions("sandbox-cleanup"),
+    ]);
+  });
+
+  it("pass cfn-lint", () => {
+    const dir = mkdtempSync(join(tmpdir(), "qm-cfn-lint-"));
+    const files = Object.entries(templates).map(([name, template]) => {
+      const file = join(dir, `${name}.template.json`);
+      writeFileSync(file, JSON.stringify(template.toJSON()));
+      return file;
+    });
+
+    // W3005 (a DependsOn that a GetAtt already implies) is how CDK writes every function's role; nothing to act on.
+    const lint = spawnSync("cfn-lint", ["--ignore-checks", "W3005", "--", ...files], { encoding: "utf8" });
+
+    if (lint.error)
+      throw new Error(`cfn-lint could not run (it comes with the machine's python3): ${lint.error.message}`);
+    expect({ status: lint.status, output: `${lint.stdout}${lint.stderr}`.trim() }).toEqual({
+      status: 0,
+      output: "",
+    });
+  });
+
+  it("put no alarm on a SEARCH expression, which CloudWatch refuses", () => {
+    const searches = resolver()
+      .resources("AWS::CloudWatch::Alarm")
+      .filter((a) => /SEARCH\s*\(/.test(JSON.stringify(a.properties.Metrics ?? [])))
+      .map((a) => a.id);
+
+    expect(searches).toEqual([]);
+  });
+
+  it("give every asynchronously invoked function an on-failure destination", () => {
+    const r = resolver();
+    const arnOf = (stack: string, value: unknown) => String(r.resolve(stack, value));
+    const invoked = new Set<string>([
+      ...r
+        .resources("AWS::Events::Rule")
+        .flatMap((rule) =>
+          ((rule.properties.Targets ?? []) as { Arn: unknown }[]).map((t) => arnOf(rule.stack, t.Arn)),
+        ),
+      ...r
+        .resources("AWS::Scheduler::Schedule")
+        .map((s) => arnOf(s.stack, (s.properties.Target as { Arn: unknown }).Arn)),
+      ...r
+        .resources("AWS::SNS::Subscription")
+        .filter((s) => s.properties.Protocol === "lambda")
+        .map((s) => arnOf(s.stack, s.properties.Endpoint)),
+    ]);
+    const functions = [...invoked].filter((arn) => arn.startsWith("arn:aws:lambda:"));
+    const withDestination = new Set(
+      r
+        .resources("AWS::Lambda::EventInvokeConfig")
+        .filter((c) => JSON.stringify(c.properties.DestinationConfig ?? {}).includes("OnFailure"))
+        .map(
+          (c) =>
+            `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${r.resolve(c.stack, c.properties.FunctionName)}`,
+        ),
+    );
+
+    expect(functions.length).toBeGreaterThanOrEqual(6);
+    expect(functions.filter((arn) => !withDestination.has(arn))).toEqual([]);
+  });
+
+  it("end every function behind API Gateway before its integration gives up (29 s)", () => {
+    const r = resolver();
+    const behindApi = r
+      .resources("AWS::ApiGatewayV2::Integration")
+      .map((i) => String(r.resolve(i.stack, i.properties.IntegrationUri)));
+    const timeouts = r
+      .resources("AWS::Lambda::Function")
+      .map((f) => ({
+        arn: String(r.resolve(f.stack, { "Fn::GetAtt": [f.id, "Arn"] })),
+        timeout: f.properties.Timeout,
+      }))
+      .filter((f) => behindApi.includes(f.arn));
+
+    expect(timeouts.length).toBe(2);
+    for (const { arn, timeout } of timeouts)
+      expect({ arn, timeout: Number(timeout) < 29 }).toEqual({ arn, timeout: true });
+  });
+
+  it("let EventBridge Scheduler assume a role for this account's schedules only (aws:SourceAccount)", () => {
+    const r = resolver();
+    const schedulerRoles = r
+      .resources("AWS::IAM::Role")
+      .filter((role) =>
+        JSON.stringify(role.properties.AssumeRolePolicyDocument).includes("scheduler.amazonaws.com"),
+      );
+
+    expect(schedulerRoles.length).toBeGreaterThanOrEqual(2);
+    for (const role of schedulerRoles) {
+      const trust = r.resolve(role.stack, role.properties.AssumeRolePolicyDocument) as {
+        Statement: { Condition?: { StringEquals?: Record<string, string> } }[];
+      };
+      for (const statement of trust.Statement)
+        expect({ role: role.id, source: statement.Condition?.StringEquals?.["aws:SourceAccount"] }).toEqual({
+          role: role.id,
+          source: ACCOUNT,
+        });
     }
   });
 });

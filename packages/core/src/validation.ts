@@ -43,7 +43,12 @@ export function isPossibleId(id: string): boolean {
   return /^[A-Za-z0-9_-]{1,80}$/.test(id);
 }
 
+/** Text cut to at most `max` characters, with `…` where it was cut. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** An id for a message: quoted and cut short, whatever a client sent. */
 export function quoteId(id: string): string {
-  return JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+  return JSON.stringify(truncate(id, 81));
 }

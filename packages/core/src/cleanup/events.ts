@@ -1,6 +1,14 @@
 import * as z from "zod";
 
-/** `Sandbox Cleanup Completed`: a clean-up run ended, whatever its outcome. */
+/** How many failures the event names: the report (`GET /cleanup/runs/{id}`) has all of them. */
+export const MAX_EVENT_FAILURES = 10;
+/** The longest failure reason the event carries. */
+export const MAX_EVENT_REASON = 500;
+
+/**
+ * `Sandbox Cleanup Completed`: a clean-up run ended, whatever its outcome. Bounded whatever the run's
+ * size (EventBridge refuses an entry over 256 KB): counts, the first failures, and where the report is.
+ */
 export const SandboxCleanupCompletedSchema = z.object({
   runId: z.string(),
   status: z.enum(["SUCCEEDED", "PARTIAL", "FAILED"]),
@@ -9,14 +17,21 @@ export const SandboxCleanupCompletedSchema = z.object({
   trigger: z.enum(["api", "schedule", "closure"]).optional(),
   deleted: z.number().int(),
   skipped: z.number().int(),
-  failures: z.array(
-    z.object({
-      accountId: z.string(),
-      region: z.string().optional(),
-      stack: z.string().optional(),
-      reason: z.string(),
-    }),
-  ),
+  /** Every failure of the run: an account that could not be cleaned, a stack that could not be deleted. */
+  failureCount: z.number().int(),
+  /** The first of them (accounts that could not be cleaned first), at most MAX_EVENT_FAILURES. */
+  failures: z
+    .array(
+      z.object({
+        accountId: z.string(),
+        region: z.string().optional(),
+        stack: z.string().optional(),
+        reason: z.string().max(MAX_EVENT_REASON),
+      }),
+    )
+    .max(MAX_EVENT_FAILURES),
+  /** The run's report in the API: `/cleanup/runs/<runId>`. */
+  report: z.string(),
 });
 export type SandboxCleanupCompleted = z.infer<typeof SandboxCleanupCompletedSchema>;
 

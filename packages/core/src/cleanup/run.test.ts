@@ -2,6 +2,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { type SandboxCleanupCompleted, SandboxCleanupCompletedSchema } from "./events";
 import { finishRun, planAccountTask, recordCleanupExecutionFailure } from "./run";
 
 const sts = mockClient(STSClient);
@@ -65,9 +66,32 @@ describe("finishRun", () => {
       detail: {
         runId: "run-1",
         status: "FAILED",
+        failureCount: 1,
         failures: [{ accountId: "222233334444", reason: "denied" }],
+        report: "/cleanup/runs/run-1",
       },
     });
+  });
+
+  it("publishes a summary EventBridge takes (under 256 KB) however many accounts failed, with every failure counted", async () => {
+    const { ctx, runs, events } = await runWithOneAccount();
+    const reason = `AccessDenied: ${"x".repeat(2_000)}`;
+    for (let i = 0; i < 5_000; i += 1)
+      await runs.putAccountReport("run-1", {
+        accountId: String(300000000000 + i),
+        name: `sandbox-${i}`,
+        regions: [{ region: "us-east-1", deleted: [], skipped: [], failed: [{ stack: "db", reason }] }],
+        error: i % 2 === 0 ? reason : undefined,
+      });
+
+    await finishRun(ctx, { runId: "run-1" }, "arn:aws:states:us-east-1:1:execution:sandbox-cleanup:run-1");
+
+    const detail = events.events[0]?.detail as SandboxCleanupCompleted;
+    expect(Buffer.byteLength(JSON.stringify(detail))).toBeLessThan(256 * 1024);
+    expect(SandboxCleanupCompletedSchema.parse(detail)).toEqual(detail);
+    expect(detail.failureCount).toBe(7_500);
+    // The worst first: accounts that could not be cleaned at all.
+    expect(detail.failures.every((f) => f.stack === undefined)).toBe(true);
   });
 
   it("is PARTIAL when one account failed and another was cleaned, and lists planned accounts that never reported", async () => {

@@ -6,11 +6,16 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import { METRIC } from "../metrics";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
-import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
+import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues, truncate } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { abandon, planAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
-import { SANDBOX_CLEANUP_COMPLETED, type SandboxCleanupCompleted } from "./events";
+import {
+  MAX_EVENT_FAILURES,
+  MAX_EVENT_REASON,
+  SANDBOX_CLEANUP_COMPLETED,
+  type SandboxCleanupCompleted,
+} from "./events";
 
 type Ctx = Pick<
   CoreContext,
@@ -192,12 +197,15 @@ export async function finishRun(
   const error = input.error ? `${input.error.Error}: ${input.error.Cause ?? ""}` : undefined;
   const status = runStatus(run.accounts, error);
   await ctx.runs.updateRun(runId, { status, endedAt: ctx.clock().toISOString(), error });
-  const failures: SandboxCleanupCompleted["failures"] = run.accounts.flatMap((a) => [
-    ...(a.error ? [{ accountId: a.accountId, reason: a.error }] : []),
-    ...a.regions.flatMap((r) =>
-      r.failed.map((f) => ({ accountId: a.accountId, region: r.region, stack: f.stack, reason: f.reason })),
+  // Accounts that could not be cleaned first (the worst), then stacks that could not be deleted.
+  const failures: SandboxCleanupCompleted["failures"] = [
+    ...run.accounts.flatMap((a) => (a.error ? [{ accountId: a.accountId, reason: a.error }] : [])),
+    ...run.accounts.flatMap((a) =>
+      a.regions.flatMap((r) =>
+        r.failed.map((f) => ({ accountId: a.accountId, region: r.region, stack: f.stack, reason: f.reason })),
+      ),
     ),
-  ]);
+  ];
   const detail: SandboxCleanupCompleted = {
     runId,
     status,
@@ -205,7 +213,12 @@ export async function finishRun(
     trigger: run.trigger,
     deleted: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.deleted.length, 0), 0),
     skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
-    failures,
+    failureCount: failures.length,
+    failures: failures.slice(0, MAX_EVENT_FAILURES).map((f) => ({
+      ...f,
+      reason: truncate(f.reason, MAX_EVENT_REASON),
+    })),
+    report: `/cleanup/runs/${runId}`,
   };
   if (!run.dryRun) {
     ctx.metrics.add(METRIC.stacksDeleted, "Count", detail.deleted);

@@ -104,11 +104,29 @@ describe("cleanupCompletedMessage", () => {
       dryRun: false,
       deleted: 4,
       skipped: 2,
+      failureCount: 1,
       failures: [{ accountId: "111122223333", region: "eu-west-1", stack: "db", reason: "DELETE_FAILED" }],
+      report: "/cleanup/runs/run-1",
     });
 
     expect(message.blocks[1]?.text).toMatchObject({
-      text: expect.stringMatching(/^\*Failures\*\n• `111122223333` eu-west-1 db: DELETE_FAILED/),
+      text: expect.stringMatching(/^\*Failures\* \(1\)\n• `111122223333` eu-west-1 db: DELETE_FAILED/),
     });
+  });
+
+  it("counts every failure and lists the first, pointing at the report for the rest", () => {
+    const message = cleanupCompletedMessage({
+      runId: "run-2",
+      status: "PARTIAL",
+      dryRun: false,
+      deleted: 0,
+      skipped: 0,
+      failureCount: 4_000,
+      failures: [{ accountId: "111122223333", reason: "role cannot be assumed" }],
+      report: "/cleanup/runs/run-2",
+    });
+
+    expect(message.text).toMatch(/4000 failure\(s\)/);
+    expect(JSON.stringify(message.blocks)).toMatch(/and 3999 more in the report/);
   });
 });

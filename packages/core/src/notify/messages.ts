@@ -118,12 +118,14 @@ export function cleanupCompletedMessage(event: SandboxCleanupCompleted): SlackMe
     (f) =>
       `• \`${f.accountId}\`${f.region ? ` ${f.region}` : ""}${f.stack ? ` ${f.stack}` : ""}: ${f.reason}`,
   );
+  const more = event.failureCount - failures.length;
+  const listed = [...failures, ...(more > 0 ? [`…and ${more} more in the report`] : [])];
   return {
-    text: `Sandbox clean-up ${event.status}${event.dryRun ? " (dry run)" : ""}: ${event.failures.length} failure(s), ${event.deleted} stack(s) ${event.dryRun ? "would be " : ""}deleted, ${event.skipped} protected`,
+    text: `Sandbox clean-up ${event.status}${event.dryRun ? " (dry run)" : ""}: ${event.failureCount} failure(s), ${event.deleted} stack(s) ${event.dryRun ? "would be " : ""}deleted, ${event.skipped} protected`,
     blocks: [
       header(`Sandbox clean-up ${event.status}${event.dryRun ? " (dry run)" : ""}`),
-      // Failures first: they are what someone has to act on.
-      ...(failures.length ? [section(`*Failures*\n${failures.slice(0, 30).join("\n")}`)] : []),
+      // Failures first: they are what someone has to act on (the worst first; the report has them all).
+      ...(listed.length ? [section(`*Failures* (${event.failureCount})\n${listed.join("\n")}`)] : []),
       section(
         `*Run:* \`${event.runId}\`\n*Deleted:* ${event.deleted}\n*Protected (skipped):* ${event.skipped}\nDetails: \`qm cleanup status ${event.runId}\``,
       ),
