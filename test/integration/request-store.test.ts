@@ -26,6 +26,31 @@ function record(requestId: string) {
 }
 
 describe("DynamoRequestStore against the emulator", () => {
+  it("keeps the last ten refused decisions and counts them all, however many are made, at once or in turn", async () => {
+    const id = unique("req-refusals");
+    const approval = {
+      rule: { ous: ["Workloads"], approvers: ["a@example.com"] },
+      expiresAt: "x",
+      refused: [],
+    };
+    await store.create({ ...record(id), status: "PENDING_APPROVAL" as const, approval });
+    const refusal = (i: number) => ({
+      by: `clicker${i}@example.com`,
+      at: `t${String(i).padStart(3, "0")}`,
+      why: "not an approver",
+    });
+
+    for (let i = 0; i < 25; i += 1) await store.addRefusal(id, refusal(i));
+    await Promise.all([25, 26, 27].map((i) => store.addRefusal(id, refusal(i))));
+
+    const stored = await store.get(id);
+    expect(stored?.approval?.refusedCount).toBe(28);
+    expect(stored?.approval?.refused).toHaveLength(10);
+    expect(stored?.approval?.refused.slice(0, 7).map((r) => r.by)).toEqual(
+      [18, 19, 20, 21, 22, 23, 24].map((i) => `clicker${i}@example.com`),
+    );
+  });
+
   it("records a started execution and RUNNING in one write, or only the attempt over a failure recorded first", async () => {
     const started = unique("req-start");
     const failedFirst = unique("req-start-fail");

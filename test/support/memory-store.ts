@@ -20,6 +20,7 @@ import type {
   StepRecord,
   VendRequestRecord,
 } from "../../packages/core/src/store/requests/record";
+import { keptRefusals, refusedCount } from "../../packages/core/src/store/requests/record";
 import type {
   CreateResult,
   DecisionUpdate,
@@ -111,7 +112,10 @@ export class MemoryRequestStore implements RequestStore {
   }
   async addRefusal(id: string, refusal: RefusedDecision) {
     const r = this.must(id);
-    r.approval?.refused.push(refusal);
+    if (r.approval) {
+      r.approval.refusedCount = refusedCount(r.approval) + 1;
+      r.approval.refused = keptRefusals([...r.approval.refused, refusal]);
+    }
     r.updatedAt = refusal.at;
   }
   async recordStart(id: string, attempt: ExecutionAttempt, at: string) {

@@ -4,7 +4,7 @@ import type { CoreContext } from "../context";
 import type { RequestPage, RequestView } from "../contract";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { accountState } from "../org/directory";
-import { REQUEST_STATUSES, type VendRequestRecord } from "../store/requests/record";
+import { REQUEST_STATUSES, refusedCount, type VendRequestRecord } from "../store/requests/record";
 import { isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { VEND_STEPS } from "./stages";
 import { startExecution } from "./submit";
@@ -30,7 +30,7 @@ export function presentRequest(record: VendRequestRecord): RequestView {
     executionArn: record.executionArn,
     attempts: record.attempts ?? [],
     requester: record.requester,
-    approval: record.approval,
+    approval: record.approval && { ...record.approval, refusedCount: refusedCount(record.approval) },
     lease: record.lease,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

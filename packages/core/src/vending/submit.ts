@@ -175,6 +175,7 @@ export async function submitVendRequest(ctx: Ctx, options: SubmitOptions): Promi
               clock.getTime() + ctx.config.approvals.expireAfterHours * 3_600_000,
             ).toISOString(),
             refused: [],
+            refusedCount: 0,
           },
         }
       : {}),

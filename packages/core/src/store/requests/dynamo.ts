@@ -5,10 +5,12 @@ import { TableStore } from "../table-store";
 import { decodeToken, encodeToken } from "./page-token";
 import {
   type ExecutionAttempt,
+  keptRefusals,
   type LeaseRecord,
   type RefusedDecision,
   type RequestError,
   type RequestStatus,
+  refusedCount,
   type StepRecord,
   type VendRequestRecord,
   VendRequestRecordSchema,
@@ -294,12 +296,37 @@ export class DynamoRequestStore extends TableStore implements RequestStore {
   }
 
   async addRefusal(requestId: string, refusal: RefusedDecision) {
-    await this.update(
-      requestId,
-      "SET approval.refused = list_append(if_not_exists(approval.refused, :empty), :refusal), updatedAt = :at",
-      {},
-      { ":empty": [], ":refusal": [refusal], ":at": refusal.at },
-    );
+    // The last KEPT_REFUSALS and a count of all, written only over the version read (a concurrent refusal
+    // makes the condition fail, and the write is made again over the fresh version): anyone in the Slack
+    // workspace can click, and no click may grow the record towards DynamoDB's 400 KB.
+    for (let attempt = 1; ; attempt += 1) {
+      const approval = (await this.get(requestId))?.approval;
+      if (!approval) return;
+      const count = approval.refusedCount;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: requestKey(requestId),
+            UpdateExpression:
+              "SET approval.refused = :refused, approval.refusedCount = :count, updatedAt = :at",
+            ConditionExpression:
+              count === undefined
+                ? "attribute_not_exists(approval.refusedCount) AND size(approval.refused) = :before"
+                : "approval.refusedCount = :before",
+            ExpressionAttributeValues: {
+              ":refused": keptRefusals([...approval.refused, refusal]),
+              ":count": refusedCount(approval) + 1,
+              ":before": count ?? approval.refused.length,
+              ":at": refusal.at,
+            },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isAwsError(error, "ConditionalCheckFailedException") || attempt >= 5) throw error;
+      }
+    }
   }
 
   async setLease(requestId: string, lease: LeaseRecord, at: string) {

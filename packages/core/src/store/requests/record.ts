@@ -41,7 +41,23 @@ export interface ApprovalRecord {
   reason?: string;
   /** Where the decision came from. */
   via?: "slack" | "api";
+  /** The last KEPT_REFUSALS refused attempts, oldest first. */
   refused: RefusedDecision[];
+  /** Every refused attempt (records from before the count have none: their `refused` is whole). */
+  refusedCount?: number;
+}
+
+/** How many refused attempts a request keeps: anyone can click, so the list is bounded. */
+export const KEPT_REFUSALS = 10;
+
+/** The refused attempts a request keeps: the last KEPT_REFUSALS. */
+export function keptRefusals(refused: RefusedDecision[]): RefusedDecision[] {
+  return refused.slice(-KEPT_REFUSALS);
+}
+
+/** How many attempts were refused, all told. */
+export function refusedCount(approval: Pick<ApprovalRecord, "refused" | "refusedCount">): number {
+  return approval.refusedCount ?? approval.refused.length;
 }
 
 export interface StepRecord {
@@ -133,6 +149,7 @@ export const ApprovalRecordSchema = z.object({
   reason: z.string().optional(),
   via: z.enum(["slack", "api"]).optional(),
   refused: z.array(z.object({ by: z.string(), at: z.string(), why: z.string() })),
+  refusedCount: z.number().int().optional(),
 }) satisfies z.ZodType<ApprovalRecord>;
 
 export const StepRecordSchema = z.object({
