@@ -106,6 +106,14 @@ export class TransientAwsError extends QuartermasterError {
   }
 }
 
+/** An event bigger than EventBridge takes (256 KB an entry): refused before it is sent. */
+export class EventTooLargeError extends QuartermasterError {
+  constructor(message: string) {
+    super("EVENT_TOO_LARGE", message);
+    this.name = "EventTooLargeError";
+  }
+}
+
 /** An AWS error that retrying will not fix (access denied, limits, validation). */
 export class TerminalAwsError extends QuartermasterError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { EVENT_SOURCE, type EventPublisher } from "@quartermaster/core/events/publisher";
+import { EVENT_SOURCE, type EventPublisher, eventDetailThatFits } from "@quartermaster/core/events/publisher";
 
 /** An EventBridge-shaped event as subscribers receive it. */
 export interface LocalEvent {
@@ -34,6 +34,8 @@ export class LocalEventBus implements EventPublisher {
 
   /** Publishes an event from another source (local mode's stand-in for `aws.states` events). */
   async publishFrom(source: string, detailType: string, detail: object): Promise<void> {
+    // EventBridge refuses an entry over 256 KB (and Lambda an asynchronous payload over it): so does this bus.
+    eventDetailThatFits(source, detailType, detail);
     const event: LocalEvent = {
       id: randomUUID(),
       source,

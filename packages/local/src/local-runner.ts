@@ -5,6 +5,7 @@ import type { ExecutionInfo, WorkflowName, WorkflowRunner } from "@quartermaster
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import { HistoryCounter, type LimitBreach, payloadBreach, withInlineMapConcurrency } from "./limits";
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); provide it on Node 20, here only.
 const promiseCtor = Promise as PromiseConstructor & { withResolvers?: unknown };
@@ -46,6 +47,7 @@ interface LocalExecution {
   status: ExecutionInfo["status"];
   error?: string;
   done: Promise<void>;
+  history: HistoryCounter;
 }
 
 /**
@@ -80,7 +82,10 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     const spec = this.options.workflows[workflow];
     if (!spec) throw new Error(`No local definition for workflow ${workflow}`);
     const taskNames = Object.keys(spec.tasks);
-    const definition = structuredClone(spec.definition);
+    const inputTooLarge = payloadBreach("The execution's input", input);
+    // StartExecution refuses it, as AWS does.
+    if (inputTooLarge) throw new Error(`${inputTooLarge.error}: ${inputTooLarge.cause}`);
+    const definition = withInlineMapConcurrency(spec.definition);
     for (const [state, seconds] of Object.entries(spec.timeouts ?? {})) {
       const target = definition.States[state];
       if (target) target.TimeoutSeconds = seconds;
@@ -117,28 +122,52 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         Task: { Token: "local" },
       } as never,
     });
-    const record: LocalExecution = { arn, workflow, status: "RUNNING", done: Promise.resolve() };
-    record.done = execution.result.then(
-      () => {
+    const history = new HistoryCounter(definition);
+    const record: LocalExecution = { arn, workflow, status: "RUNNING", done: Promise.resolve(), history };
+    // Step Functions' limits, read from the interpreter's event log: the first breach fails the execution.
+    let breach: LimitBreach | undefined;
+    const watch = (async () => {
+      for await (const event of execution.eventLogs) {
+        const found =
+          history.add(event) ??
+          ("state" in event && event.type === "StateEntered"
+            ? payloadBreach(`The input of state ${event.state.name}`, event.state.input)
+            : undefined) ??
+          ("state" in event && event.type === "StateExited"
+            ? payloadBreach(`The output of state ${event.state.name}`, event.state.output)
+            : undefined);
+        if (found && !breach) {
+          breach = found;
+          execution.abort();
+        }
+      }
+    })();
+    const fail = async (error: string, cause: string) => {
+      record.status = "FAILED";
+      record.error = `${error}: ${cause}`;
+      this.options.logger?.warn("Local execution failed", { executionArn: arn, error: record.error });
+      await this.options.onFailure?.({
+        executionArn: arn,
+        stateMachineArn: arn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, ""),
+        name,
+        status: "FAILED",
+        error,
+        cause,
+        input: JSON.stringify(input),
+      });
+    };
+    record.done = Promise.allSettled([execution.result, watch]).then(async ([result]) => {
+      if (breach) return fail(breach.error, breach.cause);
+      if (result.status === "fulfilled") {
         record.status = "SUCCEEDED";
-      },
-      async (error: unknown) => {
-        record.status = "FAILED";
-        record.error = error instanceof ExecutionError ? error.message : String(error);
-        this.options.logger?.warn("Local execution failed", { executionArn: arn, error: record.error });
-        // The interpreter wraps the state's error; its name and message are Step Functions' error and cause.
-        const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
-        await this.options.onFailure?.({
-          executionArn: arn,
-          stateMachineArn: arn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, ""),
-          name,
-          status: "FAILED",
-          error: cause?.name ?? "States.Runtime",
-          cause: cause?.message ?? record.error,
-          input: JSON.stringify(input),
-        });
-      },
-    );
+        return;
+      }
+      const error = result.reason as unknown;
+      // The interpreter wraps the state's error; its name and message are Step Functions' error and cause.
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+      const message = error instanceof ExecutionError ? error.message : String(error);
+      return fail(cause?.name ?? "States.Runtime", cause?.message ?? message);
+    });
     this.executions.set(arn, record);
     return { executionArn: arn };
   }
@@ -178,6 +207,12 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     // As Step Functions does, the output goes through JSON.
     resolve(JSON.parse(JSON.stringify(output)));
     return true;
+  }
+
+  /** How many history events an execution has written (and the largest of its children's), as AWS counts them. */
+  history(executionArn: string): { events: number; largestChild: number } | undefined {
+    const execution = this.executions.get(executionArn);
+    return execution && { events: execution.history.events, largestChild: execution.history.largestChild };
   }
 
   async describe(executionArn: string): Promise<ExecutionInfo | undefined> {

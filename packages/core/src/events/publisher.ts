@@ -1,10 +1,28 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import type { AwsClients } from "../aws/clients";
-import { TransientAwsError } from "../errors";
+import { EventTooLargeError, TransientAwsError } from "../errors";
 
 /** Source of every Quartermaster domain event. */
 export const EVENT_SOURCE = "quartermaster";
+
+/** EventBridge's limit on one entry, which is also Lambda's on an asynchronous invocation's payload. */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+/**
+ * The event's detail as JSON, once it is known to fit in one EventBridge entry (its size counted as
+ * EventBridge counts it: the time, source, detail type and detail, in UTF-8); EventTooLargeError
+ * otherwise. Every publisher calls this, locally too, so an event AWS would refuse is refused here.
+ */
+export function eventDetailThatFits(source: string, detailType: string, detail: object): string {
+  const json = JSON.stringify(detail);
+  const bytes = 14 + Buffer.byteLength(source) + Buffer.byteLength(detailType) + Buffer.byteLength(json);
+  if (bytes > MAX_EVENT_BYTES)
+    throw new EventTooLargeError(
+      `${detailType} is ${bytes} bytes, over EventBridge's ${MAX_EVENT_BYTES} bytes an entry`,
+    );
+  return json;
+}
 
 /** Publishes domain events (notifications hang off these, never off provisioning). */
 export interface EventPublisher {
@@ -26,7 +44,7 @@ export class EventBridgePublisher implements EventPublisher {
             EventBusName: this.options.busName,
             Source: EVENT_SOURCE,
             DetailType: detailType,
-            Detail: JSON.stringify(detail),
+            Detail: eventDetailThatFits(EVENT_SOURCE, detailType, detail),
           },
         ],
       }),

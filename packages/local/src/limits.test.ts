@@ -1,0 +1,187 @@
+import {
+  CLEANUP_TASK_STATES,
+  CLEANUP_TASKS,
+  CLEANUP_WAIT_STATES,
+  sandboxCleanupDefinition,
+} from "@quartermaster/core/cleanup/definition";
+import { MAX_EVENT_BYTES } from "@quartermaster/core/events/publisher";
+import { type AslDefinition, lambdaTask, localTaskArns } from "@quartermaster/core/workflow/asl";
+import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
+import { describe, expect, it } from "vitest";
+import { SFN_LIMITS } from "./limits";
+import { LocalEventBus } from "./local-events";
+import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
+
+const REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "sa-east-1",
+];
+
+/** A runner for one workflow whose tasks are these functions; failures are collected as the monitor gets them. */
+function runnerFor(
+  definition: AslDefinition,
+  tasks: Record<string, (state: Record<string, unknown>) => unknown>,
+  waits: string[] = [],
+) {
+  const failures: ExecutionStatusChange[] = [];
+  const runner = new LocalWorkflowRunner({
+    retryIntervalMs: 1,
+    onFailure: async (change) => {
+      failures.push(change);
+    },
+    workflows: {
+      "sandbox-cleanup": {
+        definition,
+        tasks: Object.fromEntries(
+          Object.entries(tasks).map(([state, run]) => [
+            state,
+            (async (event: { state: Record<string, unknown> }) =>
+              run(event.state)) as unknown as LocalTaskHandler,
+          ]),
+        ),
+        waits: Object.fromEntries(waits.map((w) => [w, 0])),
+      },
+    },
+  });
+  return { runner, failures };
+}
+
+describe("the local runner, strict where Step Functions is", () => {
+  it("fails today's clean-up definition on the history limit at 150 sandbox accounts in 17 regions (the known limit)", async () => {
+    const accounts = Array.from({ length: 150 }, (_, i) => ({
+      accountId: String(300000000000 + i),
+      name: `sb-${i}`,
+    }));
+    const byTask: Record<string, (state: Record<string, unknown>) => unknown> = {
+      startRun: () => ({ runId: "run-limit", dryRun: true, accounts }),
+      planAccount: () => ({ regions: REGIONS }),
+      startRegion: () => ({ done: true, waitSeconds: 0 }),
+      checkRegion: () => ({ done: true, waitSeconds: 0 }),
+      finishRun: () => ({ status: "SUCCEEDED" }),
+    };
+    const { runner, failures } = runnerFor(
+      sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, "us-east-1"), { maxConcurrency: 10 }),
+      Object.fromEntries(
+        Object.entries(CLEANUP_TASK_STATES).map(([state, task]) => [state, byTask[task] as never]),
+      ),
+      CLEANUP_WAIT_STATES,
+    );
+
+    const { executionArn } = await runner.start("sandbox-cleanup", "run-limit", {});
+    const status = await runner.wait(executionArn);
+
+    // An inline Map writes every iteration into its parent's history: about 180 events an account here.
+    expect(status).toBe("FAILED");
+    expect(failures[0]).toMatchObject({
+      error: "States.Runtime",
+      cause: expect.stringMatching(/25000 history events/),
+    });
+    expect(runner.history(executionArn)?.events).toBeGreaterThanOrEqual(SFN_LIMITS.historyEvents);
+  }, 120_000);
+
+  it("fails an execution whose state output passes 256 KB with States.DataLimitExceeded, which no Catch catches", async () => {
+    const arns = localTaskArns(["big"] as const, "us-east-1");
+    const { runner, failures } = runnerFor(
+      {
+        StartAt: "Big",
+        States: {
+          Big: lambdaTask(arns.big, { resultPath: "$.big", next: "Done", catchTo: "Caught" }),
+          Caught: { Type: "Pass", End: true },
+          Done: { Type: "Succeed" },
+        },
+      },
+      { Big: () => ({ blob: "x".repeat(SFN_LIMITS.payloadBytes) }) },
+    );
+
+    const { executionArn } = await runner.start("sandbox-cleanup", "too-big", {});
+
+    expect(await runner.wait(executionArn)).toBe("FAILED");
+    expect(failures[0]).toMatchObject({ error: "States.DataLimitExceeded" });
+  });
+
+  it("refuses to start an execution whose input passes 256 KB", async () => {
+    const { runner } = runnerFor({ StartAt: "Done", States: { Done: { Type: "Succeed" } } }, {});
+
+    await expect(
+      runner.start("sandbox-cleanup", "big-input", { blob: "x".repeat(SFN_LIMITS.payloadBytes) }),
+    ).rejects.toThrow(/DataLimitExceeded/);
+  });
+
+  it("holds an inline Map to 40 iterations at once, as AWS does, whatever its MaxConcurrency says", async () => {
+    const arns = localTaskArns(["item"] as const, "us-east-1");
+    let running = 0;
+    let most = 0;
+    const { runner, failures } = runnerFor(
+      {
+        StartAt: "Each",
+        States: {
+          Each: {
+            Type: "Map",
+            ItemsPath: "$.items",
+            MaxConcurrency: 0,
+            ItemSelector: { "item.$": "$$.Map.Item.Value" },
+            ItemProcessor: {
+              ProcessorConfig: { Mode: "INLINE" },
+              StartAt: "Item",
+              States: { Item: lambdaTask(arns.item, { resultPath: "$.done" }) },
+            },
+            ResultPath: null,
+            End: true,
+          },
+        },
+      },
+      {
+        Item: async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 20));
+          running -= 1;
+          return {};
+        },
+      },
+    );
+
+    const { executionArn } = await runner.start("sandbox-cleanup", "wide", {
+      items: Array.from({ length: 120 }, (_, i) => i),
+    });
+
+    expect({ status: await runner.wait(executionArn), failures }).toEqual({
+      status: "SUCCEEDED",
+      failures: [],
+    });
+    expect(most).toBe(SFN_LIMITS.inlineMapConcurrency);
+  });
+});
+
+describe("the local event bus, strict where EventBridge is", () => {
+  it("refuses an event over 256 KB, and delivers nothing of it", async () => {
+    const bus = new LocalEventBus();
+    const delivered: string[] = [];
+    bus.subscribe(async (event) => {
+      delivered.push(event["detail-type"]);
+    });
+
+    await expect(bus.publish("Too Big", { text: "x".repeat(MAX_EVENT_BYTES) })).rejects.toThrow(
+      /over EventBridge/,
+    );
+    await bus.publish("Small", { text: "ok" });
+    await bus.drain();
+
+    expect(delivered).toEqual(["Small"]);
+  });
+});
