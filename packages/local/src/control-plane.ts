@@ -21,6 +21,7 @@ import {
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
+import type { EventPublisher } from "@quartermaster/core/events/publisher";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
@@ -32,6 +33,7 @@ import {
 import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
 import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";
+import type { WorkflowRunner } from "@quartermaster/core/workflow/runner";
 import { type CallerEmail, makeApiHandler, ROUTES } from "@quartermaster/functions/api";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeClosureTaskHandler } from "@quartermaster/functions/closure-task";
@@ -41,9 +43,10 @@ import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import { makeNotifierHandler } from "@quartermaster/functions/notifier";
 import { makeReconcileHandler } from "@quartermaster/functions/reconcile";
-import { makeSlackWorker, slackRoutes } from "@quartermaster/functions/slack";
+import { makeSlackWorker, SLACK_ROUTE_KEYS, slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { asynchronousCreations } from "./creations";
+import { type AuthorizeLocalCall, asFunction } from "./function-scope";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
 import { emulatorEmailTaken } from "./seed";
@@ -74,6 +77,12 @@ export interface LocalControlPlaneOptions {
   delivery?: DeliveryOptions;
   /** More SDK plugins after the counter and the faults (tests use them to steer the emulator's answers). */
   plugins?: AnyClientPlugin[];
+  /**
+   * Called with each call to a local stand-in for an AWS service (the workflow runner for Step Functions,
+   * the bus for EventBridge) as the AWS action it stands for, in the calling function's scope; it throws
+   * to refuse the call (the tests evaluate IAM with it).
+   */
+  authorize?: AuthorizeLocalCall;
   /** The Slack app (SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL); without a secret, Slack routes are 401. */
   slack?: { signingSecret?: string; botToken?: string; apiUrl?: string };
 }
@@ -83,6 +92,55 @@ export const localCallerEmail: CallerEmail = async (_ctx, event) => {
   const value = event.headers?.[LOCAL_USER_HEADER]?.trim();
   return value && value.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(value) ? value : undefined;
 };
+
+/** Local mode serves the API's routes and Slack's from one server; in AWS they are two functions. */
+function apiAndSlack<E extends { routeKey?: string }, C, R>(handler: (event: E, context: C) => R) {
+  const api = asFunction("api", handler);
+  const slack = asFunction("slack", handler);
+  return (event: E, context: C): R =>
+    SLACK_ROUTE_KEYS.includes((event.routeKey ?? "") as never) ? slack(event, context) : api(event, context);
+}
+
+/** The local state machines' ARNs (the runner's account), as Step Functions names them. */
+const localStateMachineArn = (region: string, workflow: string) =>
+  `arn:aws:states:${region}:000000000000:stateMachine:${workflow}`;
+
+/** The workflow runner, each call first authorised as the Step Functions action it stands for. */
+function guardedRunner(
+  runner: LocalWorkflowRunner,
+  region: string,
+  authorize: AuthorizeLocalCall,
+): WorkflowRunner {
+  return {
+    start: async (workflow, name, input) => {
+      await authorize("states:StartExecution", localStateMachineArn(region, workflow));
+      return runner.start(workflow, name, input);
+    },
+    describe: async (executionArn) => {
+      await authorize("states:DescribeExecution", executionArn);
+      return runner.describe(executionArn);
+    },
+    redrive: async (executionArn) => {
+      await authorize("states:RedriveExecution", executionArn);
+      return runner.redrive(executionArn);
+    },
+    completeTask: async (taskToken, output) => {
+      // A task token names no state machine: IAM authorises SendTaskSuccess on `*` only.
+      await authorize("states:SendTaskSuccess", "*");
+      return runner.completeTask(taskToken, output);
+    },
+  };
+}
+
+/** The project's bus, each publish first authorised as `events:PutEvents` on it. */
+function guardedBus(bus: LocalEventBus, region: string, authorize: AuthorizeLocalCall): EventPublisher {
+  return {
+    publish: async (detailType, detail) => {
+      await authorize("events:PutEvents", `arn:aws:events:${region}:000000000000:event-bus/local`);
+      return bus.publish(detailType, detail);
+    },
+  };
+}
 
 /** The whole control plane in one process: real handlers and definitions, in-process runner and bus. */
 export function createLocalControlPlane(options: LocalControlPlaneOptions) {
@@ -99,19 +157,22 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   const vendTasks = Object.fromEntries(
     Object.entries(VEND_TASK_STATES).map(([state, stage]) => [
       state,
-      makeVendTaskHandler(stage, source) as unknown as LocalTaskHandler,
+      asFunction(`vend-task:${stage}`, makeVendTaskHandler(stage, source)) as unknown as LocalTaskHandler,
     ]),
   );
   const cleanupTasks = Object.fromEntries(
     Object.entries(CLEANUP_TASK_STATES).map(([state, task]) => [
       state,
-      makeCleanupTaskHandler(task as CleanupTask, source) as unknown as LocalTaskHandler,
+      asFunction(
+        `cleanup-task:${task}`,
+        makeCleanupTaskHandler(task as CleanupTask, source),
+      ) as unknown as LocalTaskHandler,
     ]),
   );
   const closureTasks = Object.fromEntries(
     Object.entries(CLOSURE_TASK_STATES).map(([state, task]) => [
       state,
-      makeClosureTaskHandler(task, source) as unknown as LocalTaskHandler,
+      asFunction(`closure-task:${task}`, makeClosureTaskHandler(task, source)) as unknown as LocalTaskHandler,
     ]),
   );
   const waitMs = options.waitMs ?? 200;
@@ -167,19 +228,22 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     clientClasses: ALL_CLIENT_CLASSES,
     logger,
     retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },
-    workflows: runner,
-    events,
+    workflows: options.authorize ? guardedRunner(runner, region, options.authorize) : runner,
+    events: options.authorize ? guardedBus(events, region, options.authorize) : events,
   });
   const permanentFailures: number[] = [];
   // The local bus delivers to the real handlers after the publishing step returns, as EventBridge does:
   // `aws.states` changes to the execution monitor (as the deployed rule does), every event to the notifier.
-  const monitor = makeExecutionMonitorHandler(source);
-  const notifier = makeNotifierHandler(source, {
-    webhookUrl: async () => options.slackWebhookUrl,
-    delivery: options.delivery,
-    onPermanentFailure: (status) => permanentFailures.push(status),
-    print: options.print,
-  });
+  const monitor = asFunction("execution-monitor", makeExecutionMonitorHandler(source));
+  const notifier = asFunction(
+    "notifier-lambda",
+    makeNotifierHandler(source, {
+      webhookUrl: async () => options.slackWebhookUrl,
+      delivery: options.delivery,
+      onPermanentFailure: (status) => permanentFailures.push(status),
+      print: options.print,
+    }),
+  );
   events.subscribe(async (event) => {
     if (event.source === "aws.states")
       await monitor(event, lambdaContextFor("qm-local-execution-monitor", 60_000));
@@ -188,28 +252,31 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     await notifier(event, lambdaContextFor("qm-local-notifier", 60_000));
   });
   // As the deployed rule on the default bus does: a creation's end resumes the vend waiting for it.
-  const creationEvents = makeCreationEventsHandler(source);
+  const creationEvents = asFunction("creation-events", makeCreationEventsHandler(source));
   events.subscribe(async (event) => {
     if (event.source === "aws.organizations" && options.creationEvents !== false)
       await creationEvents(event, lambdaContextFor("qm-local-creation-events", 60_000));
   });
   // As the deployed rule does: a requested reconcile runs in the background, in the reconcile handler.
-  const reconcile = makeReconcileHandler(source);
+  const reconcile = asFunction("reconcile", makeReconcileHandler(source));
   events.subscribe(async (event) => {
     if (event["detail-type"] === RECONCILE_REQUESTED)
       await reconcile(event, lambdaContextFor("qm-local-reconcile", 300_000));
   });
   // As the deployed rule does: what a Slack route acknowledged is done by the Slack worker, after the answer.
-  const slackWorker = makeSlackWorker(source, {
-    botToken: async () => options.slack?.botToken,
-    apiUrl: options.slack?.apiUrl,
-    delivery: options.delivery,
-  });
+  const slackWorker = asFunction(
+    "slack-worker",
+    makeSlackWorker(source, {
+      botToken: async () => options.slack?.botToken,
+      apiUrl: options.slack?.apiUrl,
+      delivery: options.delivery,
+    }),
+  );
   events.subscribe(async (event) => {
     if (event["detail-type"] === SLACK_WORK_REQUESTED)
       await slackWorker(event, lambdaContextFor("qm-local-slack-worker", 60_000));
   });
-  const housekeeping = makeHousekeepingHandler(source);
+  const housekeeping = asFunction("housekeeping", makeHousekeepingHandler(source));
   const routes = {
     ...ROUTES,
     ...slackRoutes({ signingSecret: async () => options.slack?.signingSecret }),
@@ -222,7 +289,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     faults,
     permanentFailures,
     routeKeys: Object.keys(routes),
-    apiHandler: makeApiHandler(source, { routes, callerEmail: localCallerEmail }),
+    apiHandler: apiAndSlack(makeApiHandler(source, { routes, callerEmail: localCallerEmail })),
     /** What AWS runs every 15 minutes (the same handler): approvals expire, leases warn and end. */
     housekeeping: () => housekeeping({}, lambdaContextFor("qm-local-housekeeping", 120_000)),
     logger,
