@@ -29,7 +29,9 @@ const outDir = process.argv[2] ?? "synth";
 
 try {
   await initProject({ stage });
-  const app = new App({ mode: "deploy", stage, name: "quartermaster", region });
+  // The emulator's account (as the doc above says), unless CDK_DEFAULT_ACCOUNT names the deploying one.
+  const account = process.env.CDK_DEFAULT_ACCOUNT || "123456789012";
+  const app = new App({ mode: "deploy", stage, name: "quartermaster", region, account });
   quartermaster(app);
   await app.finish();
   mkdirSync(outDir, { recursive: true });

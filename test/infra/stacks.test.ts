@@ -17,6 +17,7 @@ import { Observability } from "../../stacks/Observability";
 import { Storage } from "../../stacks/Storage";
 import { Vending } from "../../stacks/Vending";
 import { type TemplateJson, TemplateResolver } from "../support/cfn";
+import { grantsOnWrongResourceTypes, loadDeployedApp } from "../support/iam";
 
 let templates: {
   storage: Template;
@@ -973,13 +974,28 @@ describe("the templates, checked as AWS will check them", () => {
     ]);
   });
 
-  it("pass cfn-lint", () => {
-    const dir = mkdtempSync(join(tmpdir(), "qm-cfn-lint-"));
+  /** The templates as files, as `npm run synth` writes them. */
+  const written = () => {
+    const dir = mkdtempSync(join(tmpdir(), "qm-templates-"));
     const files = Object.entries(templates).map(([name, template]) => {
       const file = join(dir, `${name}.template.json`);
       writeFileSync(file, JSON.stringify(template.toJSON()));
       return file;
     });
+    return { dir, files };
+  };
+
+  it("grant every action only on resources of a type that action authorises (the Service Authorization Reference)", async () => {
+    const app = loadDeployedApp(written().dir);
+
+    const problems = await grantsOnWrongResourceTypes(app);
+
+    expect(app.functions.size).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+  });
+
+  it("pass cfn-lint", () => {
+    const { files } = written();
 
     // W3005 (a DependsOn that a GetAtt already implies) is how CDK writes every function's role; nothing to act on.
     const lint = spawnSync("cfn-lint", ["--ignore-checks", "W3005", "--", ...files], { encoding: "utf8" });

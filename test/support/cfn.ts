@@ -29,7 +29,8 @@ export class TemplateResolver {
     if (value === null || typeof value !== "object") return value;
     const entries = Object.entries(value as Record<string, unknown>);
     const [key, arg] = entries[0] ?? [];
-    if (entries.length !== 1 || !key) return value;
+    if (entries.length !== 1 || !key)
+      return Object.fromEntries(entries.map(([k, v]) => [k, this.resolve(stack, v)]));
     switch (key) {
       case "Ref":
         return this.ref(stack, arg as string);

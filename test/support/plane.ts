@@ -5,16 +5,33 @@ import { afterAll, beforeAll, inject } from "vitest";
 import type { AnyClientPlugin } from "../../packages/core/src/aws/middleware";
 import { type ConfigInput, parseConfig } from "../../packages/core/src/config/config";
 import { createLocalControlPlane } from "../../packages/local/src/control-plane";
+import { currentFunction } from "../../packages/local/src/function-scope";
 import { createApiServer, listen } from "../../packages/local/src/http-server";
 import { ensureTable } from "../../packages/local/src/seed";
 import { TEST_REGION, TEST_TABLE } from "./aws-env";
+import { emulatorOrg, IamEnforcer, iamPlugin, loadDeployedApp, type OrgInfo } from "./iam";
 
 /** A unique suffix so tests sharing one emulator never collide. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 }
 
-/** The control plane as local mode builds it, against the shared emulator, with short waits. */
+let enforcer: { iam: IamEnforcer; org: () => Promise<OrgInfo> } | undefined;
+
+/** IAM for this process: the run's synthesised policies, evaluated with the emulator's organisation. */
+export function iamEnforcer() {
+  if (!enforcer) {
+    const org = emulatorOrg(TEST_REGION);
+    enforcer = { iam: new IamEnforcer(loadDeployedApp(inject("templatesDir")), org), org };
+  }
+  return enforcer;
+}
+
+/**
+ * The control plane as local mode builds it, against the shared emulator, with short waits. Every AWS
+ * call a handler makes, and every call to the local runner and bus, is evaluated against that
+ * function's synthesised IAM policy (DESIGN rule 14): a call AWS would deny fails here too.
+ */
 export function testPlane(
   options: {
     faults?: string;
@@ -50,7 +67,11 @@ export function testPlane(
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
     },
     faults: options.faults,
-    plugins: options.plugins,
+    plugins: [iamPlugin(iamEnforcer().iam, iamEnforcer().org), ...(options.plugins ?? [])],
+    authorize: async (action, resource) => {
+      const fn = currentFunction();
+      if (fn) await iamEnforcer().iam.authorize(fn, { action, resources: [resource] });
+    },
     waitMs: 10,
     retryIntervalMs: 5,
     creationMs: options.creationMs,
