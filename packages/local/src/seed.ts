@@ -133,7 +133,7 @@ export async function memberCloudFormation(region: string, accountId: string): P
  */
 export async function emulatorEmailTaken(region: string, email: string): Promise<boolean> {
   const wanted = email.toLowerCase();
-  const org = seedClients(region).organizations;
+  const org = emailCheckClients(region).organizations;
   let token: string | undefined;
   do {
     const page = await org.send(new ListAccountsCommand({ NextToken: token }));
@@ -141,6 +141,14 @@ export async function emulatorEmailTaken(region: string, email: string): Promise
     token = page.NextToken;
   } while (token);
   return false;
+}
+
+/** The seed's clients for the email check, built once per region (it runs on every local CreateAccount). */
+const emailClients = new Map<string, ReturnType<typeof seedClients>>();
+function emailCheckClients(region: string) {
+  const known = emailClients.get(region) ?? seedClients(region);
+  emailClients.set(region, known);
+  return known;
 }
 
 /** The production client factory's clients, without plugins: faults never hit the seed. */
