@@ -3,21 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { VEND_TASK_STATES } from "../../packages/core/src/vending/definition";
 import { VEND_STAGE_NAMES } from "../../packages/core/src/vending/stages";
-import { Api } from "../../stacks/Api";
-import { Cleanup } from "../../stacks/Cleanup";
-import { Closure } from "../../stacks/Closure";
-import { quartermaster } from "../../stacks/index";
-import { Notifications } from "../../stacks/Notifications";
-import { Observability } from "../../stacks/Observability";
-import { Storage } from "../../stacks/Storage";
-import { Vending } from "../../stacks/Vending";
 import { type TemplateJson, TemplateResolver } from "../support/cfn";
-import { grantsOnWrongResourceTypes, loadDeployedApp } from "../support/iam";
+import { grantsOnWrongResourceTypes, IAM_ACCOUNT, loadDeployedApp } from "../support/iam";
 
 let templates: {
   storage: Template;
@@ -29,36 +19,30 @@ let templates: {
   observability: Template;
 };
 
-const ACCOUNT = "111122223333";
+/** The account the run's synth names: a real-looking one, so ARNs are as a deploy makes them (cfn-lint checks them). */
+const ACCOUNT = IAM_ACCOUNT;
 
-/** A value only this synth's configuration holds: found in the bundles, never in an environment. */
-const CONFIG_MARKER = `bundled-${Date.now().toString(36)}@example.com`;
-const synthStarted = Date.now();
+/** A value only this run's synth configuration holds: found in the bundles, never in an environment. */
+const CONFIG_MARKER = inject("synthConfigMarker");
+const synthStarted = inject("synthStartedAt");
 
-beforeAll(async () => {
-  process.env.QM_CONFIG = JSON.stringify({ budgetDefaults: { emails: [CONFIG_MARKER] } });
-  await initProject({ stage: "test" });
-  // A real-looking account, so ARNs are as a deploy makes them (cfn-lint checks their format).
-  const app = new App({
-    mode: "deploy",
-    stage: "test",
-    name: "quartermaster",
-    region: "us-east-1",
-    account: ACCOUNT,
-  });
-  quartermaster(app);
-  await app.finish();
+// The templates of the run's one synth (the global setup runs `npm run synth`, offline, with CONFIG_MARKER in its configuration).
+beforeAll(() => {
+  const dir = inject("templatesDir");
+  const stack = (name: string) =>
+    Template.fromJSON(
+      JSON.parse(readFileSync(join(dir, `test-quartermaster-${name}.template.json`), "utf8")),
+    );
   templates = {
-    storage: Template.fromStack(getStack(Storage)),
-    vending: Template.fromStack(getStack(Vending)),
-    cleanup: Template.fromStack(getStack(Cleanup)),
-    api: Template.fromStack(getStack(Api)),
-    notifications: Template.fromStack(getStack(Notifications)),
-    closure: Template.fromStack(getStack(Closure)),
-    observability: Template.fromStack(getStack(Observability)),
+    storage: stack("Storage"),
+    vending: stack("Vending"),
+    cleanup: stack("Cleanup"),
+    api: stack("Api"),
+    notifications: stack("Notifications"),
+    closure: stack("Closure"),
+    observability: stack("Observability"),
   };
-  delete process.env.QM_CONFIG;
-}, 300_000);
+});
 
 /**
  * What a function invoked asynchronously needs for its on-failure destination, a queue (CDK's
