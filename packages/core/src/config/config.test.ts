@@ -23,6 +23,24 @@ describe("parseConfig", () => {
     expect(attempt).toThrow(/homeRegion: .*managementRoleArn: .*cleanup\.schedule: /);
   });
 
+  it("refuses unknown keys at every level, naming the nearest known key", () => {
+    const attempt = () =>
+      parseConfig({
+        aprovals: { rules: [] },
+        cleanup: { maxConcurency: 5 },
+        approvals: {
+          rules: [{ ous: ["Workloads"], approvers: ["a@example.com"], approver: "b@example.com" }],
+        },
+        budgetDefaults: { zzz: 1 },
+      });
+
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/aprovals: unknown key; did you mean "approvals"\?/);
+    expect(attempt).toThrow(/cleanup\.maxConcurency: unknown key; did you mean "maxConcurrency"\?/);
+    expect(attempt).toThrow(/approvals\.rules\.0\.approver: unknown key; did you mean "approvers"\?/);
+    expect(attempt).toThrow(/budgetDefaults\.zzz: unknown key \(known: monthlyLimitUsd, /);
+  });
+
   it("rejects QM_CONFIG that is not JSON", () => {
     expect(() => parseConfigJson("{oops")).toThrow(/QM_CONFIG is not valid JSON/);
   });

@@ -7,7 +7,7 @@ const ouPath = z
   .min(1)
   .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|[^/]+(\/[^/]+)*)$/, "must be an OU path or id");
 
-export const BudgetDefaultsSchema = z.object({
+export const BudgetDefaultsSchema = z.strictObject({
   monthlyLimitUsd: z.number().positive().default(100),
   /** ACTUAL-spend thresholds, in percent of the limit. */
   thresholds: z.array(z.number().min(1).max(1000)).min(1).default([50, 80, 100]),
@@ -24,18 +24,18 @@ const approver = z
   );
 
 /** One approval rule: requests for these OUs (or below them) wait for one of these approvers. */
-export const ApprovalRuleSchema = z.object({
+export const ApprovalRuleSchema = z.strictObject({
   ous: z.array(ouPath).min(1),
   approvers: z.array(approver).min(1),
 });
 export type ApprovalRule = z.infer<typeof ApprovalRuleSchema>;
 
 /** The typed configuration shared by stacks, handlers, local mode and tests. */
-export const ConfigSchema = z.object({
+export const ConfigSchema = z.strictObject({
   /** Where Organizations calls, Identity Center and the project's resources live. */
   homeRegion: region.default("us-east-1"),
   identityCenter: z
-    .object({
+    .strictObject({
       /** Discovered with sso-admin:ListInstances when absent. */
       instanceArn: z.string().startsWith("arn:").optional(),
       identityStoreId: z.string().min(1).optional(),
@@ -50,7 +50,7 @@ export const ConfigSchema = z.object({
   /** OUs whose ACTIVE accounts may be closed (`POST /accounts/{id}/close`, leases); absent means the sandbox OUs. */
   closableOuPaths: z.array(ouPath).min(1).optional(),
   leases: z
-    .object({
+    .strictObject({
       /** Slack is warned this many hours before a lease ends. */
       warnHoursBefore: z
         .number()
@@ -80,13 +80,13 @@ export const ConfigSchema = z.object({
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "must be an IAM role ARN")
     .optional(),
   directory: z
-    .object({
+    .strictObject({
       /** How long names -> ids (OUs, groups, permission sets) and account emails are remembered. */
       ttlSeconds: z.number().int().min(0).max(3600).default(60),
     })
     .default({ ttlSeconds: 60 }),
   creation: z
-    .object({
+    .strictObject({
       deadlineMinutes: z.number().int().min(1).max(240).default(30),
       pollMinSeconds: z.number().int().min(1).default(10),
       pollMaxSeconds: z.number().int().min(1).default(60),
@@ -99,7 +99,7 @@ export const ConfigSchema = z.object({
     emails: [],
   }),
   approvals: z
-    .object({
+    .strictObject({
       rules: z.array(ApprovalRuleSchema).default([]),
       /** An undecided request becomes EXPIRED after this many hours. */
       expireAfterHours: z
@@ -110,7 +110,7 @@ export const ConfigSchema = z.object({
     })
     .default({ rules: [], expireAfterHours: 72 }),
   cleanup: z
-    .object({
+    .strictObject({
       schedule: z
         .string()
         .regex(/^(cron|rate|at)\(.+\)$/, "must be an EventBridge Scheduler expression")
@@ -144,18 +144,78 @@ export function closableOus(config: Config): string[] {
 }
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
-/** Formats zod issues as `field: message` lines, naming every failing field. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+/** Edit distance between two keys (a typo is one or two edits away from the key it meant). */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j += 1)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The object schema at `path` inside `schema` (through defaults, optionals and arrays), if there is one. */
+function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject | undefined {
+  let current: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType | undefined): z.ZodType | undefined => {
+    let inner = s;
+    while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional)
+      inner = inner.unwrap() as z.ZodType;
+    return inner;
+  };
+  for (const key of path) {
+    current = unwrap(current);
+    if (current instanceof z.ZodArray) current = current.element as z.ZodType;
+    else if (current instanceof z.ZodObject) current = current.shape[String(key)] as z.ZodType | undefined;
+    else return undefined;
+  }
+  current = unwrap(current);
+  return current instanceof z.ZodObject ? current : undefined;
+}
+
+/** `aprovals: unknown key; did you mean "approvals"?`, with the nearest key the schema knows at that level. */
+function unknownKeys(schema: z.ZodType, issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
+  const known = Object.keys(objectAt(schema, issue.path)?.shape ?? {});
+  return issue.keys.map((key) => {
+    const path = [...issue.path, key].join(".");
+    const nearest = known
+      .map((k) => ({ k, d: distance(key, k) }))
+      .sort((a, b) => a.d - b.d)
+      .find((c) => c.d <= Math.max(2, Math.floor(key.length / 3)));
+    return `${path}: unknown key${nearest ? `; did you mean "${nearest.k}"?` : ` (known: ${known.join(", ")})`}`;
+  });
+}
+
+/**
+ * Formats zod issues as `field: message` lines, naming every failing field; an unknown key (a typo that
+ * would otherwise be ignored) names the nearest key `schema` knows there.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], schema?: z.ZodType): string {
+  return issues
+    .flatMap((i) =>
+      i.code === "unrecognized_keys" && schema
+        ? unknownKeys(schema, i)
+        : [`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`],
+    )
+    .join("; ");
 }
 
 /** Parses configuration, failing with a message that names each bad field. */
 export function parseConfig(input: unknown): Config {
   const result = ConfigSchema.safeParse(input ?? {});
   if (!result.success) {
-    throw new ConfigError(`Invalid Quartermaster configuration: ${formatIssues(result.error.issues)}`, {
-      cause: result.error,
-    });
+    throw new ConfigError(
+      `Invalid Quartermaster configuration: ${formatIssues(result.error.issues, ConfigSchema)}`,
+      {
+        cause: result.error,
+      },
+    );
   }
   return result.data;
 }
