@@ -50,5 +50,5 @@ export function truncate(text: string, max: number): string {
 
 /** An id for a message: quoted and cut short, whatever a client sent. */
 export function quoteId(id: string): string {
-  return JSON.stringify(truncate(id, 81));
+  return JSON.stringify(id.length > 80 ? truncate(id, 81) : id);
 }
