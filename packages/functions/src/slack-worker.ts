@@ -1,7 +1,7 @@
 import { SlackWorkerEnvSchema } from "./env";
 import { REQUEST_CLIENTS } from "./request-clients";
 import { lambdaContext } from "./runtime";
-import { deployedSlackSecrets, makeSlackWorker } from "./slack";
+import { deployedSlackWebApi, makeSlackWorker } from "./slack";
 
 /**
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways).
@@ -14,5 +14,5 @@ const source = lambdaContext(SlackWorkerEnvSchema, CLIENTS);
 /** The `Slack Work Requested` events (the rule on the project's bus): what the Slack routes acknowledged. */
 export const handler = makeSlackWorker(
   source,
-  deployedSlackSecrets(() => source().logger),
+  deployedSlackWebApi(() => source().logger),
 );

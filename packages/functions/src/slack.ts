@@ -138,10 +138,9 @@ export function makeSlackWorker(source: ContextSource, secrets: Omit<SlackSecret
   });
 }
 
-/** The deployed Slack routes: the signing secret is the SST secret bound to the function, read on first use. */
-export function deployedSlackSecrets(logger: () => Pick<Logger, "warn">): SlackSecrets {
+/** The deployed Slack worker's Slack: the bot token is the SST secret bound to it, read on first use. */
+export function deployedSlackWebApi(logger: () => Pick<Logger, "warn">): Omit<SlackSecrets, "signingSecret"> {
   return {
-    signingSecret: secretFromSst("SLACK_SIGNING_SECRET", logger),
     botToken: secretFromSst("SLACK_BOT_TOKEN", logger),
     apiUrl: process.env.SLACK_API_URL || undefined,
   };
@@ -149,6 +148,7 @@ export function deployedSlackSecrets(logger: () => Pick<Logger, "warn">): SlackS
 
 const source = lambdaContext(SlackEnvSchema, CLIENTS);
 
+// The routes' function is bound to the signing secret only (the worker holds the bot token).
 export const handler = makeApiHandler(source, {
-  routes: slackRoutes(deployedSlackSecrets(() => source().logger)),
+  routes: slackRoutes({ signingSecret: secretFromSst("SLACK_SIGNING_SECRET", () => source().logger) }),
 });

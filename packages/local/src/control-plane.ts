@@ -101,19 +101,11 @@ function apiAndSlack<E extends { routeKey?: string }, C, R>(handler: (event: E, 
     SLACK_ROUTE_KEYS.includes((event.routeKey ?? "") as never) ? slack(event, context) : api(event, context);
 }
 
-/** The local state machines' ARNs (the runner's account), as Step Functions names them. */
-const localStateMachineArn = (region: string, workflow: string) =>
-  `arn:aws:states:${region}:000000000000:stateMachine:${workflow}`;
-
 /** The workflow runner, each call first authorised as the Step Functions action it stands for. */
-function guardedRunner(
-  runner: LocalWorkflowRunner,
-  region: string,
-  authorize: AuthorizeLocalCall,
-): WorkflowRunner {
+function guardedRunner(runner: LocalWorkflowRunner, authorize: AuthorizeLocalCall): WorkflowRunner {
   return {
     start: async (workflow, name, input) => {
-      await authorize("states:StartExecution", localStateMachineArn(region, workflow));
+      await authorize("states:StartExecution", runner.stateMachineArn(workflow));
       return runner.start(workflow, name, input);
     },
     describe: async (executionArn) => {
@@ -228,7 +220,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     clientClasses: ALL_CLIENT_CLASSES,
     logger,
     retry: options.retry ?? { ...defaultRetryPolicy, baseDelayMs: 50, maxDelayMs: 500 },
-    workflows: options.authorize ? guardedRunner(runner, region, options.authorize) : runner,
+    workflows: options.authorize ? guardedRunner(runner, options.authorize) : runner,
     events: options.authorize ? guardedBus(events, region, options.authorize) : events,
   });
   const permanentFailures: number[] = [];

@@ -72,8 +72,13 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     },
   ) {}
 
+  /** The local state machine's ARN, as Step Functions names one (the local account). */
+  stateMachineArn(workflow: WorkflowName): string {
+    return `arn:aws:states:${this.options.region ?? "us-east-1"}:000000000000:stateMachine:${workflow}`;
+  }
+
   private arnFor(workflow: WorkflowName, name: string): string {
-    return `arn:aws:states:${this.options.region ?? "us-east-1"}:000000000000:execution:${workflow}:${name}`;
+    return `${this.stateMachineArn(workflow).replace(":stateMachine:", ":execution:")}:${name}`;
   }
 
   async start(workflow: WorkflowName, name: string, input: object): Promise<{ executionArn: string }> {
@@ -148,7 +153,7 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       this.options.logger?.warn("Local execution failed", { executionArn: arn, error: record.error });
       await this.options.onFailure?.({
         executionArn: arn,
-        stateMachineArn: arn.replace(":execution:", ":stateMachine:").replace(/:[^:]+$/, ""),
+        stateMachineArn: this.stateMachineArn(workflow),
         name,
         status: "FAILED",
         error,
