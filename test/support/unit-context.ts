@@ -8,7 +8,7 @@ import type { EventPublisher } from "../../packages/core/src/events/publisher";
 import type { MetricName, MetricsSink } from "../../packages/core/src/metrics";
 import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
 import type { VendRequestRecord } from "../../packages/core/src/store/requests/record";
-import { parseVendRequest, type VendRequest } from "../../packages/core/src/vending/request";
+import { parseVendRequest, type VendRequest } from "../../packages/core/src/store/requests/request";
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
 import {

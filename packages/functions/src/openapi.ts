@@ -17,9 +17,12 @@ import {
   SlackAnswerSchema,
   VendAcceptedSchema,
 } from "@quartermaster/core/contract";
-import { LeaseRequestSchema } from "@quartermaster/core/leases/lease";
+import {
+  IdempotencyKeySchema,
+  LeaseRequestSchema,
+  VendRequestSchema,
+} from "@quartermaster/core/store/requests/request";
 import { ListQuerySchema } from "@quartermaster/core/vending/operate";
-import { IdempotencyKeySchema, VendRequestSchema } from "@quartermaster/core/vending/request";
 import * as z from "zod";
 
 type JsonSchema = Record<string, unknown>;

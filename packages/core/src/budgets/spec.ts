@@ -1,20 +1,7 @@
 import { createHash } from "node:crypto";
-import * as z from "zod";
 import { canonicalJson } from "../canonical-json";
 import type { Config } from "../config/config";
-import { EmailSchema } from "../validation";
-
-/** A request's `budget` field: its limit, thresholds and who is told. */
-export const BudgetRequestSchema = z.strictObject({
-  monthlyLimitUsd: z.number().positive("must be greater than 0").max(1_000_000_000),
-  thresholds: z
-    .array(z.number().min(1, "must be 1-1000").max(1000, "must be 1-1000"))
-    .min(1)
-    .max(10)
-    .optional(),
-  emails: z.array(EmailSchema).max(10, "at most 10 addresses").optional(),
-});
-export type BudgetRequest = z.infer<typeof BudgetRequestSchema>;
+import type { BudgetRequest } from "../store/requests/request";
 
 export interface BudgetNotificationSpec {
   type: "ACTUAL" | "FORECASTED";

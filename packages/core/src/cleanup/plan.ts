@@ -1,3 +1,5 @@
+import type { Skip } from "../store/cleanup-runs/record";
+
 /** What the planner needs to know about one stack. */
 export interface StackInfo {
   name: string;
@@ -10,11 +12,6 @@ export interface StackInfo {
   exports: string[];
   /** Export names this stack's template imports (Fn::ImportValue). */
   imports: string[];
-}
-
-export interface Skip {
-  stack: string;
-  reason: string;
 }
 
 export interface DeletionPlan {

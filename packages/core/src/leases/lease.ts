@@ -1,23 +1,7 @@
-import * as z from "zod";
 import type { CoreContext } from "../context";
 import { type FieldIssue, ValidationError } from "../errors";
 import { coveringRef } from "../org/scope";
-
-/** The longest lease: 90 days (2160 hours), ahead of now. */
-export const MAX_LEASE_HOURS = 2160;
-
-/** `lease` of `POST /accounts` and the body of `POST /accounts/requests/{id}/lease`: hours, or an end. */
-export const LeaseRequestSchema = z
-  .strictObject({
-    hours: z.number().int("must be a whole number of hours").min(1).max(MAX_LEASE_HOURS).optional(),
-    expiresAt: z.iso
-      .datetime({ offset: true, error: "must be an ISO 8601 instant, e.g. 2026-12-01T18:00:00Z" })
-      .optional(),
-  })
-  .refine((l) => (l.hours === undefined) !== (l.expiresAt === undefined), {
-    error: 'give either "hours" or "expiresAt"',
-  });
-export type LeaseRequest = z.infer<typeof LeaseRequestSchema>;
+import { type LeaseRequest, MAX_LEASE_HOURS } from "../store/requests/request";
 
 /**
  * When a lease ends: `hours` from `now`, or its `expiresAt`, which must be in the future and at most

@@ -3,9 +3,10 @@ import { type ClosureCtx, requestClosure } from "../closures/request";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { publishSafely } from "../events/publisher";
 import type { LeaseRecord, VendRequestRecord } from "../store/requests/record";
+import { LeaseRequestSchema } from "../store/requests/request";
 import { toFieldIssues } from "../validation";
 import { presentRequest, storedRequest } from "../vending/operate";
-import { LeaseRequestSchema, leaseEnd } from "./lease";
+import { leaseEnd } from "./lease";
 
 type Ctx = ClosureCtx;
 

@@ -1,4 +1,5 @@
 import type { CoreContext } from "../context";
+import type { VendStep } from "../store/requests/record";
 import { awaitCreation } from "./await-creation";
 import { awaitGrants } from "./await-grants";
 import { provisionBudget } from "./budget";
@@ -26,7 +27,7 @@ interface StageSpec<Result> {
   /** The core function the stage's task runs; what it returns fills the stage's slot. */
   run: (ctx: CoreContext, state: VendState, call: StageCall) => Promise<Result>;
   /** The request step the stage reports under (`steps` in the record), or null for none. */
-  step: string | null;
+  step: VendStep | null;
   /** A polling stage: while its result's `done` is false, the workflow waits its `waitSeconds` and runs it again. */
   poll?: {
     waitState: string;
@@ -69,10 +70,10 @@ export type VendStage = keyof typeof VEND_STAGES;
 /** The stages in workflow order. */
 export const VEND_STAGE_NAMES = Object.keys(VEND_STAGES) as VendStage[];
 
-/** A recorded step of a request: a stage's `step`. */
-export type VendStep = NonNullable<(typeof VEND_STAGES)[VendStage]["step"]>;
+/** A recorded step no stage reports under: none, or the type check fails on `VEND_STEPS`. */
+type UnreportedStep = Exclude<VendStep, NonNullable<(typeof VEND_STAGES)[VendStage]["step"]>>;
 
-/** The recorded steps in workflow order (the record lists them in this order). */
+/** The recorded steps in workflow order, derived from the table (the record lists them in this order). */
 export const VEND_STEPS: readonly VendStep[] = [
   ...new Set(VEND_STAGE_NAMES.flatMap((stage) => VEND_STAGES[stage].step ?? [])),
-];
+] satisfies [UnreportedStep] extends [never] ? VendStep[] : never;

@@ -1,5 +1,5 @@
 import type { ResolvedRequest } from "../store/requests/record";
-import type { VendRequest } from "./request";
+import type { VendRequest } from "../store/requests/request";
 
 /** The workflow input: what `POST /accounts` validated and resolved. */
 export interface VendInput {

@@ -9,7 +9,7 @@ import { assertLeasable, leaseEnd } from "../leases/lease";
 import { METRIC } from "../metrics";
 import { findGroupId, identityCenter, permissionSetsByName, resolveOu } from "../org/directory";
 import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "../store/requests/record";
-import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "./request";
+import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "../store/requests/request";
 import type { VendInput } from "./state";
 
 type Ctx = Pick<

@@ -1,7 +1,6 @@
 import type { CoreContext } from "../context";
-import type { StepRecord } from "../store/requests/record";
+import type { StepRecord, VendStep } from "../store/requests/record";
 import type { StepAlso } from "../store/requests/store";
-import type { VendStep } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock">;
 

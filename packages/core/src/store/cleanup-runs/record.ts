@@ -1,5 +1,10 @@
 import * as z from "zod";
-import type { Skip } from "../../cleanup/plan";
+
+/** A stack a run left alone (skipped) or could not delete (failed), and why. */
+export interface Skip {
+  stack: string;
+  reason: string;
+}
 
 export type RunStatus = "RUNNING" | "SUCCEEDED" | "PARTIAL" | "FAILED";
 

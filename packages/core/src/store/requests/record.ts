@@ -1,6 +1,12 @@
 import * as z from "zod";
-import type { VendRequest } from "../../vending/request";
-import type { VendStep } from "../../vending/stages";
+import type { VendRequest } from "./request";
+
+/**
+ * The recorded steps of a request, in workflow order (the record lists them in this order). Each is
+ * the \`step\` of one or more stages in vending's table of stages, which the type check holds to this list.
+ */
+export const VEND_STEPS = ["create", "awaitCreation", "place", "grant", "budget", "tag"] as const;
+export type VendStep = (typeof VEND_STEPS)[number];
 
 export type RequestStatus =
   | "PENDING_APPROVAL"

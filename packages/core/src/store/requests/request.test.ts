@@ -1,6 +1,6 @@
 import { vendRequest } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../errors";
+import { ValidationError } from "../../errors";
 import { parseVendRequest } from "./request";
 
 function issuesFor(body: unknown): string[] {

@@ -1,8 +1,8 @@
 import * as z from "zod";
-import { BudgetRequestSchema } from "../budgets/spec";
-import { ValidationError } from "../errors";
-import { LeaseRequestSchema } from "../leases/lease";
-import { EmailSchema, findForbiddenKeys, toFieldIssues } from "../validation";
+import { ValidationError } from "../../errors";
+import { EmailSchema, findForbiddenKeys, toFieldIssues } from "../../validation";
+
+// The body of `POST /accounts`, persisted whole in the request record (`request`).
 
 // The name becomes a granted profile name pasted into a shell (`assume <name>/<PermissionSet>`):
 // only characters no shell reads as syntax, and nothing that starts an option or a path.
@@ -55,6 +55,34 @@ export const TagsSchema = z
       .regex(TAG_CHARS, "tag values may use letters, numbers, spaces and _.:/=+-@"),
   )
   .refine((tags) => Object.keys(tags).length <= 40, "at most 40 tags");
+
+/** A request's `budget` field: its limit, thresholds and who is told. */
+export const BudgetRequestSchema = z.strictObject({
+  monthlyLimitUsd: z.number().positive("must be greater than 0").max(1_000_000_000),
+  thresholds: z
+    .array(z.number().min(1, "must be 1-1000").max(1000, "must be 1-1000"))
+    .min(1)
+    .max(10)
+    .optional(),
+  emails: z.array(EmailSchema).max(10, "at most 10 addresses").optional(),
+});
+export type BudgetRequest = z.infer<typeof BudgetRequestSchema>;
+
+/** The longest lease: 90 days (2160 hours), ahead of now. */
+export const MAX_LEASE_HOURS = 2160;
+
+/** `lease` of `POST /accounts` and the body of `POST /accounts/requests/{id}/lease`: hours, or an end. */
+export const LeaseRequestSchema = z
+  .strictObject({
+    hours: z.number().int("must be a whole number of hours").min(1).max(MAX_LEASE_HOURS).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, error: "must be an ISO 8601 instant, e.g. 2026-12-01T18:00:00Z" })
+      .optional(),
+  })
+  .refine((l) => (l.hours === undefined) !== (l.expiresAt === undefined), {
+    error: 'give either "hours" or "expiresAt"',
+  });
+export type LeaseRequest = z.infer<typeof LeaseRequestSchema>;
 
 /** The body of `POST /accounts`. */
 export const VendRequestSchema = z.strictObject({
