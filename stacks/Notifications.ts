@@ -7,19 +7,19 @@ import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
-import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/approvals/events";
-import { SLACK_WORK_REQUESTED } from "../packages/core/src/approvals/slack";
 import { RECONCILE_REQUESTED } from "../packages/core/src/budgets/jobs";
-import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/cleanup/events";
+import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/events/approvals";
+import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/events/cleanup";
 import {
   ACCOUNT_CLOSED,
   CLOSURE_FAILED,
   CLOSURE_WAITING,
   LEASE_ENDING,
-} from "../packages/core/src/closures/events";
+} from "../packages/core/src/events/closures";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
+import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/events/vending";
 import { CREATE_ACCOUNT_RESULT_PATTERN } from "../packages/core/src/vending/creation-events";
-import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/vending/events";
+import { SLACK_WORK_REQUESTED } from "../packages/core/src/vending/slack";
 import { FAILED_STATUSES } from "../packages/core/src/workflow/execution-events";
 import {
   HousekeepingEnvSchema,

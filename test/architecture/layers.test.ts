@@ -35,6 +35,16 @@ describe("core's layers", () => {
     expect([...listed].sort()).toEqual([...present].sort());
     expect(new Set(graph.files.map(unitOf))).toEqual(new Set(present));
   });
+
+  it("are the folders the README's code map lists, in the same order", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const map = readme.slice(readme.indexOf("## Code map"), readme.indexOf("## Deploy"));
+    const inMap = map
+      .split("\n")
+      .filter((line) => /^ {2}\S/.test(line))
+      .flatMap((line) => (line.trim().split(/ {2,}/)[0] ?? "").split(" "));
+    expect(inMap).toEqual(layers.flat().filter((unit) => unit.endsWith("/")));
+  });
 });
 
 describe("the layer check", () => {

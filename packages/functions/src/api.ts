@@ -1,4 +1,4 @@
-import { ApproveBodySchema, decideRequest, RejectBodySchema } from "@quartermaster/core/approvals/decide";
+import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
@@ -8,6 +8,7 @@ import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
 import { changeLease } from "@quartermaster/core/leases/sweep";
 import { toFieldIssues } from "@quartermaster/core/validation";
+import { decideRequest } from "@quartermaster/core/vending/decide";
 import { getRequest, listRequests, presentRequest, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -103,7 +104,7 @@ export const ROUTES: Record<string, Route> = {
     return json(202, view, { location: requestLink(view.requestId) });
   },
   "POST /accounts/requests/{requestId}/lease": async (ctx, event) =>
-    json(200, await changeLease(ctx, pathParam(event, "requestId"), parseJsonBody(event))),
+    json(200, presentRequest(await changeLease(ctx, pathParam(event, "requestId"), parseJsonBody(event)))),
   "POST /accounts/{accountId}/close": async (ctx, event) => {
     const outcome = await closeFromApi(
       ctx,

@@ -1,13 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import {
-  acknowledgeVendCommand,
-  runSlackJob,
-  SLACK_WORK_REQUESTED,
-  type SlackDeps,
-  type SlackJob,
-  SlackJobSchema,
-} from "@quartermaster/core/approvals/slack";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import type { CoreContext } from "@quartermaster/core/context";
 import {
@@ -19,6 +11,14 @@ import { parseStrictJson } from "@quartermaster/core/json";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { SlackWebApi } from "@quartermaster/core/notify/slack-api";
 import { verifySlackSignature } from "@quartermaster/core/notify/slack-signature";
+import {
+  acknowledgeVendCommand,
+  runSlackJob,
+  SLACK_WORK_REQUESTED,
+  type SlackDeps,
+  type SlackJob,
+  SlackJobSchema,
+} from "@quartermaster/core/vending/slack";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { makeApiHandler, type Route } from "./api";
 import { SlackEnvSchema } from "./env";

@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { SLACK_WORK_REQUESTED } from "@quartermaster/core/approvals/slack";
 import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
@@ -30,6 +29,7 @@ import {
   VEND_WAIT_STATES,
   vendAccountDefinition,
 } from "@quartermaster/core/vending/definition";
+import { SLACK_WORK_REQUESTED } from "@quartermaster/core/vending/slack";
 import { VEND_STAGE_NAMES } from "@quartermaster/core/vending/stages";
 import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";

@@ -1,12 +1,10 @@
 import * as z from "zod";
 import type { CoreContext } from "../context";
 import { ConflictError, ForbiddenError } from "../errors";
+import { REQUEST_DECIDED, type RequestDecided } from "../events/approvals";
 import { publishSafely } from "../events/publisher";
 import type { VendRequestRecord } from "../store/requests/record";
-import type { DecisionUpdate } from "../store/requests/store";
-import { storedRequest } from "../vending/operate";
-import { startExecution } from "../vending/submit";
-import { REQUEST_DECIDED, type RequestDecided } from "./events";
+import { type DecisionUpdate, storedRequest } from "../store/requests/store";
 import { isApprover, sameEmail } from "./identity";
 import { coveringRule } from "./rules";
 
@@ -88,11 +86,13 @@ const isExpired = (ctx: Ctx, record: VendRequestRecord) =>
  * Approves or rejects a request waiting for approval, for a person identified by email (from Slack's
  * `users.info`, the caller's SSO session, or local mode's header). The approvers are those of the
  * rule that covers the request's OU now (the rule recorded at submission when none does any more);
- * nobody decides their own request. Of concurrent decisions exactly one wins (a conditional write);
- * approving starts the workflow. A refused attempt is kept on the request; a decision after the
- * request was decided or expired changes nothing.
+ * nobody decides their own request. Of concurrent decisions exactly one wins (a conditional write).
+ * An approved request is left PENDING for vending to start (`decideRequest` in vending/decide.ts);
+ * the same approver approving again, after an interruption before the start, gets it back to start.
+ * A refused attempt is kept on the request; a decision after the request was decided or expired
+ * changes nothing.
  */
-export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<VendRequestRecord> {
+export async function recordDecision(ctx: Ctx, input: DecisionInput): Promise<VendRequestRecord> {
   const record = await storedRequest(ctx, input.requestId);
   if (record.status === "PENDING_APPROVAL" && isExpired(ctx, record)) {
     await expireRequest(ctx, record);
@@ -105,9 +105,7 @@ export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<Ven
       record.status === "PENDING" &&
       record.approval?.decision === "APPROVED" &&
       !record.executionArn;
-    if (approvedNotStarted && sameEmail(record.approval?.by, input.by)) {
-      return startExecution(ctx, record, "start");
-    }
+    if (approvedNotStarted && sameEmail(record.approval?.by, input.by)) return record;
     throw notWaiting(record);
   }
   const by = input.by?.trim();
@@ -163,7 +161,7 @@ export async function decideRequest(ctx: Ctx, input: DecisionInput): Promise<Ven
     await ctx.store.setLease(decided.requestId, { ...decided.lease, expiresAt }, update.at);
     decided = await storedRequest(ctx, input.requestId);
   }
-  return input.action === "approve" ? startExecution(ctx, decided, "start") : decided;
+  return decided;
 }
 
 /** Expires every undecided request past its window; returns how many. Reads only PENDING_APPROVAL requests. */

@@ -2,7 +2,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type SandboxCleanupCompleted, SandboxCleanupCompletedSchema } from "./events";
+import { type SandboxCleanupCompleted, SandboxCleanupCompletedSchema } from "../events/cleanup";
 import { finishRun, planAccountTask, recordCleanupExecutionFailure } from "./run";
 
 const sts = mockClient(STSClient);

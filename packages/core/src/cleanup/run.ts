@@ -3,6 +3,12 @@ import * as z from "zod";
 import { closableOus } from "../config/config";
 import type { CoreContext } from "../context";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import {
+  MAX_EVENT_FAILURES,
+  MAX_EVENT_REASON,
+  SANDBOX_CLEANUP_COMPLETED,
+  type SandboxCleanupCompleted,
+} from "../events/cleanup";
 import { publishSafely } from "../events/publisher";
 import { METRIC } from "../metrics";
 import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
@@ -10,12 +16,6 @@ import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues, truncate } fro
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { abandon, planAccount } from "./clean-account";
 import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
-import {
-  MAX_EVENT_FAILURES,
-  MAX_EVENT_REASON,
-  SANDBOX_CLEANUP_COMPLETED,
-  type SandboxCleanupCompleted,
-} from "./events";
 
 type Ctx = Pick<
   CoreContext,

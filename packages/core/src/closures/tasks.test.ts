@@ -10,7 +10,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CLOSURE_FAILED, CLOSURE_WAITING } from "./events";
+import { CLOSURE_FAILED, CLOSURE_WAITING } from "../events/closures";
 import { closeTask, runClosureTask } from "./tasks";
 
 const org = mockClient(OrganizationsClient);

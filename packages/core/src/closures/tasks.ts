@@ -7,6 +7,13 @@ import {
 import { isAwsError, originalAwsError } from "../aws/classify";
 import { launchRun } from "../cleanup/run";
 import { NotFoundError, QuartermasterError, TerminalAwsError, toWorkflowError } from "../errors";
+import {
+  ACCOUNT_CLOSED,
+  type AccountClosed,
+  CLOSURE_FAILED,
+  CLOSURE_WAITING,
+  type ClosureFailed,
+} from "../events/closures";
 import { publishSafely } from "../events/publisher";
 import { METRIC } from "../metrics";
 import { accountState, resolveOu } from "../org/directory";
@@ -19,13 +26,6 @@ import {
 import { taskRetry } from "../workflow/asl";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { closeEligibility } from "./eligibility";
-import {
-  ACCOUNT_CLOSED,
-  type AccountClosed,
-  CLOSURE_FAILED,
-  CLOSURE_WAITING,
-  type ClosureFailed,
-} from "./events";
 import type { ClosureCtx, ClosureInput } from "./request";
 
 type Ctx = ClosureCtx;

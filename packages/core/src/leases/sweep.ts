@@ -1,11 +1,11 @@
-import { LEASE_ENDING, type LeaseEnding } from "../closures/events";
 import { type ClosureCtx, requestClosure } from "../closures/request";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
+import { LEASE_ENDING, type LeaseEnding } from "../events/closures";
 import { publishSafely } from "../events/publisher";
 import type { LeaseRecord, VendRequestRecord } from "../store/requests/record";
 import { LeaseRequestSchema } from "../store/requests/request";
+import { storedRequest } from "../store/requests/store";
 import { toFieldIssues } from "../validation";
-import { presentRequest, storedRequest } from "../vending/operate";
 import { leaseEnd } from "./lease";
 
 type Ctx = ClosureCtx;
@@ -110,8 +110,9 @@ export async function sweepLeases(ctx: Ctx): Promise<SweepResult> {
 /**
  * `POST /accounts/requests/{id}/lease`: moves an active lease's end (`hours` from now, or `expiresAt`),
  * earlier or later; a new end gets a new warning. 409 once the lease is over (or for a request without one).
+ * Returns the request as it now stands.
  */
-export async function changeLease(ctx: Ctx, requestId: string, body: unknown) {
+export async function changeLease(ctx: Ctx, requestId: string, body: unknown): Promise<VendRequestRecord> {
   const record = await storedRequest(ctx, requestId);
   const parsed = LeaseRequestSchema.safeParse(body);
   if (!parsed.success) throw new ValidationError("Invalid lease", toFieldIssues(parsed.error));
@@ -130,5 +131,5 @@ export async function changeLease(ctx: Ctx, requestId: string, body: unknown) {
   );
   ctx.logger.info("Lease changed", { requestId, expiresAt });
   const updated = await ctx.store.get(requestId);
-  return presentRequest(updated ?? record);
+  return updated ?? record;
 }

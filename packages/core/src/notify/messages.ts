@@ -1,6 +1,6 @@
-import type { SandboxCleanupCompleted } from "../cleanup/events";
+import type { SandboxCleanupCompleted } from "../events/cleanup";
+import type { AccountReady, AccountVendingFailed } from "../events/vending";
 import { profileName } from "../store/requests/request";
-import type { AccountReady, AccountVendingFailed } from "../vending/events";
 
 /** A Slack incoming-webhook payload: Block Kit blocks and the plain-text fallback. */
 export interface SlackMessage {

@@ -1,3 +1,5 @@
+import { assertNever } from "../assert-never";
+import type { CoreContext } from "../context";
 import {
   APPROVAL_REQUESTED,
   type ApprovalRequested,
@@ -5,14 +7,12 @@ import {
   REQUEST_DECIDED,
   type RequestDecided,
   RequestDecidedSchema,
-} from "../approvals/events";
-import { approvalRequestMessage, decisionMessage } from "../approvals/messages";
-import { assertNever } from "../assert-never";
+} from "../events/approvals";
 import {
   SANDBOX_CLEANUP_COMPLETED,
   type SandboxCleanupCompleted,
   SandboxCleanupCompletedSchema,
-} from "../cleanup/events";
+} from "../events/cleanup";
 import {
   ACCOUNT_CLOSED,
   type AccountClosed,
@@ -26,15 +26,7 @@ import {
   LEASE_ENDING,
   type LeaseEnding,
   LeaseEndingSchema,
-} from "../closures/events";
-import {
-  accountClosedMessage,
-  closureFailedMessage,
-  closureWaitingMessage,
-  leaseEndingMessage,
-} from "../closures/messages";
-import type { CoreContext } from "../context";
-import { METRIC } from "../metrics";
+} from "../events/closures";
 import {
   ACCOUNT_READY,
   ACCOUNT_VENDING_FAILED,
@@ -42,7 +34,15 @@ import {
   AccountReadySchema,
   type AccountVendingFailed,
   AccountVendingFailedSchema,
-} from "../vending/events";
+} from "../events/vending";
+import { METRIC } from "../metrics";
+import { approvalRequestMessage, decisionMessage } from "./approval-messages";
+import {
+  accountClosedMessage,
+  closureFailedMessage,
+  closureWaitingMessage,
+  leaseEndingMessage,
+} from "./closure-messages";
 import {
   type DeliveryOptions,
   defaultDelivery,

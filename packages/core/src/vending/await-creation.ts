@@ -7,8 +7,7 @@ import { AccountCreationFailedError, DeadlineExceededError } from "../errors";
 import { findAccountByEmail } from "../org/directory";
 import { assertActive, REQUEST_TAG } from "./create";
 import { nextPollSeconds, pastDeadline } from "./poll";
-import type { StageCall } from "./stages";
-import type { CreationProgress, VendState } from "./state";
+import type { CreationProgress, StageCall, VendState } from "./state";
 import { stepStarted, stepSucceeded } from "./track-step";
 
 type Ctx = Pick<

@@ -1,10 +1,10 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
+import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "../events/vending";
 import { METRIC } from "../metrics";
 import type { VendStep } from "../store/requests/record";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { VEND_RETRIED_ERRORS } from "./definition";
-import { ACCOUNT_VENDING_FAILED, type AccountVendingFailed } from "./events";
 import { VEND_STEPS } from "./stages";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "createSlots" | "metrics">;

@@ -2,10 +2,11 @@ import { DescribeAccountCommand } from "@aws-sdk/client-organizations";
 import * as z from "zod";
 import type { CoreContext } from "../context";
 import type { RequestPage, RequestView } from "../contract";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { ConflictError, ValidationError } from "../errors";
 import { accountState } from "../org/directory";
 import { REQUEST_STATUSES, refusedCount, type VendRequestRecord } from "../store/requests/record";
-import { isPossibleId, quoteId, toFieldIssues } from "../validation";
+import { storedRequest } from "../store/requests/store";
+import { toFieldIssues } from "../validation";
 import { VEND_STEPS } from "./stages";
 import { startExecution } from "./submit";
 
@@ -40,13 +41,6 @@ export function presentRequest(record: VendRequestRecord): RequestView {
 /** `GET /accounts/requests/{id}`. */
 export async function getRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<RequestView> {
   return presentRequest(await storedRequest(ctx, requestId));
-}
-
-/** A stored request by id; a 404 for an id that does not exist (or cannot). */
-export async function storedRequest(ctx: Pick<Ctx, "store">, requestId: string): Promise<VendRequestRecord> {
-  const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
-  if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
-  return record;
 }
 
 export const ListQuerySchema = z.strictObject({

@@ -1,7 +1,7 @@
 import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
+import { ACCOUNT_READY, type AccountReady } from "../events/vending";
 import { METRIC } from "../metrics";
-import { ACCOUNT_READY, type AccountReady } from "./events";
 import { accountIdOf, type VendState } from "./state";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" | "metrics">;

@@ -1,8 +1,8 @@
 import type { CoreContext } from "../context";
 import { QuartermasterError, toWorkflowError } from "../errors";
 import { recordFailure, retriedByWorkflow } from "./failures";
-import { type StageCall, VEND_STAGES, type VendStage } from "./stages";
-import type { VendState } from "./state";
+import { VEND_STAGES, type VendStage } from "./stages";
+import type { StageCall, VendState } from "./state";
 
 /** The payload every vend-account Task state sends (see `lambdaTask`). */
 export interface StageEvent {

@@ -7,13 +7,8 @@ import { CREATE_SLOT_RETRY, createAccount } from "./create";
 import { grantAccess } from "./grant";
 import { placeAccount } from "./place";
 import { recordSuccess } from "./record";
-import type { StageSlots, VendState } from "./state";
+import type { StageCall, StageSlots, VendState } from "./state";
 import { tagAccount } from "./tag";
-
-/** What a stage's task is called with besides the state: a callback stage's task token. */
-export interface StageCall {
-  taskToken?: string;
-}
 
 /**
  * How long a vend waits for Organizations' `CreateAccountResult` event before it checks the

@@ -85,3 +85,8 @@ export function accountIdOf(state: VendState): string {
   if (!id) throw new Error("The workflow state has no account id: creation has not completed");
   return id;
 }
+
+/** What a stage's task is called with besides the state: a callback stage's task token. */
+export interface StageCall {
+  taskToken?: string;
+}

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { APPROVAL_REQUESTED, type ApprovalRequested } from "../approvals/events";
 import { coveringRule } from "../approvals/rules";
 import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
+import { APPROVAL_REQUESTED, type ApprovalRequested } from "../events/approvals";
 import { publishSafely } from "../events/publisher";
 import { assertLeasable, leaseEnd } from "../leases/lease";
 import { METRIC } from "../metrics";

@@ -1,3 +1,5 @@
+import { NotFoundError } from "../../errors";
+import { isPossibleId, quoteId } from "../../validation";
 import type {
   ApprovalDecision,
   ExecutionAttempt,
@@ -96,4 +98,14 @@ export interface StepAlso {
   accountId?: string;
   /** The CreateAccount request this request started. */
   createRequestId?: string;
+}
+
+/** A stored request by id; a 404 for an id that does not exist (or cannot). */
+export async function storedRequest(
+  ctx: { store: RequestStore },
+  requestId: string,
+): Promise<VendRequestRecord> {
+  const record = isPossibleId(requestId) ? await ctx.store.get(requestId) : undefined;
+  if (!record) throw new NotFoundError(`No request ${quoteId(requestId)}`);
+  return record;
 }

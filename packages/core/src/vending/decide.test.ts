@@ -9,10 +9,11 @@ import { ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizat
 import { unitContext, vendState } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { expireApprovals } from "../approvals/decide";
 import type { ConfigInput } from "../config/config";
 import { ConflictError, ForbiddenError } from "../errors";
-import { decideRequest, expireApprovals } from "./decide";
-import { REQUEST_DECIDED } from "./events";
+import { REQUEST_DECIDED } from "../events/approvals";
+import { decideRequest } from "./decide";
 
 const ids = mockClient(IdentitystoreClient);
 const org = mockClient(OrganizationsClient);

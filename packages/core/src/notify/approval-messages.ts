@@ -1,5 +1,5 @@
-import type { SlackMessage } from "../notify/messages";
-import type { ApprovalRequested, RequestDecided } from "./events";
+import type { ApprovalRequested, RequestDecided } from "../events/approvals";
+import type { SlackMessage } from "./messages";
 
 /** The `action_id`s of the approval message's buttons; their `value` is the request id. */
 export const APPROVE_ACTION = "qm_approve";

@@ -1,6 +1,6 @@
-import { escapeMrkdwn } from "../approvals/messages";
-import type { SlackMessage } from "../notify/messages";
-import type { AccountClosed, ClosureFailed, ClosureWaiting, LeaseEnding } from "./events";
+import type { AccountClosed, ClosureFailed, ClosureWaiting, LeaseEnding } from "../events/closures";
+import { escapeMrkdwn } from "./approval-messages";
+import type { SlackMessage } from "./messages";
 
 const section = (markdown: string) => ({ type: "section", text: { type: "mrkdwn", text: markdown } });
 const header = (text: string) => ({ type: "header", text: { type: "plain_text", text: text.slice(0, 150) } });

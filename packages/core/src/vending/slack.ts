@@ -1,15 +1,16 @@
 import * as z from "zod";
+import type { DecisionAction } from "../approvals/decide";
 import { assertNever } from "../assert-never";
 import type { CoreContext } from "../context";
 import type { SlackAnswer } from "../contract";
 import { QuartermasterError, ValidationError } from "../errors";
+import { APPROVE_ACTION, DENY_ACTION, decisionMessage } from "../notify/approval-messages";
 import { type DeliveryOptions, postToSlack } from "../notify/deliver";
 import type { SlackMessage } from "../notify/messages";
 import type { SlackWebApi } from "../notify/slack-api";
-import { parseVendCommand } from "../vending/flags";
-import { submitVendRequest } from "../vending/submit";
-import { type DecisionAction, decideRequest } from "./decide";
-import { APPROVE_ACTION, DENY_ACTION, decisionMessage } from "./messages";
+import { decideRequest } from "./decide";
+import { parseVendCommand } from "./flags";
+import { submitVendRequest } from "./submit";
 
 type Ctx = Pick<
   CoreContext,
