@@ -19,6 +19,19 @@ export class ApiError extends Error {
   }
 }
 
+/** Quartermaster could not be reached, or did not answer in time. Exit code 3. */
+export class UnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    readonly source: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not reach ${url} (from ${source}): ${why}`, options);
+    this.name = "UnreachableError";
+  }
+}
+
 /** Usage errors: a missing flag, a bad value, no API URL. Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -29,13 +42,20 @@ export class UsageError extends Error {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
+/** The API's URL and where it came from, for the message when it cannot be reached. */
+export interface ApiTarget {
+  url: string;
+  source: string;
+}
+
 /**
  * The API URL: `--api`, then `QM_API_URL`, then the `ApiUrl` output of the deployed stage
  * (`.sst/outputs.json`, written by `sst deploy`).
  */
-export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
-  const url = flag ?? env.QM_API_URL;
-  if (url) return url.replace(/\/+$/, "");
+export function resolveApi(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): ApiTarget {
+  const trim = (url: string) => url.replace(/\/+$/, "");
+  if (flag) return { url: trim(flag), source: "--api" };
+  if (env.QM_API_URL) return { url: trim(env.QM_API_URL), source: "QM_API_URL" };
   const outputs = join(cwd, ".sst", "outputs.json");
   if (existsSync(outputs)) {
     const parsed = JSON.parse(readFileSync(outputs, "utf8")) as Record<string, Record<string, string>>;
@@ -43,15 +63,20 @@ export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv, 
     const match = Object.entries(parsed).find(
       ([stack, out]) => out.ApiUrl && (!stage || stack.startsWith(`${stage}-`)),
     );
-    if (match?.[1].ApiUrl) return match[1].ApiUrl.replace(/\/+$/, "");
+    if (match?.[1].ApiUrl) return { url: trim(match[1].ApiUrl), source: `.sst/outputs.json (${match[0]})` };
   }
   throw new UsageError(
     "No API URL: pass --api, set QM_API_URL, or deploy a stage (sst deploy writes .sst/outputs.json)",
   );
 }
 
+/** How long one call may take before the CLI gives up on it (exit code 3). */
+export const CALL_TIMEOUT_MS = 30_000;
+
 export interface ApiClientOptions {
   baseUrl: string;
+  /** Where `baseUrl` came from (`--api`, `QM_API_URL`, `.sst/outputs.json`), named when it cannot be reached. */
+  source?: string;
   env: NodeJS.ProcessEnv;
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -96,8 +121,24 @@ export class ApiClient {
       );
       delete sendHeaders.host;
     }
-    const res = await fetch(url, { method, headers: sendHeaders, body: payload });
-    const text = await res.text();
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: sendHeaders,
+        body: payload,
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+      text = await res.text();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      const why =
+        (error as Error).name === "TimeoutError"
+          ? `no answer within ${CALL_TIMEOUT_MS / 1000} s`
+          : (cause?.code ?? (error as Error).message);
+      throw new UnreachableError(this.base.href, this.options.source ?? "the API URL", why, { cause: error });
+    }
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -1,4 +1,4 @@
-import { ApiError, UsageError } from "./client";
+import { ApiError, UnreachableError, UsageError } from "./client";
 import { cleanup } from "./commands/cleanup";
 import { close, closures, lease } from "./commands/close";
 import { decide } from "./commands/decide";
@@ -18,15 +18,37 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm retry ID
   qm retry --all-failed [--since 24h]
   qm cleanup [--dry-run] [--account ID]... [--wait]
-  qm cleanup status RUN_ID
+  qm cleanup status RUN_ID [--watch]
   qm close ACCOUNT_ID [--reason R] [--dry-run]
-  qm close status CLOSURE_ID
+  qm close status CLOSURE_ID [--watch]
   qm closures [--limit N]
-  qm lease REQUEST_ID --hours N | --expires-at ISO
+  qm lease REQUEST_ID --hours N | --extend N | --expires-at ISO
+      --hours N: the lease ends N hours from now; --extend N: N hours after its current end
 
 Options: --api URL (else QM_API_URL, else the deployed stage's outputs), --json.
 Local mode has no IAM: --as EMAIL (or QM_LOCAL_USER) names the approver.
-Exit codes: 0 success, 1 the request failed, 2 usage or validation error.`;
+
+Exit codes:
+  0  done
+  1  the operation failed or was refused (403, 404, 409; a request that ended FAILED, REJECTED or EXPIRED)
+  2  the command or its input was wrong (usage, 400, 413, 415, 422)
+  3  Quartermaster could not be reached or could not answer (connection refused, timeout, 5xx)`;
+
+/** What each exit code means; the usage text and the README's table say the same. */
+export const EXIT = { done: 0, refused: 1, input: 2, unreachable: 3 } as const;
+
+/** The exit code of an API error answer. */
+export function exitCodeOf(status: number): number {
+  if (status >= 500) return EXIT.unreachable;
+  if ([400, 413, 415, 422].includes(status)) return EXIT.input;
+  return EXIT.refused;
+}
+
+/** What to do about an error code, where the API's message alone does not say. */
+const HINTS: Record<string, string> = {
+  UNKNOWN_CALLER:
+    "name the caller: locally, --as EMAIL or QM_LOCAL_USER=EMAIL; against AWS, call with your IAM Identity Center session (granted's assume, or aws sso login) so your email is known",
+};
 
 /** Runs one CLI invocation and returns its exit code. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -57,29 +79,29 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       case "--help":
       case "-h":
         io.out(USAGE);
-        return command === undefined ? 2 : 0;
+        return command === undefined ? EXIT.input : EXIT.done;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`qm: ${error.message}\n\n${USAGE}`);
-      return 2;
+      return EXIT.input;
     }
     if (error instanceof ApiError) {
       const details = error.details.map((d) => `  ${d.path}: ${d.message}`).join("\n");
-      io.err(`qm: ${error.status} ${error.code}: ${error.message}${details ? `\n${details}` : ""}`);
-      return error.status === 400 ||
-        error.status === 404 ||
-        error.status === 409 ||
-        error.status === 413 ||
-        error.status === 415 ||
-        error.status === 422
-        ? 2
-        : 1;
+      const hint = HINTS[error.code];
+      io.err(
+        `qm: ${error.status} ${error.code}: ${error.message}${details ? `\n${details}` : ""}${hint ? `\n${hint}` : ""}`,
+      );
+      return exitCodeOf(error.status);
+    }
+    if (error instanceof UnreachableError) {
+      io.err(`qm: ${error.message}`);
+      return EXIT.unreachable;
     }
     const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
     io.err(`qm: ${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ""}`);
-    return 1;
+    return EXIT.refused;
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { RequestView } from "@quartermaster/core/contract";
-import { ApiClient, resolveApiUrl, UsageError } from "./client";
+import { ApiClient, resolveApi, UsageError } from "./client";
+import { spinnerFrame } from "./format";
 
 /** What a command may touch: output, environment, time, and (in tests) the API client. */
 export interface Io {
@@ -31,7 +32,9 @@ export function parse<
 }
 
 export function clientFor(io: Io, api: string | undefined): ApiClient {
-  return io.client ?? new ApiClient({ baseUrl: resolveApiUrl(api, io.env, io.cwd), env: io.env });
+  if (io.client) return io.client;
+  const target = resolveApi(api, io.env, io.cwd);
+  return new ApiClient({ baseUrl: target.url, source: target.source, env: io.env });
 }
 
 export function print(io: Io, json: boolean | undefined, value: unknown, human: () => string): void {
@@ -87,4 +90,33 @@ export function splitPair(value: string, flag: string): [string, string] {
   const i = value.indexOf("=");
   if (i <= 0) throw new UsageError(`${flag} takes KEY=VALUE, got "${value}"`);
   return [value.slice(0, i), value.slice(i + 1)];
+}
+
+export interface WatchOptions<T> {
+  /** Reads the current state. */
+  read: () => Promise<T>;
+  /** Whether the work is still going on (the watch reads again). */
+  going: (value: T) => boolean;
+  /** One short line of progress, shown on a terminal (stderr) and nowhere else. */
+  progress: (value: T) => string;
+  /** `--json`: no progress at all. */
+  json?: boolean;
+  intervalMs?: number;
+}
+
+/**
+ * Reads until the work ends, showing one line of progress on a terminal (a spinner on stderr,
+ * cleared at the end); quiet with `--json` or when stderr is not a terminal. Returns the last state.
+ */
+export async function watchUntilDone<T>(io: Io, options: WatchOptions<T>): Promise<T> {
+  const show = io.isTty && !options.json;
+  let value = await options.read();
+  let frame = 0;
+  while (options.going(value)) {
+    if (show) io.err(`\r\x1b[2K${spinnerFrame(frame++)} ${options.progress(value)}`);
+    await io.sleep(options.intervalMs ?? 2000);
+    value = await options.read();
+  }
+  if (show && frame > 0) io.err("\r\x1b[2K");
+  return value;
 }

@@ -7,7 +7,8 @@ import type {
 } from "@quartermaster/core/contract";
 import { UsageError } from "../client";
 import { table } from "../format";
-import { clientFor, type Io, parse, print, requestPath } from "../shared";
+import { clientFor, type Io, parse, print, requestPath, watchUntilDone } from "../shared";
+import { describeRun, waitForRun } from "./cleanup";
 
 const closurePath = (id: string) => `/closures/${encodeURIComponent(id)}`;
 
@@ -28,13 +29,26 @@ function describeClosure(c: ClosureView): string {
   return lines.join("\n");
 }
 
-/** `qm close ACCOUNT_ID [--reason R] [--dry-run]` and `qm close status CLOSURE_ID`. */
+/** A closure still at work; one waiting hours for AWS's close quota is not watched further. */
+const closing = (c: ClosureView) =>
+  c.status === "PENDING" || c.status === "CLEANING" || c.status === "CLOSING";
+
+/** `qm close ACCOUNT_ID [--reason R] [--dry-run]` and `qm close status CLOSURE_ID [--watch]`. */
 export async function close(args: string[], io: Io): Promise<number> {
   if (args[0] === "status") {
-    const { values, positionals } = parse(args.slice(1), {});
+    const { values, positionals } = parse(args.slice(1), { watch: { type: "boolean", short: "w" } });
     const id = positionals[0];
     if (!id) throw new UsageError("qm close status needs a closure id");
-    const closure = await clientFor(io, values.api).request<ClosureView>("GET", closurePath(id));
+    const client = clientFor(io, values.api);
+    const read = () => client.request<ClosureView>("GET", closurePath(id));
+    const closure = values.watch
+      ? await watchUntilDone(io, {
+          read,
+          going: closing,
+          progress: (c) => `${c.closureId} ${c.status} ${c.steps.at(-1)?.name ?? ""}`.trimEnd(),
+          json: values.json,
+        })
+      : await read();
     print(io, values.json, closure, () => describeClosure(closure));
     return closure.status === "FAILED" ? 1 : 0;
   }
@@ -45,17 +59,36 @@ export async function close(args: string[], io: Io): Promise<number> {
     ...(values.reason ? { reason: values.reason } : {}),
     ...(values["dry-run"] ? { dryRun: true } : {}),
   };
-  const res = await clientFor(io, values.api).request<ClosureAccepted | ClosureDryRunView>(
+  const client = clientFor(io, values.api);
+  const res = await client.request<ClosureAccepted | ClosureDryRunView>(
     "POST",
     `/accounts/${encodeURIComponent(accountId)}/close`,
     body,
   );
-  print(io, values.json, res, () =>
-    "dryRun" in res
-      ? `dry run: ${res.accountName} (${res.accountId}) in ${res.ouPath} would be cleaned, closed and moved to ${res.wouldMoveTo}\nwhat would be deleted: qm cleanup status ${res.cleanupRunId}`
-      : `${res.closureId}  ${res.status}\nwatch with: qm close status ${res.closureId}`,
+  if (!("dryRun" in res)) {
+    print(
+      io,
+      values.json,
+      res,
+      () => `${res.closureId}  ${res.status}\nwatch with: qm close status ${res.closureId} --watch`,
+    );
+    return 0;
+  }
+  if (values.json) {
+    print(io, true, res, () => "");
+    return 0;
+  }
+  // What would be deleted is the dry run of the account's clean-up: wait for it and show it.
+  const run = await waitForRun(io, client, res.cleanupRunId);
+  const stacks = (run.accounts ?? []).flatMap((a) => a.regions).reduce((n, r) => n + r.deleted.length, 0);
+  io.out(
+    [
+      `dry run: ${res.accountName} (${res.accountId}) in ${res.ouPath} would be cleaned, closed and moved to ${res.wouldMoveTo}`,
+      `${stacks} stacks would be deleted:`,
+      describeRun(run),
+    ].join("\n"),
   );
-  return 0;
+  return run.status === "SUCCEEDED" ? 0 : 1;
 }
 
 /** `qm closures [--limit N]`: closures, newest first. */
@@ -82,29 +115,53 @@ export async function closures(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** `qm lease REQUEST_ID --hours N` (or `--expires-at ISO`): moves an active lease's end. */
+function hoursFlag(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const hours = Number(text);
+  if (!Number.isFinite(hours)) throw new UsageError(`--${name} takes a number of hours, got "${text}"`);
+  return hours;
+}
+
+/**
+ * `qm lease REQUEST_ID --hours N`: the lease ends N hours from now (earlier or later than today's end);
+ * `--extend N`: N hours later than its current end; `--expires-at ISO`: at that instant.
+ */
 export async function lease(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     hours: { type: "string" },
+    extend: { type: "string" },
     "expires-at": { type: "string" },
   });
   const id = positionals[0];
   if (!id) throw new UsageError("qm lease needs a request id");
-  if ((values.hours === undefined) === (values["expires-at"] === undefined))
-    throw new UsageError("qm lease takes --hours N or --expires-at ISO (one of them)");
-  const hours = values.hours === undefined ? undefined : Number(values.hours);
-  if (hours !== undefined && !Number.isFinite(hours))
-    throw new UsageError(`--hours takes a number, got "${values.hours}"`);
-  const view = await clientFor(io, values.api).request<RequestView>(
-    "POST",
-    `${requestPath(id)}/lease`,
-    hours !== undefined ? { hours } : { expiresAt: values["expires-at"] },
-  );
+  const given = [values.hours, values.extend, values["expires-at"]].filter((v) => v !== undefined);
+  if (given.length !== 1)
+    throw new UsageError(
+      "qm lease takes one of --hours N (ends N hours from now), --extend N (N hours after its current end) or --expires-at ISO",
+    );
+  const hours = hoursFlag("hours", values.hours);
+  const extend = hoursFlag("extend", values.extend);
+  const client = clientFor(io, values.api);
+  let body: { hours: number } | { expiresAt: string };
+  let how: string;
+  if (hours !== undefined) {
+    body = { hours };
+    how = `${hours} hours from now`;
+  } else if (extend !== undefined) {
+    const current = await client.request<RequestView>("GET", requestPath(id));
+    if (!current.lease) throw new UsageError(`request ${id} has no lease to extend`);
+    body = { expiresAt: new Date(Date.parse(current.lease.expiresAt) + extend * 3_600_000).toISOString() };
+    how = `${extend} hours after its previous end, ${current.lease.expiresAt}`;
+  } else {
+    body = { expiresAt: values["expires-at"] as string };
+    how = "as given";
+  }
+  const view = await client.request<RequestView>("POST", `${requestPath(id)}/lease`, body);
   print(
     io,
     values.json,
     view,
-    () => `${view.requestId}  lease ${view.lease?.status} until ${view.lease?.expiresAt}`,
+    () => `${view.requestId}  lease ${view.lease?.status} until ${view.lease?.expiresAt} (${how})`,
   );
   return 0;
 }

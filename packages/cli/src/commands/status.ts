@@ -3,6 +3,9 @@ import { UsageError } from "../client";
 import { spinnerFrame } from "../format";
 import { clientFor, describeRequest, type Io, parse, print, requestPath } from "../shared";
 
+/** A request that ended without its account: exit code 1. */
+const ENDED_BADLY = new Set(["FAILED", "REJECTED", "EXPIRED"]);
+
 /** `qm status ID [--watch]`: a request, watched until it ends. */
 export async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { watch: { type: "boolean", short: "w" } });
@@ -24,5 +27,5 @@ export async function status(args: string[], io: Io): Promise<number> {
   }
   if (io.isTty && values.watch && !values.json) io.err("\r");
   print(io, values.json, view, () => describeRequest(view));
-  return view.status === "FAILED" ? 1 : 0;
+  return ENDED_BADLY.has(view.status) ? 1 : 0;
 }

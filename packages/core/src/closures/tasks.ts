@@ -310,6 +310,7 @@ export async function finishTask(ctx: Ctx, closureId: string): Promise<{ status:
     accountId: closure.accountId,
     accountName: closure.accountName,
     trigger: closure.trigger,
+    ...(closure.reason ? { reason: closure.reason } : {}),
     closedOuPath: closure.closedOuPath ?? ctx.config.leases.closedOu,
     remaining: closure.remaining ?? [],
     ...(closure.requestId ? { requestId: closure.requestId } : {}),

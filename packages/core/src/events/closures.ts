@@ -6,6 +6,8 @@ const Base = { closureId: z.string(), accountId: z.string(), accountName: z.stri
 export const AccountClosedSchema = z.object({
   ...Base,
   trigger: z.enum(["api", "lease"]),
+  /** The reason the operator gave (`qm close --reason`), when one was given. */
+  reason: z.string().optional(),
   closedOuPath: z.string(),
   requestId: z.string().optional(),
   remaining: z.array(z.object({ region: z.string(), stack: z.string(), reason: z.string() })),

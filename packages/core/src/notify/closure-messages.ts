@@ -17,7 +17,7 @@ export function leaseEndingMessage(e: LeaseEnding): SlackMessage {
           `*Account:* ${account(e)}`,
           `*Ends:* ${e.expiresAt}: its stacks are deleted, the account is closed and parked`,
           ...(e.requester ? [`*Requested by:* ${escapeMrkdwn(e.requester)}`] : []),
-          `*Extend:* \`qm lease ${e.requestId} --hours N\``,
+          `*Extend:* \`qm lease ${e.requestId} --extend HOURS\``,
         ].join("\n"),
       ),
     ],
@@ -29,11 +29,11 @@ export function accountClosedMessage(e: AccountClosed): SlackMessage {
     ? `\n*Left in the account:* ${e.remaining.map((r) => `${escapeMrkdwn(r.stack)} (${r.region}: ${escapeMrkdwn(r.reason)})`).join(", ")}`
     : "";
   return {
-    text: `Account closed: ${e.accountName} (${e.accountId}), moved to ${e.closedOuPath}${e.trigger === "lease" ? " (its lease ended)" : ""}.`,
+    text: `Account closed: ${e.accountName} (${e.accountId}), moved to ${e.closedOuPath}${e.trigger === "lease" ? " (its lease ended)" : e.reason ? ` (${e.reason})` : ""}.`,
     blocks: [
       header(`Account closed: ${e.accountName}`),
       section(
-        `*Account:* ${account(e)}\n*Why:* ${e.trigger === "lease" ? "its lease ended" : "closed on request"}\n*Now in:* ${escapeMrkdwn(e.closedOuPath)} (SUSPENDED; AWS can reinstate it within 90 days)${remaining}\n*Closure:* \`${e.closureId}\``,
+        `*Account:* ${account(e)}\n*Why:* ${e.trigger === "lease" ? "its lease ended" : `closed on request${e.reason ? `: ${escapeMrkdwn(e.reason)}` : ""}`}\n*Now in:* ${escapeMrkdwn(e.closedOuPath)} (SUSPENDED; AWS can reinstate it within 90 days)${remaining}\n*Closure:* \`${e.closureId}\``,
       ),
     ],
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { accountClosedMessage } from "./closure-messages";
 import {
   accountReadyMessage,
   budgetAlertMessage,
@@ -128,5 +129,49 @@ describe("cleanupCompletedMessage", () => {
 
     expect(message.text).toMatch(/4000 failure\(s\)/);
     expect(JSON.stringify(message.blocks)).toMatch(/and 3999 more in the report/);
+  });
+
+  it("says what a dry run would delete, and what a real run deleted", () => {
+    const event = {
+      runId: "run-3",
+      status: "SUCCEEDED" as const,
+      deleted: 3,
+      skipped: 1,
+      failureCount: 0,
+      failures: [],
+      report: "/cleanup/runs/run-3",
+    };
+    const dry = JSON.stringify(cleanupCompletedMessage({ ...event, dryRun: true }).blocks);
+    const real = JSON.stringify(cleanupCompletedMessage({ ...event, dryRun: false }).blocks);
+
+    expect(dry).toContain("*Would delete:* 3");
+    expect(dry).not.toContain("*Deleted:*");
+    expect(real).toContain("*Deleted:* 3");
+  });
+});
+
+describe("accountClosedMessage", () => {
+  const closed = {
+    closureId: "closure-111122223333",
+    accountId: "111122223333",
+    accountName: "box",
+    closedOuPath: "Suspended",
+    remaining: [],
+  };
+
+  it("shows the reason the operator gave", () => {
+    const message = accountClosedMessage({ ...closed, trigger: "api", reason: "project <over>" });
+
+    expect(message.text).toContain("moved to Suspended (project <over>)");
+    expect(JSON.stringify(message.blocks)).toContain("*Why:* closed on request: project &lt;over&gt;");
+  });
+
+  it("says a lease ended, and closed on request when no reason was given", () => {
+    expect(JSON.stringify(accountClosedMessage({ ...closed, trigger: "lease" }).blocks)).toContain(
+      "*Why:* its lease ended",
+    );
+    expect(JSON.stringify(accountClosedMessage({ ...closed, trigger: "api" }).blocks)).toContain(
+      "*Why:* closed on request\\n",
+    );
   });
 });

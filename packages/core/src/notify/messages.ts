@@ -127,7 +127,7 @@ export function cleanupCompletedMessage(event: SandboxCleanupCompleted): SlackMe
       // Failures first: they are what someone has to act on (the worst first; the report has them all).
       ...(listed.length ? [section(`*Failures* (${event.failureCount})\n${listed.join("\n")}`)] : []),
       section(
-        `*Run:* \`${event.runId}\`\n*Deleted:* ${event.deleted}\n*Protected (skipped):* ${event.skipped}\nDetails: \`qm cleanup status ${event.runId}\``,
+        `*Run:* \`${event.runId}\`\n*${event.dryRun ? "Would delete" : "Deleted"}:* ${event.deleted}\n*Protected (skipped):* ${event.skipped}\nDetails: \`qm cleanup status ${event.runId}\``,
       ),
     ],
   };
