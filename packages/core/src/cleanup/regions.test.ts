@@ -3,8 +3,8 @@ import { DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
-import { cleanupRegions } from "./regions";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { cleanupRegions, regionLookupGap } from "./regions";
 
 const account = mockClient(AccountClient);
 const ec2 = mockClient(EC2Client);
@@ -78,5 +78,57 @@ describe("cleanupRegions", () => {
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toBe(
       "arn:aws:iam::222233334444:role/OrganizationAccountAccessRole",
     );
+  });
+});
+
+describe("a failing account:ListRegions", () => {
+  const regionsFromEc2 = () =>
+    ec2.on(DescribeRegionsCommand).resolves({ Regions: [{ RegionName: "us-east-1" }] });
+
+  it("is reported once per process, as one short line without a stack, then at debug", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: [] } });
+    const warn = vi.spyOn(ctx.logger, "warn");
+    const debug = vi.spyOn(ctx.logger, "debug");
+    account.on(ListRegionsCommand).rejects(
+      Object.assign(new Error(`throttled\n${"at frame\n".repeat(100)}`), {
+        name: "ThrottledOnceException",
+      }),
+    );
+    regionsFromEc2();
+
+    for (const id of ["222233334444", "333344445555", "444455556666"]) await cleanupRegions(ctx, id);
+
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(debug).toHaveBeenCalledTimes(2);
+    const [, fields] = warn.mock.calls[0] as [string, Record<string, unknown>];
+    expect(fields).toEqual({
+      accountId: "222233334444",
+      errorName: "ThrottledOnceException",
+      errorMessage: "throttled",
+    });
+  });
+
+  it("found at start (local mode's emulator lacks it) is said once by the caller, and the clean-up stays quiet", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: [] } });
+    const warn = vi.spyOn(ctx.logger, "warn");
+    account.on(ListRegionsCommand).rejects(
+      Object.assign(new Error("The account:ListRegions action has not been implemented"), {
+        name: "NotYetImplementedException",
+      }),
+    );
+    regionsFromEc2();
+
+    const gap = await regionLookupGap(ctx, "111122223333");
+    await cleanupRegions(ctx, "222233334444");
+
+    expect(gap).toBe("NotYetImplementedException: The account:ListRegions action has not been implemented");
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it("is no gap when the API answers", async () => {
+    const { ctx } = unitContext({ cleanup: { regions: [] } });
+    account.on(ListRegionsCommand).resolves({ Regions: [] });
+
+    expect(await regionLookupGap(ctx, "111122223333")).toBeUndefined();
   });
 });
