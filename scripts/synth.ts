@@ -10,12 +10,20 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { App } from "sst/constructs";
-import { initProject } from "sst/project.js";
 import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
-import { quartermaster } from "../stacks/index";
 
+// SST still loads the AWS SDK v2, whose end-of-support notice is not for the reader of a review: the
+// notice reads this as SST loads, so SST and the stacks are imported only after it is set.
+process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= "1";
+const { App } = await import("sst/constructs");
+const { initProject } = await import("sst/project.js");
+const { quartermaster } = await import("../stacks/index");
 const stage = process.env.QM_SYNTH_STAGE ?? "review";
+/** Phases on a terminal (stderr), so a minute of bundling is not silence; nothing when piped. */
+const phase = (text: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`${text}\n`);
+};
+phase("starting the local emulator (SST asks it who the caller is; AWS is never called)");
 const emulator = await startEmulator();
 const region = process.env.AWS_REGION ?? "us-east-1";
 useEmulatorEnv(emulator.url, region);
@@ -33,6 +41,7 @@ try {
   const account = process.env.CDK_DEFAULT_ACCOUNT || "123456789012";
   const app = new App({ mode: "deploy", stage, name: "quartermaster", region, account });
   quartermaster(app);
+  phase("synthesising every stack and bundling every function (about a minute)");
   await app.finish();
   mkdirSync(outDir, { recursive: true });
   const stacks = app.node.children.filter((child): child is Stack => child instanceof Stack);

@@ -11,7 +11,15 @@ describe("npm run synth", () => {
   it("writes the CloudFormation template of every stack, offline, for review", async () => {
     const out = mkdtempSync(join(tmpdir(), "qm-synth-"));
 
-    await exec("npm", ["run", "--silent", "synth", "--", out], { timeout: 240_000 });
+    const { stdout, stderr } = await exec("npm", ["run", "--silent", "synth", "--", out], {
+      timeout: 240_000,
+    });
+
+    // One line per template as it is written; no SDK v2 end-of-support notice; piped, no progress lines.
+    expect(stdout.trim().split("\n")).toHaveLength(7);
+    expect(stdout).toMatch(/review-quartermaster-Vending\.template\.json {2}\d+ resources/);
+    expect(stderr).not.toMatch(/end-of-support|SDK for JavaScript \(v2\)/);
+    expect(stderr).toBe("");
 
     const files = readdirSync(out).sort();
     expect(files.map((f) => f.replace(/^review-quartermaster-|\.template\.json$/g, ""))).toEqual(
