@@ -239,6 +239,22 @@ describe("POST /accounts/requests/{id}/approve and /reject", () => {
     );
   });
 
+  it("approves for the seeded Admin group's member the README names (local mode's organisation)", async () => {
+    const { res: submitted } = await requestAs("bob@example.com");
+
+    const res = await call(
+      api.url,
+      "POST",
+      `/accounts/requests/${submitted.body.requestId}/approve`,
+      undefined,
+      { "x-qm-local-user": "ada@example.com" },
+    );
+    await api.plane.runner.idle();
+
+    expect(res.status).toBe(202);
+    expect(res.body.approval).toMatchObject({ decision: "APPROVED", by: "ada@example.com" });
+  });
+
   it("approves for a member of an approver group (202), and the account is vended", async () => {
     const { res: submitted, body } = await requestAs("bob@example.com");
 

@@ -11,6 +11,11 @@ export const REFERENCE_ORG = {
     "Suspended",
   ],
   groups: ["Admin", "Developers"],
+  /** Identity Center users, one per group at least, so a `group:Admin` approval can be tried locally. */
+  users: [
+    { email: "ada@example.com", name: "Ada", group: "Admin" },
+    { email: "linus@example.com", name: "Linus", group: "Developers" },
+  ],
   permissionSets: [
     { name: "AdministratorAccess", sessionDuration: "PT4H" },
     { name: "ReadOnlyAccess", sessionDuration: "PT1H" },

@@ -4,7 +4,15 @@ import {
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import { CreateGroupCommand, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import {
+  CreateGroupCommand,
+  CreateGroupMembershipCommand,
+  CreateUserCommand,
+  GetUserIdCommand,
+  type IdentitystoreClient,
+  ListGroupMembershipsCommand,
+  ListGroupsCommand,
+} from "@aws-sdk/client-identitystore";
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -182,6 +190,56 @@ export async function ensureStack(
   );
 }
 
+/** An Identity Center user with this email, in this group: created when missing. */
+async function ensureGroupMember(
+  ids: IdentitystoreClient,
+  identityStoreId: string,
+  user: { email: string; name: string; group: string },
+): Promise<void> {
+  let userId: string | undefined;
+  try {
+    userId = (
+      await ids.send(
+        new GetUserIdCommand({
+          IdentityStoreId: identityStoreId,
+          AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: user.email } },
+        }),
+      )
+    ).UserId;
+  } catch (error) {
+    if (!isAwsError(error, "ResourceNotFoundException")) throw error;
+  }
+  userId ??= (
+    await ids.send(
+      new CreateUserCommand({
+        IdentityStoreId: identityStoreId,
+        UserName: user.email,
+        DisplayName: user.name,
+        Name: { GivenName: user.name, FamilyName: user.group },
+        Emails: [{ Value: user.email, Primary: true }],
+      }),
+    )
+  ).UserId as string;
+  const groups = await ids.send(
+    new ListGroupsCommand({
+      IdentityStoreId: identityStoreId,
+      Filters: [{ AttributePath: "DisplayName", AttributeValue: user.group }],
+    }),
+  );
+  const groupId = groups.Groups?.find((g) => g.DisplayName === user.group)?.GroupId as string;
+  const members = await ids.send(
+    new ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId: groupId }),
+  );
+  if (members.GroupMemberships?.some((m) => m.MemberId?.UserId === userId)) return;
+  await ids.send(
+    new CreateGroupMembershipCommand({
+      IdentityStoreId: identityStoreId,
+      GroupId: groupId,
+      MemberId: { UserId: userId },
+    }),
+  );
+}
+
 /** Seeds the reference organisation idempotently: running it twice changes nothing. */
 export async function seedReferenceOrg(options: { region: string; tableName: string }): Promise<SeedResult> {
   const { region } = options;
@@ -214,6 +272,7 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
       await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: group }));
     }
   }
+  for (const user of REFERENCE_ORG.users) await ensureGroupMember(ids, identityStoreId, user);
   const existingSets = new Set<string>();
   for (const arn of (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn })))
     .PermissionSets ?? []) {
