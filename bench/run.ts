@@ -20,6 +20,7 @@ import { benchCreationEvents } from "./creation";
 import { benchOrgSize } from "./org-size";
 import { benchPlanner } from "./planner";
 import { benchAssignmentPolling, creationStatusCalls } from "./polling";
+import { section } from "./progress";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -153,35 +154,75 @@ async function main() {
   try {
     // Bundles first, while the machine is quiet (import times are the most sensitive to load), then
     // the API under load right after the vends, before the sections that fill the heap and the emulator.
-    const bundles = await benchBundles(IMPORT_RUNS);
+    const bundles = await section(
+      "function bundles and import times",
+      () => benchBundles(IMPORT_RUNS),
+      (b) => `largest ${b.maxKb} KB, median import ${b.medianImportMs} ms`,
+    );
     const tableName = "quartermaster-bench";
     const seeded = await seedReferenceOrg({ region: "us-east-1", tableName });
-    const vends = await benchVends(tableName, seeded.budgetTopicArn);
-    const api = await benchApi(vends.plane, vends.lastRequestId, QUICK ? 3 : 10);
+    const vends = await section(
+      `${COUNT} vends, ${CONCURRENCY} at a time`,
+      () => benchVends(tableName, seeded.budgetTopicArn),
+      (v) => `p95 ${v.result.p95Ms} ms, ${v.result.awsCallsPerVend} AWS calls per vend`,
+    );
+    const api = await section(
+      "the API under load",
+      () => benchApi(vends.plane, vends.lastRequestId, QUICK ? 3 : 10),
+      (a) => `GET a request p99 ${a.getRequest.p99Ms} ms`,
+    );
+    const creationEvents = await section(
+      "creation awaited by its event",
+      () =>
+        benchCreationEvents({
+          tableName,
+          budgetTopicArn: seeded.budgetTopicArn,
+          vends: EVENT_VENDS,
+          creationMs: 1500,
+        }),
+      (c) =>
+        `event to next step at most ${c.extraLatencyMaxMs} ms, ${c.statusCallsPerVend} status calls per vend`,
+    );
+    const assignmentPolling = await section(
+      "assignment polling curve",
+      () => benchAssignmentPolling(QUICK ? 100 : 1000),
+      (p) => (p.halfRuleHeld ? "every wait at most half the time waited" : "a wait broke the half rule"),
+    );
+    const planner = await section(
+      "the clean-up planner",
+      benchPlanner,
+      (p) => `${p.stacks} stacks in ${p.planMs} ms`,
+    );
+    const cleanup = await section(
+      `the clean-up of ${CLEANUP_ACCOUNTS} accounts`,
+      () =>
+        benchCleanup({
+          tableName,
+          budgetTopicArn: seeded.budgetTopicArn,
+          accounts: CLEANUP_ACCOUNTS,
+          stacks: CLEANUP_STACKS,
+          waitMs: CLEANUP_WAIT_MS,
+        }),
+      (c) => `concurrency 10 is ${c.speedup}x concurrency 1`,
+    );
+    // A table of its own: moto copies a whole table on every TransactWriteItems (one per POST), so on
+    // the table the other sections filled, the request would measure that copy, not its own path.
+    const orgSize = await section(
+      `POST /accounts at ${ORG_SIZES.join(", ")} accounts`,
+      async () => benchOrgSize(await freshTable("quartermaster-bench-org-size"), ORG_SIZES),
+      (sizes) => sizes.map((s) => `${s.accounts}: ${s.medianMs} ms`).join(", "),
+    );
     const result = {
       quick: QUICK,
       machine: machine(),
       vend: vends.result,
       api,
-      creationEvents: await benchCreationEvents({
-        tableName,
-        budgetTopicArn: seeded.budgetTopicArn,
-        vends: EVENT_VENDS,
-        creationMs: 1500,
-      }),
+      creationEvents,
       creationStatusCalls: creationStatusCalls(),
-      assignmentPolling: benchAssignmentPolling(QUICK ? 100 : 1000),
-      planner: benchPlanner(),
-      cleanup: await benchCleanup({
-        tableName,
-        budgetTopicArn: seeded.budgetTopicArn,
-        accounts: CLEANUP_ACCOUNTS,
-        stacks: CLEANUP_STACKS,
-        waitMs: CLEANUP_WAIT_MS,
-      }),
-      // A table of its own: moto copies a whole table on every TransactWriteItems (one per POST), so on
-      // the table the other sections filled, the request would measure that copy, not its own path.
-      orgSize: await benchOrgSize(await freshTable("quartermaster-bench-org-size"), ORG_SIZES),
+      assignmentPolling,
+      planner,
+      cleanup,
+      orgSize,
       bundles,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
