@@ -60,6 +60,9 @@ describe("qm vend --lease-hours, qm lease, qm close, qm close status and qm clos
     expect((await qm("closures", "--limit", "100")).out).toContain(`closure-${view.accountId}`);
     const account = await org.send(new DescribeAccountCommand({ AccountId: view.accountId }));
     expect(account.Account?.State ?? account.Account?.Status).toBe("SUSPENDED");
-    expect((await qm("close", "123")).code).toBe(2);
+    // The API answers 404 (no such account in the organisation): refused, exit 1 (the CLI's exit-code table).
+    const unknown = await qm("close", "123");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/404 NOT_FOUND/);
   });
 });
