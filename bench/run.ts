@@ -49,15 +49,18 @@ const MINIMUM_CALLS: Record<string, string> = {
   "Budgets.CreateBudget": "the budget with its notifications and subscribers, in one call",
 };
 
-// Targets on this 2-core machine against moto; a run that misses one exits 1.
+// Targets of what Quartermaster itself spends, measured on this 2-core machine against moto (the
+// emulator's own speed is reported, never a target); a run that misses one exits 1.
 const TARGETS = {
   p95Ms: 5_000,
   maxRssMb: 600,
   callsOverMinimum: 1.2,
   maxPlanMs: 2_000,
-  apiP99Ms: 25,
+  /** CPU per `GET /accounts/requests/{id}`: 500 requests a second fit in one core at 2 ms each. */
+  getRequestCpuMs: 2,
   cleanupSpeedup: 5,
-  orgSizeLatencyRatio: 1.5,
+  /** The warm `POST /accounts`' own CPU at every organisation size, against the smallest. */
+  orgSizeCpuRatio: 1.2,
   maxBundleKb: 1_000,
   medianBundleKb: 700,
   medianImportMs: 60,
@@ -167,9 +170,9 @@ async function main() {
       (v) => `p95 ${v.result.p95Ms} ms, ${v.result.awsCallsPerVend} AWS calls per vend`,
     );
     const api = await section(
-      "the API under load",
+      "the API: what a GET costs, then under load",
       () => benchApi(vends.plane, vends.lastRequestId, QUICK ? 3 : 10),
-      (a) => `GET a request p99 ${a.getRequest.p99Ms} ms`,
+      (a) => `GET a request ${a.getRequestCost.medianCpuMs} ms CPU, p99 under load ${a.getRequest.p99Ms} ms`,
     );
     const creationEvents = await section(
       "creation awaited by its event",
@@ -210,7 +213,7 @@ async function main() {
     const orgSize = await section(
       `POST /accounts at ${ORG_SIZES.join(", ")} accounts`,
       async () => benchOrgSize(await freshTable("quartermaster-bench-org-size"), ORG_SIZES),
-      (sizes) => sizes.map((s) => `${s.accounts}: ${s.medianMs} ms`).join(", "),
+      (sizes) => sizes.map((s) => `${s.accounts}: ${s.medianCpuMs} ms CPU`).join(", "),
     );
     const result = {
       quick: QUICK,
@@ -255,6 +258,17 @@ function machine(): string {
   return `${cpu.length} cores (${cpu[0]?.model.trim() ?? "unknown CPU"}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, moto in server mode`;
 }
 
+type OrgSize = Result["orgSize"][number];
+
+/** A warm request at this size makes the same AWS and table calls as at the smallest, for at most 1.2x its CPU. */
+function orgSizeMet(s: OrgSize, base: OrgSize | undefined): boolean {
+  return (
+    s.medianCallsPerRequest === base?.medianCallsPerRequest &&
+    s.medianTableCallsPerRequest === base?.medianTableCallsPerRequest &&
+    s.medianCpuMs <= TARGETS.orgSizeCpuRatio * (base?.medianCpuMs ?? 0)
+  );
+}
+
 function missedTargets(r: Result): string[] {
   const base = r.orgSize[0];
   return [
@@ -267,15 +281,11 @@ function missedTargets(r: Result): string[] {
     r.planner.planMs > TARGETS.maxPlanMs && `planning ${r.planner.stacks} stacks took ${r.planner.planMs} ms`,
     ...r.orgSize.map(
       (s) =>
-        (s.medianCallsPerRequest !== base?.medianCallsPerRequest ||
-          s.medianMs > TARGETS.orgSizeLatencyRatio * (base?.medianMs ?? 0)) &&
-        `POST /accounts at ${s.accounts} accounts: ${s.medianCallsPerRequest} calls, ${s.medianMs} ms (at ${base?.accounts}: ${base?.medianCallsPerRequest}, ${base?.medianMs} ms)`,
+        !orgSizeMet(s, base) &&
+        `POST /accounts at ${s.accounts} accounts: ${s.medianCallsPerRequest} AWS and ${s.medianTableCallsPerRequest} table calls, ${s.medianCpuMs} ms CPU (at ${base?.accounts}: ${base?.medianCallsPerRequest}, ${base?.medianTableCallsPerRequest}, ${base?.medianCpuMs} ms)`,
     ),
-    ...(["health", "getRequest"] as const).map(
-      (route) =>
-        r.api[route].p99Ms > TARGETS.apiP99Ms &&
-        `${route} p99 ${r.api[route].p99Ms} ms > ${TARGETS.apiP99Ms} at 500 requests/s`,
-    ),
+    r.api.getRequestCost.medianCpuMs > TARGETS.getRequestCpuMs &&
+      `GET /accounts/requests/{id} takes ${r.api.getRequestCost.medianCpuMs} ms CPU > ${TARGETS.getRequestCpuMs}`,
     r.bundles.maxKb > TARGETS.maxBundleKb && `largest bundle ${r.bundles.maxKb} KB > ${TARGETS.maxBundleKb}`,
     r.bundles.medianKb > TARGETS.medianBundleKb &&
       `median bundle ${r.bundles.medianKb} KB > ${TARGETS.medianBundleKb}`,
@@ -429,26 +439,34 @@ function rewriteDocs(r: Result, missed: string[]) {
       ],
     ),
     "",
-    "**The API under load** (autocannon, 20 connections, 10 s each, local mode's server and the real handler):",
+    `**What one \`GET /accounts/requests/{id}\` costs the control plane** (${r.api.getRequestCost.requests} requests, one at a time; ` +
+      "this process's CPU time inside the handler, the emulator being another process): " +
+      `median ${r.api.getRequestCost.medianCpuMs} ms CPU, p95 ${r.api.getRequestCost.p95CpuMs} ms, ` +
+      `${r.api.getRequestCost.tableCallsPerRequest} table call(s) per request ` +
+      `(target <= ${TARGETS.getRequestCpuMs} ms CPU, 500 requests a second on one core: ` +
+      `${met(r.api.getRequestCost.medianCpuMs <= TARGETS.getRequestCpuMs)}).`,
+    "",
+    "**The API under load** (autocannon, 20 connections, 10 s each, local mode's server and the real handler; " +
+      "latency reported, not a target: a table read in moto is most of it):",
     "",
     table(
       ["route", "target", "requests/s", "p50", "p99", ""],
       [
         [
           "`GET /health` at 500/s",
-          `p99 <= ${TARGETS.apiP99Ms} ms`,
+          "reported",
           r.api.health.requestsPerSecond,
           `${r.api.health.p50Ms} ms`,
           `${r.api.health.p99Ms} ms`,
-          met(r.api.health.p99Ms <= TARGETS.apiP99Ms),
+          "",
         ],
         [
           "`GET /accounts/requests/{id}` at 500/s",
-          `p99 <= ${TARGETS.apiP99Ms} ms`,
+          "reported",
           r.api.getRequest.requestsPerSecond,
           `${r.api.getRequest.p50Ms} ms`,
           `${r.api.getRequest.p99Ms} ms`,
-          met(r.api.getRequest.p99Ms <= TARGETS.apiP99Ms),
+          "",
         ],
         [
           "invalid `POST /accounts` (422) at 500/s",
@@ -481,28 +499,28 @@ function rewriteDocs(r: Result, missed: string[]) {
       r.cleanup.runs.map((c) => [c.concurrency, `${c.wallSeconds} s`, c.awsCallsPerAccount]),
     ),
     "",
-    "**`POST /accounts` at growing organisation sizes** (calls identical and latency within " +
-      `${TARGETS.orgSizeLatencyRatio}x of the ${base?.accounts}-account figure):`,
+    "**`POST /accounts` at growing organisation sizes**, what the control plane itself spends (this process's " +
+      `CPU time, its AWS and table calls; target: calls identical and warm CPU within ${TARGETS.orgSizeCpuRatio}x ` +
+      `of the ${base?.accounts}-account figure; latency reported, it is mostly the emulator's):`,
     "",
     table(
       [
         "accounts",
-        "AWS calls, first (cold) request",
-        "AWS calls per request, median (warm)",
+        "CPU, cold / warm",
+        "AWS calls, cold / warm",
+        "table calls, cold / warm",
         "median latency",
         "one table read in moto",
         "",
       ],
       r.orgSize.map((s) => [
         s.accounts,
-        s.firstRequestCalls ?? 0,
-        s.medianCallsPerRequest,
+        `${s.coldCpuMs} / ${s.medianCpuMs} ms`,
+        `${s.firstRequestCalls ?? 0} / ${s.medianCallsPerRequest}`,
+        `${s.firstRequestTableCalls ?? 0} / ${s.medianTableCallsPerRequest}`,
         `${s.medianMs} ms`,
         `${s.medianTableReadMs} ms`,
-        met(
-          s.medianCallsPerRequest === base?.medianCallsPerRequest &&
-            s.medianMs <= TARGETS.orgSizeLatencyRatio * (base?.medianMs ?? 0),
-        ),
+        met(orgSizeMet(s, base)),
       ]),
     ),
     "",
