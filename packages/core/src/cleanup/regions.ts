@@ -3,6 +3,7 @@ import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { originalAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
+import { truncate } from "../validation";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "logger">;
 
@@ -28,7 +29,7 @@ function errorSummary(error: unknown): { name: string; message: string } {
   const name = typeof original.name === "string" ? original.name : "Error";
   const message =
     (typeof original.message === "string" ? original.message : String(error)).split("\n")[0] ?? "";
-  return { name, message: message.length > 200 ? `${message.slice(0, 199)}…` : message };
+  return { name, message: truncate(message, 200) };
 }
 
 function listRegions(ctx: Pick<CoreContext, "clients">, accountId: string) {
