@@ -27,7 +27,14 @@ export function Api({ stack }: StackContext) {
   const config = stackConfig();
   const permissions = [
     allow(
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+      // BatchWriteItem: a clean-up's retry forgets the accounts that failed.
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+      ],
       [table.tableArn, `${table.tableArn}/index/*`],
     ),
     allow(

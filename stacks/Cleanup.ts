@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
@@ -16,7 +16,7 @@ import { taskWorkflow } from "./workflow";
 
 /** The nightly `sandbox-cleanup` state machine, its schedule and dead-letter queue. */
 export function Cleanup({ stack, app }: StackContext) {
-  const { table, bus } = use(Storage);
+  const { table, bus, itemsBucket } = use(Storage);
   const config = stackConfig();
   const memberRole = `arn:aws:iam::*:role/${config.memberRoleName}`;
   // The only way into member accounts: the configured role, and only in this organisation's accounts
@@ -26,6 +26,7 @@ export function Cleanup({ stack, app }: StackContext) {
     resources: [memberRole],
     conditions: { StringEquals: { "aws:ResourceOrgID": PRINCIPAL_ORG_ID } },
   });
+  const items = itemsBucket.arnForObjects("fanout/cleanup/*");
   const permissions: Record<CleanupTask, ReturnType<typeof allow>[]> = {
     startRun: [
       ...awsAllow(stack, [
@@ -38,42 +39,82 @@ export function Cleanup({ stack, app }: StackContext) {
         "organizations:ListParents",
       ]),
       allow(
-        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+        [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:Query",
+          "dynamodb:BatchWriteItem",
+        ],
         [table.tableArn],
       ),
+      // The run's accounts, for the fan-out's ItemReader.
+      allow(["s3:PutObject"], [items]),
     ],
-    planAccount: [
+    // One step of one account, all its regions: CloudFormation and EC2 run in the member account,
+    // through its role; account:ListRegions is asked only where the account's own EC2 cannot answer.
+    cleanAccount: [
       assumeMemberRole,
-      // Each member account's regions; EC2 DescribeRegions runs in the member account, through its role.
       ...awsAllow(stack, ["account:ListRegions"]),
-      allow(["dynamodb:PutItem"], [table.tableArn]),
+      allow(["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
     ],
-    // CloudFormation runs in the member account, through its role: no CloudFormation action here.
-    startRegion: [assumeMemberRole, allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn])],
-    checkRegion: [assumeMemberRole, allow(["dynamodb:GetItem", "dynamodb:PutItem"], [table.tableArn])],
     finishRun: [
       allow(
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         [table.tableArn],
       ),
+      allow(["s3:GetObject"], [items]),
       allow(["events:PutEvents"], [bus.eventBusArn]),
     ],
   };
+  const stateMachineName = `${app.stage}-${app.name}-sandbox-cleanup`;
   const { stateMachine } = taskWorkflow(stack, {
     id: "Cleanup",
-    stateMachine: { id: "SandboxCleanup", name: `${app.stage}-${app.name}-sandbox-cleanup` },
+    stateMachine: { id: "SandboxCleanup", name: stateMachineName },
     tasks: CLEANUP_TASKS,
     handlerFile: "packages/functions/src/cleanup-task",
     permissions,
     environment: functionEnv(CleanupTaskEnvSchema, {
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_ITEMS_BUCKET: itemsBucket.bucketName,
     }),
-    // Every task returns at once (the waiting is the state machine's); reading a region of many stacks takes the longest.
-    timeouts: { startRegion: 300, checkRegion: 300 },
+    // Every task returns at once (the waiting is the state machine's); an account of many stacks in
+    // many regions takes the longest; discovery of a large organisation, the next.
+    timeouts: { startRun: 300, cleanAccount: 300, finishRun: 300 },
+    // Each account in flight runs one step at a time: the map's concurrency, reserved, never throttles.
+    reservedConcurrency: { cleanAccount: config.cleanup.maxConcurrency },
     managementRoleArn: config.managementRoleArn,
     definition: (arns) => sandboxCleanupDefinition(arns, { maxConcurrency: config.cleanup.maxConcurrency }),
   });
+  // The fan-out engine's Distributed Map: it reads the items, and runs each account as a child execution.
+  stateMachine.addToRolePolicy(allow(["s3:GetObject"], [items]));
+  stateMachine.addToRolePolicy(
+    allow(
+      ["states:StartExecution"],
+      [
+        stack.formatArn({
+          service: "states",
+          resource: "stateMachine",
+          resourceName: stateMachineName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    ),
+  );
+  stateMachine.addToRolePolicy(
+    allow(
+      ["states:DescribeExecution", "states:StopExecution"],
+      [
+        stack.formatArn({
+          service: "states",
+          resource: "execution",
+          resourceName: `${stateMachineName}/*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+    ),
+  );
 
   const deadLetters = new Queue(stack, "ScheduleDeadLetters", {
     retentionPeriod: Duration.days(14),

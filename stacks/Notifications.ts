@@ -35,7 +35,7 @@ import { Vending } from "./Vending";
 
 /** Slack notifications from domain events, failed executions and budget alerts; the weekly budget reconcile. */
 export function Notifications({ stack }: StackContext) {
-  const { table, bus, budgetTopic } = use(Storage);
+  const { table, bus, budgetTopic, itemsBucket } = use(Storage);
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
@@ -106,6 +106,8 @@ export function Notifications({ stack }: StackContext) {
         [table.tableArn],
       ),
       allow(["events:PutEvents"], [bus.eventBusArn]),
+      // A clean-up that ended without FinishRun: its accounts, to report those that never did.
+      allow(["s3:GetObject"], [itemsBucket.arnForObjects("fanout/cleanup/*")]),
     ],
   });
   new Rule(stack, "ExecutionFailures", {

@@ -1,9 +1,14 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { BlockPublicAccess, Bucket, BucketEncryption } from "aws-cdk-lib/aws-s3";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { EventBus, type StackContext, Table } from "sst/constructs";
 import { TABLE_KEYS } from "../packages/core/src/store/table";
 
-/** Requests and clean-up runs (DynamoDB) and the project's event bus. */
+/** Days a fan-out's item list is kept (a run's report lives in the table; the list only feeds its map). */
+export const ITEMS_RETENTION_DAYS = 30;
+
+/** Requests and clean-up runs (DynamoDB), the fan-out engine's items bucket and the project's event bus. */
 export function Storage({ stack }: StackContext) {
   const [byCreated, byStatus] = TABLE_KEYS.indexes;
   const table = new Table(stack, "Requests", {
@@ -23,6 +28,15 @@ export function Storage({ stack }: StackContext) {
     timeToLiveAttribute: "expiresAt",
     cdk: { table: { pointInTimeRecovery: true } },
   });
+  // The fan-out engine's item lists (a run's accounts), read by its Distributed Maps' ItemReader.
+  const itemsBucket = new Bucket(stack, "FanoutItems", {
+    blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+    encryption: BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    lifecycleRules: [{ prefix: "fanout/", expiration: Duration.days(ITEMS_RETENTION_DAYS) }],
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: false,
+  });
   const bus = new EventBus(stack, "Bus");
   const budgetTopic = new Topic(stack, "BudgetAlerts", {
     displayName: "Quartermaster budget alerts",
@@ -37,5 +51,5 @@ export function Storage({ stack }: StackContext) {
       conditions: { StringEquals: { "aws:SourceAccount": stack.account } },
     }),
   );
-  return { table, bus, budgetTopic };
+  return { table, bus, budgetTopic, itemsBucket };
 }

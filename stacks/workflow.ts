@@ -21,6 +21,8 @@ export function taskWorkflow<T extends string>(
     permissions: Record<T, PolicyStatement[]>;
     environment: Record<string, string>;
     timeouts?: Partial<Record<T, number>>;
+    /** Lambda concurrency reserved per task (a fan-out's item task: its map's concurrency). */
+    reservedConcurrency?: Partial<Record<T, number>>;
     managementRoleArn?: string;
     definition: (arns: Record<T, string>) => AslDefinition;
   },
@@ -33,6 +35,9 @@ export function taskWorkflow<T extends string>(
       environment: { ...options.environment, QM_TASK: task },
       permissions: [...options.permissions[task], ...assume],
       timeout: options.timeouts?.[task] ?? 60,
+      ...(options.reservedConcurrency?.[task] === undefined
+        ? {}
+        : { reservedConcurrentExecutions: options.reservedConcurrency[task] }),
     });
   }
   const arns = {} as Record<T, string>;

@@ -271,6 +271,8 @@ describe("Api stack", () => {
   it("grants the API function exactly the actions its routes call", () => {
     expect(actionsOf(templates.api, "ApiHandler")).toEqual(
       [
+        // A clean-up's retry forgets the accounts that failed, in batches.
+        "dynamodb:BatchWriteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
@@ -328,14 +330,60 @@ describe("Cleanup stack", () => {
     templates.cleanup.resourceCountIs("AWS::SQS::Queue", 1);
   });
 
-  it("runs the accounts in a Map state with bounded concurrency", () => {
+  it("fans out through the engine: a Distributed Map reading the run's accounts from the items bucket, one child per account, at the configured concurrency, reserved in Lambda", () => {
     const [machine] = Object.values(templates.cleanup.findResources("AWS::StepFunctions::StateMachine"));
-    const definition = JSON.stringify(machine?.Properties.DefinitionString);
-    expect(definition).toContain('\\"Type\\":\\"Map\\"');
-    expect(definition).toContain('\\"MaxConcurrency\\":10');
+    const definition = JSON.parse(
+      JSON.stringify(
+        machine?.Properties.DefinitionString["Fn::Join"][1].map((p: unknown) =>
+          typeof p === "string" ? p : "ARN",
+        ),
+      ),
+    ).join("");
+    const map = JSON.parse(definition).States.CleanAccounts;
+    expect(map).toMatchObject({
+      Type: "Map",
+      MaxConcurrency: 200,
+      ToleratedFailurePercentage: 100,
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:getObject",
+        ReaderConfig: { InputType: "JSON" },
+        Parameters: { "Bucket.$": "$.plan.items.bucket", "Key.$": "$.plan.items.key" },
+      },
+      ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } },
+      ResultPath: null,
+    });
+    // The items are never in a state: no ItemsPath, and StartRun's output names only where they are.
+    expect(map.ItemsPath).toBeUndefined();
+    const functions = templates.cleanup.findResources("AWS::Lambda::Function");
+    const reserved = Object.entries(functions)
+      .filter(([id]) => id.startsWith("CleanupcleanAccount"))
+      .map(([, f]) => f.Properties.ReservedConcurrentExecutions);
+    expect(reserved).toEqual([200]);
   });
 
-  it("lets only the account and region tasks assume a role, and only the configured member role in this organisation", () => {
+  it("lets the state machine read only the clean-up's items, and start, describe and stop only its own children", () => {
+    const machineRole = Object.keys(templates.cleanup.findResources("AWS::IAM::Role")).find((id) =>
+      id.startsWith("SandboxCleanupRole"),
+    );
+    expect(machineRole).toBeDefined();
+    const statements = Object.entries(templates.cleanup.findResources("AWS::IAM::Policy"))
+      .filter(([id]) => id.startsWith("SandboxCleanupRoleDefaultPolicy"))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+    expect(JSON.stringify(byAction("s3:GetObject")[0]?.Resource)).toMatch(/FanoutItems.*fanout\/cleanup\/\*/);
+    expect(JSON.stringify(byAction("states:StartExecution")[0]?.Resource)).toMatch(
+      /stateMachine:test-quartermaster-sandbox-cleanup"/,
+    );
+    for (const action of ["states:DescribeExecution", "states:StopExecution"])
+      expect(JSON.stringify(byAction(action)[0]?.Resource)).toMatch(
+        /execution:test-quartermaster-sandbox-cleanup\/\*/,
+      );
+  });
+
+  it("lets only the account task assume a role, and only the configured member role in this organisation", () => {
     const statements = Object.entries(templates.cleanup.findResources("AWS::IAM::Policy")).flatMap(
       ([id, p]) =>
         p.Properties.PolicyDocument.Statement.map((s: { Action: string | string[]; Resource: unknown }) => ({
@@ -344,9 +392,7 @@ describe("Cleanup stack", () => {
         })),
     );
     const assume = statements.filter((s) => [s.Action].flat().includes("sts:AssumeRole"));
-    expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, "")).sort()).toEqual(
-      ["CleanupcheckRegion", "CleanupplanAccount", "CleanupstartRegion"].sort(),
-    );
+    expect(assume.map((s) => s.id.replace(/ServiceRole.*$/, "")).sort()).toEqual(["CleanupcleanAccount"]);
     for (const statement of assume) {
       expect(statement.Resource).toBe("arn:aws:iam::*:role/OrganizationAccountAccessRole");
       expect((statement as { Condition?: unknown }).Condition).toEqual({
@@ -354,23 +400,19 @@ describe("Cleanup stack", () => {
         StringEquals: { "aws:ResourceOrgID": "${aws:PrincipalOrgID}" },
       });
     }
-    expect(actionsOf(templates.cleanup, "CleanupplanAccount")).toEqual([
+    expect(actionsOf(templates.cleanup, "CleanupcleanAccount")).toEqual([
       "account:ListRegions",
       "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
       "sts:AssumeRole",
     ]);
-    for (const task of ["CleanupstartRegion", "CleanupcheckRegion"])
-      expect(actionsOf(templates.cleanup, task)).toEqual([
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "sts:AssumeRole",
-      ]);
   });
 
-  it("waits on deletions in the state machine: a Wait state between region checks, and no task runs long", () => {
+  it("waits on deletions in the state machine: a Wait state between an account's checks, and no task runs long", () => {
     const machine = Object.values(templates.cleanup.findResources("AWS::StepFunctions::StateMachine"))[0];
     const definition = JSON.stringify(machine?.Properties.DefinitionString);
-    for (const state of ["PlanAccount", "StartRegion", "WaitForDeletions", "CheckRegion"])
+    for (const state of ["StartAccount", "WaitForDeletions", "CheckAccount"])
       expect(definition).toContain(`\\"${state}\\"`);
     const timeouts = Object.entries(templates.cleanup.findResources("AWS::Lambda::Function"))
       .filter(([id]) => id.startsWith("Cleanup"))
@@ -789,6 +831,7 @@ describe("every other function's exact actions", () => {
       "cleanup",
       "CleanupstartRun",
       [
+        "dynamodb:BatchWriteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
@@ -799,12 +842,20 @@ describe("every other function's exact actions", () => {
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
+        "s3:PutObject",
       ],
     ],
     [
       "cleanup",
       "CleanupfinishRun",
-      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
+      [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "events:PutEvents",
+        "s3:GetObject",
+      ],
     ],
     [
       "notifications",
@@ -821,6 +872,7 @@ describe("every other function's exact actions", () => {
         "dynamodb:Query",
         "dynamodb:UpdateItem",
         "events:PutEvents",
+        "s3:GetObject",
         ...ON_FAILURE,
       ],
     ],
@@ -877,6 +929,7 @@ describe("the AWS clients each function builds", () => {
     account: "account",
     states: "sfn",
     events: "eventBridge",
+    s3: "s3",
   };
 
   it("are exactly those its IAM actions name, over every function built from the same entry point", async () => {

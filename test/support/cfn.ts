@@ -132,6 +132,7 @@ export class TemplateResolver {
       "AWS::SNS::Topic": `arn:aws:sns:${region}:${account}:${name}`,
       "AWS::IAM::Role": `arn:aws:iam::${account}:role/${name}`,
       "AWS::Events::Rule": `arn:aws:events:${region}:${account}:rule/${name}`,
+      "AWS::S3::Bucket": `arn:aws:s3:::${name}`,
     };
     if (attribute === "Arn" || attribute === "TopicArn") {
       const arn = arns[resource.Type];

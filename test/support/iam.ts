@@ -30,6 +30,8 @@ export interface DeployedApp {
   functions: Map<string, DeployedFunction>;
   tableName: string;
   busName: string;
+  /** The fan-out engine's items bucket. */
+  itemsBucket: string;
   /** Workflow (`vend-account`) -> the deployed state machine's name. */
   stateMachines: Map<string, string>;
   /** Every stack's template, resolved as deployed. */
@@ -69,6 +71,26 @@ export function loadDeployedApp(dir: string): DeployedApp {
       );
     functions.set(name, { name, statements });
   }
+  // A state machine acts with its own role (a Distributed Map's ItemReader, say): local mode scopes
+  // what the runner does for it as `state-machine:<workflow>`.
+  for (const machine of resolver.resources("AWS::StepFunctions::StateMachine")) {
+    const workflow = String(resolver.resolve(machine.stack, machine.properties.StateMachineName)).replace(
+      /^.*-quartermaster-/,
+      "",
+    );
+    const role = (machine.properties.RoleArn as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"]?.[0];
+    if (!role) continue;
+    const statements = policies
+      .filter((p) => p.stack === machine.stack && JSON.stringify(p.properties.Roles).includes(`"${role}"`))
+      .flatMap(
+        (p) =>
+          resolver.resolve(
+            p.stack,
+            (p.properties.PolicyDocument as { Statement: Statement[] }).Statement,
+          ) as Statement[],
+      );
+    functions.set(`state-machine:${workflow}`, { name: `state-machine:${workflow}`, statements });
+  }
   const nameOf = (type: string) => {
     const found = resolver.resources(type)[0];
     if (!found) throw new Error(`The app has no ${type}`);
@@ -84,6 +106,7 @@ export function loadDeployedApp(dir: string): DeployedApp {
     functions,
     tableName: nameOf("AWS::DynamoDB::Table"),
     busName: nameOf("AWS::Events::EventBus"),
+    itemsBucket: nameOf("AWS::S3::Bucket"),
     stateMachines,
     resolver,
     templates,
@@ -111,6 +134,7 @@ const SERVICE_PREFIX: Record<string, string> = {
   AccountClient: "account",
   SNSClient: "sns",
   SSMClient: "ssm",
+  S3Client: "s3",
 };
 
 /** Operations whose IAM action is not named after them. */
@@ -132,6 +156,7 @@ const ACTION_OF: Record<string, string> = {
   "dynamodb:Delete": "dynamodb:DeleteItem",
   "dynamodb:Query": "dynamodb:Query",
   "dynamodb:Scan": "dynamodb:Scan",
+  "dynamodb:BatchWrite": "dynamodb:BatchWriteItem",
 };
 
 /**
@@ -227,6 +252,9 @@ export function iamRequestsOf(
     case "states:DescribeExecution":
     case "states:RedriveExecution":
       return one(str("executionArn"));
+    case "s3:PutObject":
+    case "s3:GetObject":
+      return one(`arn:aws:s3:::${str("Bucket")}/${str("Key")}`);
     case "events:PutEvents":
       return [
         {
@@ -243,6 +271,12 @@ export function iamRequestsOf(
     case "dynamodb:Query":
     case "dynamodb:Scan":
       return one(table(input.TableName, input.IndexName));
+    case "dynamodb:BatchWriteItem":
+      return one(
+        ...Object.keys((input.RequestItems as Record<string, unknown> | undefined) ?? {}).map((t) =>
+          table(t),
+        ),
+      );
     case "dynamodb:TransactWrite":
     case "dynamodb:TransactWriteItems": {
       // Each item is authorised as its own operation on its table.
@@ -299,6 +333,7 @@ export class IamEnforcer {
         /^(arn:aws:events:[^:]+:)\d+(:event-bus\/)(?!default$).+$/,
         `$1${IAM_ACCOUNT}$2${this.app.busName}`,
       )
+      .replace(/^arn:aws:s3:::[^/]+\//, `arn:aws:s3:::${this.app.itemsBucket}/`)
       .replace(
         /^arn:aws:states:([^:]+):\d+:(stateMachine|execution):([^:]+)(:.*)?$/,
         (_, region: string, kind: string, workflow: string, rest = "") =>

@@ -1,12 +1,23 @@
 import type { FingerprintStore } from "../../packages/core/src/store/budget-fingerprints";
 import {
+  type AccountOutcome,
   type AccountReport,
   type CleanupRun,
+  type CleanupRunPage,
+  EMPTY_SUMMARY,
+  type FailedAccount,
   mergeRegion,
+  type Refusal,
   type RegionProgress,
+  type RunCursor,
+  type RunSummary,
   regionReportOf,
 } from "../../packages/core/src/store/cleanup-runs/record";
-import type { CleanupStore } from "../../packages/core/src/store/cleanup-runs/store";
+import {
+  type AccountProgress,
+  type CleanupStore,
+  worstFirst,
+} from "../../packages/core/src/store/cleanup-runs/store";
 import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
 import type { CreationWaits } from "../../packages/core/src/store/creation-waits";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
@@ -171,58 +182,216 @@ export class MemoryEventClaims implements EventClaims {
   }
 }
 
-/** An in-memory CleanupStore for unit tests. */
+interface MemoryAccount {
+  report?: AccountReport;
+  finished: boolean;
+  outcome?: AccountOutcome;
+  regions: Map<string, RegionProgress>;
+}
+
+/**
+ * An in-memory CleanupStore for unit tests and the bench's simulation: the table store's behaviour
+ * (pages in account order, counts kept as accounts finish, a finish counted once), and the table
+ * requests it would make (`requests`: one per call the table store sends; a query is one per page).
+ */
 export class MemoryCleanupStore implements CleanupStore {
-  readonly runs = new Map<string, CleanupRun>();
+  private readonly heads = new Map<
+    string,
+    Omit<CleanupRun, "accounts" | "refused"> & { summary: RunSummary }
+  >();
+  private readonly accounts = new Map<string, Map<string, MemoryAccount>>();
+  private readonly refusals = new Map<string, Map<string, Refusal>>();
+  private readonly failures = new Map<string, Map<string, FailedAccount>>();
+  readonly requests = { reads: 0, writes: 0 };
+
+  private run(runId: string) {
+    const head = this.heads.get(runId);
+    if (!head) throw new Error(`no run ${runId}`);
+    return head;
+  }
+  private accountsOf(runId: string) {
+    const accounts = this.accounts.get(runId) ?? new Map<string, MemoryAccount>();
+    this.accounts.set(runId, accounts);
+    return accounts;
+  }
+  private account(runId: string, accountId: string) {
+    const accounts = this.accountsOf(runId);
+    const account: MemoryAccount = accounts.get(accountId) ?? { finished: false, regions: new Map() };
+    accounts.set(accountId, account);
+    return account;
+  }
+  private reportOf(account: MemoryAccount): AccountReport | undefined {
+    if (!account.report) return undefined;
+    let regions = account.report.regions;
+    for (const progress of account.regions.values()) regions = mergeRegion(regions, regionReportOf(progress));
+    return structuredClone({ ...account.report, regions });
+  }
 
   async createRun(run: CleanupRun) {
-    if (!this.runs.has(run.runId)) this.runs.set(run.runId, structuredClone(run));
-    return structuredClone(this.runs.get(run.runId) as CleanupRun);
+    this.requests.writes++;
+    if (!this.heads.has(run.runId)) {
+      const { accounts: _a, refused, ...head } = structuredClone(run);
+      this.heads.set(run.runId, { ...head, summary: head.summary ?? { ...EMPTY_SUMMARY } });
+      for (const r of refused) this.refusalsOf(run.runId).set(r.accountId, r);
+    }
+    return (await this.getRun(run.runId)) as CleanupRun;
+  }
+  private refusalsOf(runId: string) {
+    const refused = this.refusals.get(runId) ?? new Map<string, Refusal>();
+    this.refusals.set(runId, refused);
+    return refused;
   }
   async getRun(runId: string) {
-    const run = this.runs.get(runId);
-    return run ? structuredClone(run) : undefined;
+    const page = await this.getRunPage(runId, { limit: Number.MAX_SAFE_INTEGER });
+    if (!page) return undefined;
+    const { next: _next, ...run } = page;
+    return run;
   }
-  async updateRun(runId: string, patch: Partial<CleanupRun>) {
-    const run = this.runs.get(runId);
-    if (!run) throw new Error(`no run ${runId}`);
-    Object.assign(run, patch);
+  async getRunPage(
+    runId: string,
+    page: { limit: number; after?: RunCursor },
+  ): Promise<CleanupRunPage | undefined> {
+    this.requests.reads++;
+    const head = this.heads.get(runId);
+    if (!head) return undefined;
+    const all = [...this.accountsOf(runId).entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([, account]) => {
+        const report = this.reportOf(account);
+        return report ? [report] : [];
+      });
+    const refusedAll = [...this.refusalsOf(runId).values()].sort((a, b) =>
+      a.accountId.localeCompare(b.accountId),
+    );
+    const slice = <T extends { accountId: string }>(list: T[], after?: string) => {
+      const rest = after === "~" ? [] : after ? list.filter((x) => x.accountId > after) : list;
+      return { items: rest.slice(0, page.limit), more: rest.length > page.limit };
+    };
+    const accounts = slice(all, page.after?.account);
+    const refused = slice(refusedAll, page.after?.refused);
+    if (page.limit !== 0 && page.limit < Number.MAX_SAFE_INTEGER)
+      this.requests.reads += 1 + Math.floor((accounts.items.length * 3) / 1000);
+    const next = {
+      account: accounts.more ? accounts.items.at(-1)?.accountId : "~",
+      refused: refused.more ? refused.items.at(-1)?.accountId : "~",
+    };
+    return {
+      ...structuredClone(head),
+      accounts: accounts.items,
+      refused: refused.items,
+      ...(next.account !== "~" || next.refused !== "~" ? { next } : {}),
+    };
   }
-  readonly progress = new Map<string, { runId: string; accountId: string; progress: RegionProgress }>();
+  async updateRun(
+    runId: string,
+    patch: Partial<Omit<CleanupRun, "runId" | "accounts" | "refused" | "summary">>,
+  ) {
+    this.requests.writes++;
+    const head = this.run(runId);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete (head as Record<string, unknown>)[key];
+      else (head as Record<string, unknown>)[key] = structuredClone(value);
+    }
+  }
+  async recordPlan(runId: string, plan: { accounts: number; refused: Refusal[] }) {
+    this.requests.writes += Math.ceil(plan.refused.length / 25) + 1;
+    const head = this.run(runId);
+    for (const r of plan.refused) this.refusalsOf(runId).set(r.accountId, structuredClone(r));
+    head.summary.accounts = plan.accounts;
+    head.summary.refused = plan.refused.length;
+  }
   async putAccountReport(runId: string, report: AccountReport) {
-    const run = this.runs.get(runId);
-    if (!run) throw new Error(`no run ${runId}`);
-    run.accounts = [...run.accounts.filter((a) => a.accountId !== report.accountId), structuredClone(report)];
-    this.merge(runId);
+    this.requests.writes++;
+    this.run(runId);
+    this.account(runId, report.accountId).report = structuredClone(report);
   }
   async putRegionProgress(runId: string, accountId: string, progress: RegionProgress) {
-    if (!this.runs.has(runId)) throw new Error(`no run ${runId}`);
-    this.progress.set(`${runId}/${accountId}/${progress.region}`, {
-      runId,
-      accountId,
-      progress: structuredClone(progress),
-    });
-    this.merge(runId);
+    this.requests.writes++;
+    this.run(runId);
+    this.account(runId, accountId).regions.set(progress.region, structuredClone(progress));
   }
   async getRegionProgress(runId: string, accountId: string, region: string) {
-    const found = this.progress.get(`${runId}/${accountId}/${region}`);
-    return found ? structuredClone(found.progress) : undefined;
+    this.requests.reads++;
+    const found = this.accountsOf(runId).get(accountId)?.regions.get(region);
+    return found ? structuredClone(found) : undefined;
   }
-  async unfinishedRegions(runId: string) {
-    return [...this.progress.values()]
-      .filter((p) => p.runId === runId && !p.progress.done)
-      .map((p) => ({ accountId: p.accountId, progress: structuredClone(p.progress) }));
+  async getAccountProgress(runId: string, accountId: string): Promise<AccountProgress> {
+    this.requests.reads++;
+    const account = this.accountsOf(runId).get(accountId);
+    return {
+      ...(account?.report ? { report: structuredClone(account.report) } : {}),
+      finished: account?.finished ?? false,
+      regions: structuredClone([...(account?.regions.values() ?? [])]),
+    };
   }
-  /** As the table store does: each region's progress is its report in the account's. */
-  private merge(runId: string) {
-    const run = this.runs.get(runId);
-    if (!run) return;
-    for (const p of this.progress.values()) {
-      if (p.runId !== runId) continue;
-      const report = run.accounts.find((a) => a.accountId === p.accountId);
-      if (!report) continue;
-      report.regions = mergeRegion(report.regions, regionReportOf(p.progress));
+  async finishAccount(runId: string, account: { accountId: string; name: string }, outcome: AccountOutcome) {
+    this.requests.writes++;
+    const stored = this.account(runId, account.accountId);
+    if (stored.finished) return false;
+    stored.finished = true;
+    stored.outcome = structuredClone(outcome);
+    if (outcome.worst) {
+      this.requests.writes++;
+      const failed = this.failures.get(runId) ?? new Map<string, FailedAccount>();
+      this.failures.set(runId, failed);
+      failed.set(account.accountId, {
+        accountId: account.accountId,
+        name: account.name,
+        failed: outcome.failed,
+        accountFailed: outcome.accountFailed,
+        ...outcome.worst,
+      });
     }
+    this.requests.writes++;
+    const summary = this.run(runId).summary;
+    summary.finished += 1;
+    summary.deleted += outcome.deleted;
+    summary.skipped += outcome.skipped;
+    summary.failed += outcome.failed;
+    summary.accountsFailed += outcome.accountFailed ? 1 : 0;
+    return true;
+  }
+  async recountSummary(runId: string) {
+    this.requests.reads += Math.max(1, Math.ceil(this.accountsOf(runId).size / 300));
+    this.requests.writes++;
+    const summary = this.run(runId).summary;
+    Object.assign(summary, { finished: 0, deleted: 0, skipped: 0, failed: 0, accountsFailed: 0 });
+    for (const account of this.accountsOf(runId).values()) {
+      if (!account.finished || !account.outcome) continue;
+      summary.finished += 1;
+      summary.deleted += account.outcome.deleted;
+      summary.skipped += account.outcome.skipped;
+      summary.failed += account.outcome.failed;
+      summary.accountsFailed += account.outcome.accountFailed ? 1 : 0;
+    }
+  }
+  async failedAccounts(runId: string, limit: number) {
+    this.requests.reads++;
+    const all = [...(this.failures.get(runId)?.values() ?? [])].sort(worstFirst);
+    return { worst: structuredClone(all.slice(0, limit)), total: all.length };
+  }
+  async resetFailedAccounts(runId: string) {
+    const failed = [...(this.failures.get(runId)?.keys() ?? [])];
+    this.requests.reads += 1 + failed.length;
+    this.requests.writes += failed.length * 2;
+    for (const accountId of failed) this.accountsOf(runId).delete(accountId);
+    this.failures.get(runId)?.clear();
+    await this.recountSummary(runId);
+    return failed.length;
+  }
+  async accountStates(runId: string) {
+    this.requests.reads += Math.max(1, Math.ceil(this.accountsOf(runId).size / 300));
+    return [...this.accountsOf(runId).values()].flatMap((a) =>
+      a.report
+        ? [
+            {
+              report: structuredClone(a.report),
+              finished: a.finished,
+              regions: structuredClone([...a.regions.values()]),
+            },
+          ]
+        : [],
+    );
   }
 }
 

@@ -115,7 +115,10 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     retry,
     workflows,
     events,
-    resources: { budgetTopicArn: "arn:aws:sns:us-east-1:111111111111:budget-alerts" },
+    resources: {
+      budgetTopicArn: "arn:aws:sns:us-east-1:111111111111:budget-alerts",
+      itemsBucket: "qm-test-items",
+    },
   };
   return {
     ctx,

@@ -64,7 +64,7 @@ const request = (status: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const run = (status: string, deleted: string[]) => ({
+const run = (status: string, deleted: string[], accountId = "111122223333") => ({
   runId: "run-1",
   status,
   dryRun: true,
@@ -72,9 +72,18 @@ const run = (status: string, deleted: string[]) => ({
   refused: [],
   attempts: 1,
   startedAt: "2026-12-05T00:00:00.000Z",
+  summary: {
+    accounts: 1,
+    refused: 0,
+    finished: deleted.length ? 1 : 0,
+    deleted: deleted.length,
+    skipped: 0,
+    failed: 0,
+    accountsFailed: 0,
+  },
   accounts: [
     {
-      accountId: "111122223333",
+      accountId,
       name: "box",
       regions: [{ region: "us-east-1", deleted, skipped: [], failed: [] }],
     },
@@ -217,10 +226,10 @@ describe("qm cleanup --wait and the status watches", () => {
     expect(tty.code).toBe(0);
     expect(tty.errLines.filter((l) => l.includes("RUNNING"))).toEqual([
       expect.stringMatching(
-        /run-1 RUNNING \(dry run\): 1 accounts reported, 0 stacks would be deleted, 0 failed$/,
+        /run-1 RUNNING \(dry run\): 0\/1 accounts done, 0 stacks would be deleted, 0 failed$/,
       ),
       expect.stringMatching(
-        /run-1 RUNNING \(dry run\): 1 accounts reported, 1 stacks would be deleted, 0 failed$/,
+        /run-1 RUNNING \(dry run\): 1\/1 accounts done, 1 stacks would be deleted, 0 failed$/,
       ),
     ]);
     expect(tty.errLines.at(-1)).toBe("\r\x1b[2K");
@@ -228,6 +237,27 @@ describe("qm cleanup --wait and the status watches", () => {
     expect(json.err).toBe("");
     expect(JSON.parse(json.out).status).toBe("SUCCEEDED");
     expect(piped.err).toBe("");
+  });
+});
+
+describe("qm cleanup status", () => {
+  it("reads every page of a large run's report and prints it whole, with its summary", async () => {
+    const asked: string[] = [];
+    routes.set("GET /cleanup/runs/run-1", (req) => {
+      const url = new URL(req.url ?? "", "http://x");
+      asked.push(url.search);
+      const next = url.searchParams.get("next");
+      const page = next === null ? run("SUCCEEDED", ["app"]) : run("SUCCEEDED", ["db"], "444455556666");
+      return { status: 200, body: next === null ? { ...page, next: "page-2" } : page };
+    });
+
+    const res = await qm(["cleanup", "status", "run-1"]);
+
+    expect(res.code).toBe(0);
+    expect(asked).toEqual(["?limit=500", "?limit=500&next=page-2"]);
+    expect(res.out).toMatch(/111122223333\s+us-east-1\s+app\s+WOULD DELETE/);
+    expect(res.out).toMatch(/444455556666\s+us-east-1\s+db\s+WOULD DELETE/);
+    expect(res.out).toMatch(/1 accounts \(0 not cleaned\), 0 refused; 1 stacks would be deleted/);
   });
 });
 

@@ -40,5 +40,9 @@ export interface CoreContext {
   workflows: WorkflowRunner;
   events: EventPublisher;
   /** Project resources handlers need by name (from the environment or local mode). */
-  resources: { budgetTopicArn?: string };
+  resources: {
+    budgetTopicArn?: string;
+    /** The bucket where a fan-out's items are written for its Distributed Map to read. */
+    itemsBucket?: string;
+  };
 }

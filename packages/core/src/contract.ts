@@ -1,5 +1,10 @@
 import * as z from "zod";
-import { AccountReportSchema, CleanupRunHeadSchema } from "./store/cleanup-runs/record";
+import {
+  AccountReportSchema,
+  CleanupRunHeadSchema,
+  RefusalSchema,
+  RunSummarySchema,
+} from "./store/cleanup-runs/record";
 import { ClosureRecordSchema } from "./store/closures";
 import { ReconcileJobSchema } from "./store/reconcile-jobs";
 import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
@@ -50,7 +55,14 @@ export const VendAcceptedSchema = z.object({
 export type VendAccepted = z.infer<typeof VendAcceptedSchema>;
 
 /** `GET /cleanup/runs/{id}`, and `POST /cleanup/runs/{id}/retry`. */
-export const CleanupRunSchema = CleanupRunHeadSchema.extend({ accounts: z.array(AccountReportSchema) });
+/** `GET /cleanup/runs/{id}`: the run, its whole summary, and a page of its accounts and refusals. */
+export const CleanupRunSchema = CleanupRunHeadSchema.omit({ items: true }).extend({
+  summary: RunSummarySchema,
+  accounts: z.array(AccountReportSchema),
+  refused: z.array(RefusalSchema),
+  /** Absent on the last page. */
+  next: z.string().optional(),
+});
 export type CleanupRunView = z.infer<typeof CleanupRunSchema>;
 
 /** `POST /cleanup/runs`: 202. */

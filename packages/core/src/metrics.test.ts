@@ -1,5 +1,6 @@
 import { recordedRun, unitContext, vendState } from "@test/support/unit-context";
 import { describe, expect, it } from "vitest";
+import { finishAccount } from "./cleanup/clean-account";
 import { finishRun } from "./cleanup/run";
 import { METRIC } from "./metrics";
 import { recordFailure } from "./vending/failures";
@@ -41,7 +42,8 @@ describe("operator metrics", () => {
     for (const dryRun of [false, true]) {
       const { ctx, runs, metrics } = unitContext();
       await recordedRun(runs, "run-m", { dryRun, trigger: "schedule", startedAt: "2026-11-23T00:00:00Z" });
-      await runs.putAccountReport("run-m", {
+      await runs.recordPlan("run-m", { accounts: 1, refused: [] });
+      const report = {
         accountId: "222233334444",
         name: "W",
         regions: [
@@ -52,7 +54,9 @@ describe("operator metrics", () => {
             failed: [{ stack: "c", reason: "DELETE_FAILED" }],
           },
         ],
-      });
+      };
+      await runs.putAccountReport("run-m", report);
+      await finishAccount(ctx, "run-m", report);
 
       await finishRun(ctx, { runId: "run-m" }, "arn:aws:states:us-east-1:1:execution:sandbox-cleanup:run-m");
 

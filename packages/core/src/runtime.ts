@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   tableName: string;
   eventBusName: string;
   budgetTopicArn?: string;
+  /** The fan-out items bucket (functions that run or start a fan-out). */
+  itemsBucket?: string;
   stateMachines?: Partial<Record<WorkflowName, string>>;
   plugins?: AnyClientPlugin[];
   /** The client classes this process builds (see ClientOptions.classes). */
@@ -73,7 +75,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     retry,
     workflows:
       options.workflows ?? new SfnWorkflowRunner({ clients, stateMachines: options.stateMachines ?? {} }),
-    resources: { budgetTopicArn: options.budgetTopicArn },
+    resources: { budgetTopicArn: options.budgetTopicArn, itemsBucket: options.itemsBucket },
     events: options.events ?? new EventBridgePublisher({ clients, busName: options.eventBusName }),
   };
 }

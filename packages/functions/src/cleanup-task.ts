@@ -3,9 +3,10 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
 import { assertNever } from "@quartermaster/core/assert-never";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
-import { checkRegion, startRegion } from "@quartermaster/core/cleanup/clean-account";
+import { cleanAccountStep } from "@quartermaster/core/cleanup/clean-account";
 import { CLEANUP_TASKS, type CleanupTask } from "@quartermaster/core/cleanup/definition";
 import type { SandboxAccount } from "@quartermaster/core/cleanup/discover";
 import {
@@ -13,7 +14,6 @@ import {
   type CleanupInput,
   type CleanupPlanState,
   finishRun,
-  planAccountTask,
 } from "@quartermaster/core/cleanup/run";
 import type { CoreContext } from "@quartermaster/core/context";
 import { toWorkflowError } from "@quartermaster/core/errors";
@@ -31,6 +31,7 @@ export const CLIENTS: ClientClasses = {
   eventBridge: EventBridgeClient,
   cloudFormation: CloudFormationClient,
   ec2: EC2Client,
+  s3: S3Client,
 };
 
 /** The state each sandbox-cleanup task receives (see `lambdaTask` in core). */
@@ -40,7 +41,6 @@ export interface CleanupTaskEvent {
     plan?: CleanupPlanState;
     error?: { Error: string; Cause?: string };
     account?: SandboxAccount;
-    region?: string;
   };
 }
 
@@ -54,27 +54,19 @@ export async function runCleanupTask(
   switch (task) {
     case "startRun":
       return beginRun(ctx, state, executionArn);
-    case "planAccount": {
-      if (!state.account || !state.runId) throw new Error("PlanAccount needs runId and account");
-      return planAccountTask(ctx, { runId: state.runId, account: state.account });
-    }
-    case "startRegion":
-    case "checkRegion": {
-      if (!state.account || !state.runId || !state.region)
-        throw new Error(`${task} needs runId, account and region`);
-      const input = {
+    case "cleanAccount": {
+      if (!state.account || !state.runId) throw new Error("An account step needs runId and account");
+      // Only an explicit false deletes.
+      return cleanAccountStep(ctx, {
         runId: state.runId,
-        // Only an explicit false deletes.
         dryRun: state.dryRun !== false,
         account: state.account,
-        region: state.region,
-      };
-      return task === "startRegion" ? startRegion(ctx, input) : checkRegion(ctx, input);
+      });
     }
     case "finishRun":
       return finishRun(
         ctx,
-        { runId: state.plan?.runId ?? state.runId, planned: state.plan?.accounts, error: state.error },
+        { runId: state.plan?.runId ?? state.runId, items: state.plan?.items, error: state.error },
         executionArn,
       );
     default:
@@ -88,7 +80,6 @@ export function makeCleanupTaskHandler(task: CleanupTask, source: ContextSource)
       executionArn: event.executionArn,
       runId: event.state.plan?.runId ?? event.state.runId,
       accountId: event.state.account?.accountId,
-      region: event.state.region,
       task,
     });
     try {

@@ -37,8 +37,8 @@ export const SlackWorkerEnvSchema = BaseEnvSchema.extend({
 /** The vend-account tasks: the budget step subscribes the budget topic. */
 export const VendTaskEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
 
-/** The sandbox-cleanup tasks. */
-export const CleanupTaskEnvSchema = BaseEnvSchema;
+/** The sandbox-cleanup tasks: StartRun writes the run's accounts to the items bucket, FinishRun reads them. */
+export const CleanupTaskEnvSchema = BaseEnvSchema.extend({ QM_ITEMS_BUCKET: z.string().min(1) });
 
 /** The notifier, the execution monitor and the scheduled budget reconcile. */
 export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });

@@ -1,4 +1,5 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { S3Client } from "@aws-sdk/client-s3";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
@@ -12,7 +13,7 @@ import { type ContextSource, lambdaContext } from "./runtime";
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient };
+export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient, s3: S3Client };
 
 /** An `aws.states` execution status change, as the EventBridge rule delivers it (the detail is parsed). */
 export interface ExecutionStatusEvent {

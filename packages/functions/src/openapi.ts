@@ -1,5 +1,5 @@
 import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
-import { CleanupRequestSchema } from "@quartermaster/core/cleanup/run";
+import { CleanupRequestSchema, RunPageQuerySchema } from "@quartermaster/core/cleanup/run";
 import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
 import {
   CleanupAcceptedSchema,
@@ -305,9 +305,14 @@ function baseDocument(): JsonSchema {
       },
       "/cleanup/runs/{runId}": {
         get: {
-          summary: "A clean-up run's report",
-          parameters: [pathParam("runId")],
-          responses: { "200": ok("The run", "CleanupRun"), "404": error("Unknown id") },
+          summary: "A clean-up run's report: its whole summary, and a page of its accounts and refusals",
+          parameters: [pathParam("runId"), ...queryParams(RunPageQuerySchema)],
+          responses: {
+            "200": ok("The run", "CleanupRun"),
+            "400": error("A next token this API did not make"),
+            "404": error("Unknown id"),
+            "422": error("Invalid query"),
+          },
         },
       },
       "/cleanup/runs/{runId}/retry": {

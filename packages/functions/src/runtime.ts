@@ -5,7 +5,7 @@ import { ConfigError } from "@quartermaster/core/errors";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
-import type { ApiEnvSchema, FunctionEnvSchema } from "./env";
+import type { ApiEnvSchema, CleanupTaskEnvSchema, FunctionEnvSchema } from "./env";
 import { PowertoolsMetricsSink } from "./metrics";
 
 /**
@@ -17,7 +17,7 @@ const bundledConfig = (): string | undefined =>
   typeof __QM_CONFIG__ === "string" ? __QM_CONFIG__ : undefined;
 
 /** The union of every function's variables: each function's schema has some of them. */
-type AnyFunctionEnv = z.infer<typeof ApiEnvSchema>;
+type AnyFunctionEnv = z.infer<typeof ApiEnvSchema> & z.infer<typeof CleanupTaskEnvSchema>;
 
 /**
  * The context source of a deployed function: its environment is parsed with the function's own
@@ -44,6 +44,7 @@ export function lambdaContext(schema: FunctionEnvSchema, clientClasses: ClientCl
       metrics: new PowertoolsMetricsSink(),
       eventBusName: parsed.data.QM_EVENT_BUS_NAME,
       budgetTopicArn: env.QM_BUDGET_TOPIC_ARN,
+      itemsBucket: env.QM_ITEMS_BUCKET,
       stateMachines: {
         "vend-account": env.QM_VEND_STATE_MACHINE_ARN,
         "sandbox-cleanup": env.QM_CLEANUP_STATE_MACHINE_ARN,

@@ -21,6 +21,7 @@ import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
 import type { EventPublisher } from "@quartermaster/core/events/publisher";
+import { readFanoutItems } from "@quartermaster/core/fanout/items";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
 import { createCoreContext } from "@quartermaster/core/runtime";
 import {
@@ -49,12 +50,14 @@ import { asynchronousCreations } from "./creations";
 import { type AuthorizeLocalCall, asFunction } from "./function-scope";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
-import { emulatorEmailTaken } from "./seed";
+import { emulatorEmailTaken, LOCAL_ITEMS_BUCKET } from "./seed";
 
 export interface LocalControlPlaneOptions {
   config: Config;
   tableName: string;
   budgetTopicArn?: string;
+  /** The fan-out engine's items bucket (default: the one `ensureTable` creates). */
+  itemsBucket?: string;
   /** QM_FAULTS specification; applies to the control plane's calls, never the seed. */
   faults?: string;
   /** Milliseconds each Wait state lasts locally. */
@@ -175,6 +178,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     // As in AWS, a failed execution is an `aws.states` event: the monitor and the notifier receive it.
     onFailure: (change) => events.publishFrom("aws.states", EXECUTION_STATUS_CHANGE, change),
     retryIntervalMs: retryMs,
+    // A Distributed Map's ItemReader, as Step Functions runs it: the S3 object the map names, read
+    // with the state machine's own role (never in the scope of the function that started the execution).
+    readItems: (item, workflow) =>
+      asFunction(`state-machine:${workflow}`, () =>
+        readFanoutItems(source(), { bucket: item.Bucket, key: item.Key, count: 0 }),
+      )(),
     workflows: {
       "vend-account": {
         definition: vendAccountDefinition(localTaskArns(VEND_STAGE_NAMES, region)),
@@ -206,6 +215,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
     tableName: options.tableName,
     eventBusName: "local",
     budgetTopicArn: options.budgetTopicArn,
+    itemsBucket: options.itemsBucket ?? LOCAL_ITEMS_BUCKET,
     plugins: [
       callCounterPlugin(counter),
       faultPlugin(faults),

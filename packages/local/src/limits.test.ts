@@ -37,12 +37,18 @@ function runnerFor(
   definition: AslDefinition,
   tasks: Record<string, (state: Record<string, unknown>) => unknown>,
   waits: string[] = [],
+  objects: Map<string, unknown[]> = new Map(),
 ) {
   const failures: ExecutionStatusChange[] = [];
   const runner = new LocalWorkflowRunner({
     retryIntervalMs: 1,
     onFailure: async (change) => {
       failures.push(change);
+    },
+    readItems: async ({ Bucket, Key }) => {
+      const items = objects.get(`${Bucket}/${Key}`);
+      if (!items) throw new Error(`NoSuchKey: ${Bucket}/${Key}`);
+      return items;
     },
     workflows: {
       "sandbox-cleanup": {
@@ -62,31 +68,81 @@ function runnerFor(
 }
 
 describe("the local runner, strict where Step Functions is", () => {
-  it("fails today's clean-up definition on the history limit at 150 sandbox accounts in 17 regions (the known limit)", async () => {
-    const accounts = Array.from({ length: 150 }, (_, i) => ({
+  it("holds the clean-up definition within every Step Functions limit at 500 sandbox accounts in 17 regions: one child history per account, the accounts in no state", async () => {
+    const accounts = Array.from({ length: 500 }, (_, i) => ({
       accountId: String(300000000000 + i),
       name: `sb-${i}`,
     }));
+    const objects = new Map([["items/run-limit.json", accounts as unknown[]]]);
+    const steps = new Map<string, number>();
     const byTask: Record<string, (state: Record<string, unknown>) => unknown> = {
-      startRun: () => ({ runId: "run-limit", dryRun: true, accounts }),
-      planAccount: () => ({ regions: REGIONS }),
-      startRegion: () => ({ done: true, waitSeconds: 0 }),
-      checkRegion: () => ({ done: true, waitSeconds: 0 }),
+      startRun: () => ({
+        runId: "run-limit",
+        dryRun: true,
+        items: { bucket: "items", key: "run-limit.json", count: accounts.length },
+      }),
+      // One step per account does all 17 regions; one account in ten has deletions to wait for (three steps).
+      cleanAccount: (state) => {
+        const id = (state.account as { accountId: string }).accountId;
+        const step = (steps.get(id) ?? 0) + 1;
+        steps.set(id, step);
+        return { done: Number(id) % 10 !== 0 || step === 3, waitSeconds: 15, regions: REGIONS.length };
+      },
       finishRun: () => ({ status: "SUCCEEDED" }),
     };
     const { runner, failures } = runnerFor(
-      sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, "us-east-1"), { maxConcurrency: 10 }),
+      sandboxCleanupDefinition(localTaskArns(CLEANUP_TASKS, "us-east-1"), { maxConcurrency: 200 }),
       Object.fromEntries(
         Object.entries(CLEANUP_TASK_STATES).map(([state, task]) => [state, byTask[task] as never]),
       ),
       CLEANUP_WAIT_STATES,
+      objects,
     );
 
     const { executionArn } = await runner.start("sandbox-cleanup", "run-limit", {});
     const status = await runner.wait(executionArn);
+    const history = runner.history(executionArn);
 
-    // An inline Map writes every iteration into its parent's history: about 180 events an account here.
-    expect(status).toBe("FAILED");
+    expect({ status, failures }).toEqual({ status: "SUCCEEDED", failures: [] });
+    // The Distributed Map's iterations are child executions: the parent's history does not grow with accounts.
+    expect(history?.children).toBe(500);
+    expect(history?.events).toBeLessThan(40);
+    expect(history?.largestChild).toBeLessThan(60);
+    // The 500 accounts (about 25 KB) travel in the items object, never in a state.
+    expect(history?.largestState).toBeLessThan(2_000);
+    expect([...steps.values()].reduce((n, s) => n + s, 0)).toBe(450 + 50 * 3);
+  }, 120_000);
+
+  it("fails an execution whose inline Map writes more than 25,000 events into its history (the limit the fan-out engine avoids)", async () => {
+    const arns = localTaskArns(["item"] as const, "us-east-1");
+    const { runner, failures } = runnerFor(
+      {
+        StartAt: "Each",
+        States: {
+          Each: {
+            Type: "Map",
+            ItemsPath: "$.items",
+            MaxConcurrency: 40,
+            ItemSelector: { "item.$": "$$.Map.Item.Value" },
+            ItemProcessor: {
+              ProcessorConfig: { Mode: "INLINE" },
+              StartAt: "Item",
+              States: { Item: lambdaTask(arns.item, { resultPath: null }) },
+            },
+            ResultPath: null,
+            End: true,
+          },
+        },
+      },
+      { Item: () => ({}) },
+    );
+
+    // Each iteration writes 7 events into the parent: 3,600 of them pass 25,000.
+    const { executionArn } = await runner.start("sandbox-cleanup", "inline-wide", {
+      items: Array.from({ length: 3_600 }, (_, i) => i),
+    });
+
+    expect(await runner.wait(executionArn)).toBe("FAILED");
     expect(failures[0]).toMatchObject({
       error: "States.Runtime",
       cause: expect.stringMatching(/25000 history events/),

@@ -94,12 +94,20 @@ export class HistoryCounter {
   events = 0;
   /** The largest history of one of its children (Distributed Map iterations). */
   largestChild = 0;
+  /** State transitions, as Step Functions bills them (a state entered), its children's included. */
+  transitions = 0;
+  /** Task states entered (each a Lambda invocation, retries aside), its children's included. */
+  tasks = 0;
   private readonly childStates = new Set<string>();
   private readonly distributedMaps = new Set<string>();
   private readonly stateTypes = new Map<string, string>();
-  private readonly children = new Map<string, number>();
+  private readonly children_ = new Map<string, number>();
 
-  constructor(definition: AslDefinition) {
+  constructor(
+    definition: AslDefinition,
+    /** States that are not Step Functions' own (the runner's item readers): not counted. */
+    private readonly ignored: (state: string) => boolean = () => false,
+  ) {
     for (const { states, inChild } of stateBlocks(definition as { States: Record<string, State> })) {
       for (const [name, state] of Object.entries(states)) {
         const known = this.stateTypes.get(name);
@@ -119,6 +127,11 @@ export class HistoryCounter {
 
   /** Adds one interpreter event; returns the breach when the history (or a child's) has passed the limit. */
   add(event: EventLog): LimitBreach | undefined {
+    if ("state" in event && this.ignored(event.state.name)) return undefined;
+    if (event.type === "StateEntered") {
+      this.transitions += 1;
+      if (this.stateTypes.get(event.state.name) === "Task") this.tasks += 1;
+    }
     const count = this.weigh(event);
     const state =
       "state" in event ? event.state.name : "parentState" in event ? event.parentState.name : undefined;
@@ -127,13 +140,18 @@ export class HistoryCounter {
       ("parentState" in event && this.distributedMaps.has(event.parentState.name));
     if (inChild) {
       const key = String("index" in event ? event.index : "-");
-      const child = (this.children.get(key) ?? 0) + count;
-      this.children.set(key, child);
+      const child = (this.children_.get(key) ?? 0) + count;
+      this.children_.set(key, child);
       this.largestChild = Math.max(this.largestChild, child);
       return child >= SFN_LIMITS.historyEvents ? this.breach("A Distributed Map iteration") : undefined;
     }
     this.events += count;
     return this.events >= SFN_LIMITS.historyEvents ? this.breach("The execution") : undefined;
+  }
+
+  /** Child executions (Distributed Map iterations) seen so far. */
+  get children(): number {
+    return this.children_.size;
   }
 
   private breach(who: string): LimitBreach {

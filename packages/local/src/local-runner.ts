@@ -5,7 +5,14 @@ import type { ExecutionInfo, WorkflowName, WorkflowRunner } from "@quartermaster
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import type { Context } from "aws-lambda";
 import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
-import { HistoryCounter, type LimitBreach, payloadBreach, withInlineMapConcurrency } from "./limits";
+import { isReaderState, type ReadItems, withItemReaders, withoutLocalItems } from "./item-reader";
+import {
+  HistoryCounter,
+  type LimitBreach,
+  payloadBreach,
+  payloadBytes,
+  withInlineMapConcurrency,
+} from "./limits";
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); provide it on Node 20, here only.
 const promiseCtor = Promise as PromiseConstructor & { withResolvers?: unknown };
@@ -48,6 +55,8 @@ interface LocalExecution {
   error?: string;
   done: Promise<void>;
   history: HistoryCounter;
+  /** The largest state input or output, in bytes, as Step Functions measures it. */
+  largestState: number;
 }
 
 /**
@@ -67,6 +76,8 @@ export class LocalWorkflowRunner implements WorkflowRunner {
       retryIntervalMs?: number;
       logger?: Logger;
       region?: string;
+      /** Reads a Distributed Map's items (its `ItemReader`'s S3 object); required by definitions that have one. */
+      readItems?: ReadItems;
       /** Called when an execution fails, with what Step Functions' status change event carries. */
       onFailure?: (change: ExecutionStatusChange) => Promise<void>;
     },
@@ -90,7 +101,9 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     const inputTooLarge = payloadBreach("The execution's input", input);
     // StartExecution refuses it, as AWS does.
     if (inputTooLarge) throw new Error(`${inputTooLarge.error}: ${inputTooLarge.cause}`);
-    const definition = withInlineMapConcurrency(spec.definition);
+    const readerArn = `arn:aws:lambda:${this.options.region ?? "us-east-1"}:000000000000:function:qm-local-item-reader`;
+    const withReaders = withItemReaders(spec.definition, readerArn);
+    const definition = withInlineMapConcurrency(withReaders.definition);
     for (const [state, seconds] of Object.entries(spec.timeouts ?? {})) {
       const target = definition.States[state];
       if (target) target.TimeoutSeconds = seconds;
@@ -100,6 +113,17 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     });
     const invoke = (state: string, event: unknown) =>
       (spec.tasks[state] as LocalTaskHandler)(event as never, lambdaContextFor(`qm-local-${state}`, 900_000));
+    const readItems = this.options.readItems;
+    const readerHandlers = Object.fromEntries(
+      withReaders.readers.map((state) => [
+        state,
+        async (source: { Bucket: string; Key: string }) => {
+          if (!readItems)
+            throw new Error(`State ${state} reads items, and this runner was given no readItems`);
+          return readItems(source, workflow);
+        },
+      ]),
+    );
     const handlers = Object.fromEntries(
       taskNames.map((state) => [
         state,
@@ -117,7 +141,7 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     );
     const execution = machine.run(input as never, {
       overrides: {
-        taskResourceLocalHandlers: handlers as never,
+        taskResourceLocalHandlers: { ...handlers, ...readerHandlers } as never,
         waitTimeOverrides: spec.waits ?? {},
         retryIntervalOverrides,
       },
@@ -127,19 +151,34 @@ export class LocalWorkflowRunner implements WorkflowRunner {
         Task: { Token: "local" },
       } as never,
     });
-    const history = new HistoryCounter(definition);
-    const record: LocalExecution = { arn, workflow, status: "RUNNING", done: Promise.resolve(), history };
+    // The reader states are the runner's, not Step Functions': they write no history.
+    const history = new HistoryCounter(definition, isReaderState);
+    const record: LocalExecution = {
+      arn,
+      workflow,
+      status: "RUNNING",
+      done: Promise.resolve(),
+      history,
+      largestState: 0,
+    };
     // Step Functions' limits, read from the interpreter's event log: the first breach fails the execution.
     let breach: LimitBreach | undefined;
     const watch = (async () => {
       for await (const event of execution.eventLogs) {
+        if ("state" in event && (event.type === "StateEntered" || event.type === "StateExited"))
+          record.largestState = Math.max(
+            record.largestState,
+            payloadBytes(
+              withoutLocalItems(event.type === "StateEntered" ? event.state.input : event.state.output),
+            ),
+          );
         const found =
           history.add(event) ??
           ("state" in event && event.type === "StateEntered"
-            ? payloadBreach(`The input of state ${event.state.name}`, event.state.input)
+            ? payloadBreach(`The input of state ${event.state.name}`, withoutLocalItems(event.state.input))
             : undefined) ??
           ("state" in event && event.type === "StateExited"
-            ? payloadBreach(`The output of state ${event.state.name}`, event.state.output)
+            ? payloadBreach(`The output of state ${event.state.name}`, withoutLocalItems(event.state.output))
             : undefined);
         if (found && !breach) {
           breach = found;
@@ -214,10 +253,32 @@ export class LocalWorkflowRunner implements WorkflowRunner {
     return true;
   }
 
-  /** How many history events an execution has written (and the largest of its children's), as AWS counts them. */
-  history(executionArn: string): { events: number; largestChild: number } | undefined {
+  /**
+   * What an execution has written, as AWS counts it: its history events, its children's (Distributed Map
+   * iterations: how many, and the largest history), the state transitions of it and its children, and
+   * its largest state in bytes.
+   */
+  history(executionArn: string):
+    | {
+        events: number;
+        largestChild: number;
+        children: number;
+        transitions: number;
+        tasks: number;
+        largestState: number;
+      }
+    | undefined {
     const execution = this.executions.get(executionArn);
-    return execution && { events: execution.history.events, largestChild: execution.history.largestChild };
+    return (
+      execution && {
+        events: execution.history.events,
+        largestChild: execution.history.largestChild,
+        children: execution.history.children,
+        transitions: execution.history.transitions,
+        tasks: execution.history.tasks,
+        largestState: execution.largestState,
+      }
+    );
   }
 
   async describe(executionArn: string): Promise<ExecutionInfo | undefined> {

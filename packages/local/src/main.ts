@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { regionLookupGap } from "@quartermaster/core/cleanup/regions";
 import { parseConfigJson } from "@quartermaster/core/config/config";
 import { assertWebhookUrl } from "@quartermaster/core/notify/deliver";
 import { ROUTES } from "@quartermaster/functions/api";
@@ -127,12 +126,6 @@ async function main(): Promise<void> {
       );
     }
     const resumedRequests = resumed ? await resumeInterruptedRequests(plane.ctx) : 0;
-    // The emulator's known gap, said once here rather than as a warning in every clean-up.
-    const gap = await regionLookupGap(plane.ctx, seeded.managementAccountId);
-    if (gap)
-      process.stdout.write(
-        `emulator: account:ListRegions is not available (${gap}); clean-ups ask each account's EC2 for its regions\n`,
-      );
     process.stdout.write(
       persist
         ? resumed

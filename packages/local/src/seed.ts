@@ -26,6 +26,7 @@ import {
   MoveAccountCommand,
   type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   CreatePermissionSetCommand,
@@ -52,8 +53,25 @@ export interface SeedResult {
   sandboxAccounts: Record<string, string>;
 }
 
-/** Creates the DynamoDB table with the key layout the store expects, if it is missing. */
+/** The fan-out engine's items bucket in local mode (in AWS, the stack's bucket, named by QM_ITEMS_BUCKET). */
+export const LOCAL_ITEMS_BUCKET = "quartermaster-local-items";
+
+/** Creates the items bucket, if it is missing. */
+async function ensureItemsBucket(region: string): Promise<void> {
+  try {
+    await new S3Client({ region }).send(new CreateBucketCommand({ Bucket: LOCAL_ITEMS_BUCKET }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw error;
+  }
+}
+
+/**
+ * Creates the project's storage if it is missing: the DynamoDB table with the key layout the store
+ * expects, and the fan-out engine's items bucket.
+ */
 export async function ensureTable(region: string, tableName: string): Promise<void> {
+  await ensureItemsBucket(region);
   const dynamo = new DynamoDBClient({ region });
   const attrs = new Set<string>([TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey]);
   for (const index of TABLE_KEYS.indexes) {

@@ -5,23 +5,47 @@ import { clientFor, type Io, parse, print, watchUntilDone } from "../shared";
 
 const runPath = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
 
-/** One line of a run's progress: accounts reported so far, stacks deleted and failed. */
+/** One line of a run's progress, from its summary: accounts done, stacks deleted and failed. */
 function runProgress(run: CleanupRunView): string {
-  const regions = (run.accounts ?? []).flatMap((a) => a.regions);
-  const deleted = regions.reduce((n, r) => n + r.deleted.length, 0);
-  const failed = regions.reduce((n, r) => n + r.failed.length, 0);
-  return `${run.runId} ${run.status}${run.dryRun ? " (dry run)" : ""}: ${(run.accounts ?? []).length} accounts reported, ${deleted} stacks ${run.dryRun ? "would be deleted" : "deleted"}, ${failed} failed`;
+  const s = run.summary;
+  return `${run.runId} ${run.status}${run.dryRun ? " (dry run)" : ""}: ${s.finished}/${s.accounts} accounts done, ${s.deleted} stacks ${run.dryRun ? "would be deleted" : "deleted"}, ${s.failed} failed${s.accountsFailed ? `, ${s.accountsFailed} accounts not cleaned` : ""}`;
 }
 
-/** Waits for a run to end (progress on a terminal) and returns it. */
-export function waitForRun(io: Io, client: ReturnType<typeof clientFor>, runId: string, json?: boolean) {
-  return watchUntilDone(io, {
-    read: () => client.request<CleanupRunView>("GET", runPath(runId)),
+/** The whole run: every page of its accounts and refusals, read in turn (500 a page). */
+export async function readWholeRun(
+  client: ReturnType<typeof clientFor>,
+  runId: string,
+): Promise<CleanupRunView> {
+  let page = await client.request<CleanupRunView>("GET", `${runPath(runId)}?limit=500`);
+  const accounts = [...page.accounts];
+  const refused = [...page.refused];
+  while (page.next) {
+    page = await client.request<CleanupRunView>(
+      "GET",
+      `${runPath(runId)}?limit=500&next=${encodeURIComponent(page.next)}`,
+    );
+    accounts.push(...page.accounts);
+    refused.push(...page.refused);
+  }
+  const { next: _next, ...last } = page;
+  return { ...last, accounts, refused };
+}
+
+/** Waits for a run to end (progress on a terminal, from the summary alone) and returns it whole. */
+export async function waitForRun(
+  io: Io,
+  client: ReturnType<typeof clientFor>,
+  runId: string,
+  json?: boolean,
+) {
+  await watchUntilDone(io, {
+    read: () => client.request<CleanupRunView>("GET", `${runPath(runId)}?limit=1`),
     going: (run) => run.status === "RUNNING",
     progress: runProgress,
     json,
     intervalMs: 1000,
   });
+  return readWholeRun(client, runId);
 }
 
 export function describeRun(run: CleanupRunView): string {
@@ -32,8 +56,10 @@ export function describeRun(run: CleanupRunView): string {
       ...r.skipped.map((s) => [a.accountId, r.region, s.stack, "SKIPPED", s.reason]),
     ]),
   );
+  const s = run.summary;
   return [
     `${run.runId}  ${run.status}${run.dryRun ? "  (dry run)" : ""}`,
+    `${s.accounts} accounts (${s.accountsFailed} not cleaned), ${s.refused} refused; ${s.deleted} stacks ${run.dryRun ? "would be deleted" : "deleted"}, ${s.skipped} skipped, ${s.failed} failed`,
     rows.length ? table(["ACCOUNT", "REGION", "STACK", "ACTION", "REASON"], rows) : "",
   ]
     .filter(Boolean)
@@ -47,9 +73,7 @@ export async function cleanup(args: string[], io: Io): Promise<number> {
     const id = positionals[0];
     if (!id) throw new UsageError("qm cleanup status needs a run id");
     const client = clientFor(io, values.api);
-    const run = values.watch
-      ? await waitForRun(io, client, id, values.json)
-      : await client.request<CleanupRunView>("GET", runPath(id));
+    const run = values.watch ? await waitForRun(io, client, id, values.json) : await readWholeRun(client, id);
     print(io, values.json, run, () => describeRun(run));
     return run.status === "FAILED" || run.status === "PARTIAL" ? 1 : 0;
   }

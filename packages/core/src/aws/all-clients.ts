@@ -5,6 +5,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import type { ClientClasses } from "./clients";
@@ -21,6 +22,7 @@ export const ALL_CLIENT_CLASSES: Required<ClientClasses> = {
   account: AccountClient,
   sfn: SFNClient,
   eventBridge: EventBridgeClient,
+  s3: S3Client,
   cloudFormation: CloudFormationClient,
   ec2: EC2Client,
 };

@@ -6,6 +6,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -25,6 +26,8 @@ export interface AwsClients {
   sfn: SFNClient;
   sts: STSClient;
   eventBridge: EventBridgeClient;
+  /** The project's fan-out items bucket (the fan-out engine's item lists). */
+  s3: S3Client;
   dynamo: DynamoDBDocumentClient;
   /** CloudFormation in a member account and region, through the member role. */
   memberCloudFormation(accountId: string, region: string): Promise<CloudFormationClient>;
@@ -59,6 +62,7 @@ export interface ClientClasses {
   account?: typeof AccountClient;
   sfn?: typeof SFNClient;
   eventBridge?: typeof EventBridgeClient;
+  s3?: typeof S3Client;
   /** For `memberCloudFormation`. */
   cloudFormation?: typeof CloudFormationClient;
   /** For `memberEc2`. */
@@ -135,6 +139,7 @@ export function createAwsClients(options: ClientOptions): AwsClients {
   const account = once("account", (C) => client(new C(mgmt)));
   const sfn = once("sfn", (C) => client(new C(base)));
   const eventBridge = once("eventBridge", (C) => client(new C(base)));
+  const s3 = once("s3", (C) => client(new C(base)));
   const cloudFormation = once("cloudFormation", (C) => C);
   const ec2 = once("ec2", (C) => C);
   const dynamo = retrying(
@@ -165,6 +170,9 @@ export function createAwsClients(options: ClientOptions): AwsClients {
     },
     get eventBridge() {
       return eventBridge();
+    },
+    get s3() {
+      return s3();
     },
     sts,
     dynamo,

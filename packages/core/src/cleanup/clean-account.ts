@@ -11,7 +11,14 @@ import {
 import { isAwsError, isModelledAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
-import type { AccountReport, RegionProgress, RegionReport } from "../store/cleanup-runs/record";
+import {
+  type AccountOutcome,
+  type AccountReport,
+  mergeRegion,
+  type RegionProgress,
+  type RegionReport,
+  regionReportOf,
+} from "../store/cleanup-runs/record";
 import type { SandboxAccount } from "./discover";
 import { planDeletions, type StackInfo } from "./plan";
 import { cleanupRegions } from "./regions";
@@ -314,15 +321,11 @@ async function save(ctx: Ctx, input: RegionInput, progress: RegionProgress): Pro
 }
 
 /**
- * Task `StartRegion`: reads and plans one account-region, and starts the deletions that can start now
- * (importers before exporters), then returns. It never waits: the state machine's Wait/Choice loop
- * calls `CheckRegion` until the region is done or its deadline passes. A region that cannot be read at
- * all (denied, unavailable) is reported there and is done; the account's other regions go on.
+ * Reads and plans one account-region, and starts the deletions that can start now (importers before
+ * exporters); returns its progress, unsaved. A region that cannot be read at all (denied, unavailable)
+ * is reported as such and is done; the account's other regions go on.
  */
-export async function startRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
-  const existing = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
-  // Run again (a Lambda retry after a lost response): carry on from what was saved.
-  if (existing) return checkRegion(ctx, input);
+async function beginRegion(ctx: Ctx, input: RegionInput): Promise<RegionProgress> {
   const now = ctx.clock();
   const fresh: RegionProgress = {
     region: input.region,
@@ -339,61 +342,66 @@ export async function startRegion(ctx: Ctx, input: RegionInput): Promise<RegionS
   };
   try {
     const cfn = await ctx.clients.memberCloudFormation(input.account.accountId, input.region);
-    return await save(ctx, input, await planRegion(ctx, cfn, input, fresh));
+    return await planRegion(ctx, cfn, input, fresh);
   } catch (error) {
     ctx.logger.warn("Region clean-up failed", {
       accountId: input.account.accountId,
       region: input.region,
       error,
     });
-    return save(ctx, input, { ...fresh, error: (error as Error).message, done: true });
+    return { ...fresh, error: (error as Error).message, done: true };
   }
 }
 
 /**
- * Task `CheckRegion`: one look at the deletions under way (and, for a region whose stacks were still
- * changing on their own, one more read and plan); starts what became ready; past the deadline, what is
- * left is failed with the reason. Returns at once.
+ * One look at a region's deletions under way (and, for a region whose stacks were still changing on
+ * their own, one more read and plan); starts what became ready; past the deadline, what is left is
+ * failed with the reason. Returns its progress, unsaved.
  */
-export async function checkRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
-  const progress = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
-  if (!progress) return startRegion(ctx, input);
-  if (progress.done) return { done: true, waitSeconds: 0 };
+async function advanceRegion(
+  ctx: Ctx,
+  input: RegionInput,
+  progress: RegionProgress,
+): Promise<RegionProgress> {
+  if (progress.done) return progress;
   try {
     const cfn = await ctx.clients.memberCloudFormation(input.account.accountId, input.region);
-    if (progress.settling) return await save(ctx, input, await planRegion(ctx, cfn, input, progress));
+    if (progress.settling) return await planRegion(ctx, cfn, input, progress);
     await checkDeletions(ctx, cfn, progress, input.runId);
     if (ctx.clock().getTime() > Date.parse(progress.deadline))
-      return await save(
-        ctx,
-        input,
-        abandon(progress, `the ${ctx.config.cleanup.deadlineMinutes}-minute deadline passed`),
-      );
-    return await save(ctx, input, await startReady(cfn, progress, input.runId));
+      return abandon(progress, `the ${ctx.config.cleanup.deadlineMinutes}-minute deadline passed`);
+    return await startReady(cfn, progress, input.runId);
   } catch (error) {
     ctx.logger.warn("Region check failed", {
       accountId: input.account.accountId,
       region: input.region,
       error,
     });
-    return save(ctx, input, {
-      ...abandon(progress, "the region could not be read"),
-      error: (error as Error).message,
-    });
+    return { ...abandon(progress, "the region could not be read"), error: (error as Error).message };
   }
 }
 
-/**
- * Task `PlanAccount`: the account's regions (its own enabled regions, less the configured ones it has not
- * enabled, which are reported as not cleaned). Its report exists from here on, and fills in as regions end.
- */
-export async function planAccount(
-  ctx: Ctx,
-  input: { runId: string; account: SandboxAccount },
-): Promise<{ regions: string[] }> {
-  const { regions, disabled } = await cleanupRegions(ctx, input.account.accountId);
+/** One region's first step, saved: what the in-process `cleanAccount` and the engine's tests drive. */
+export async function startRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
+  const existing = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
+  // Run again (a retry after a lost response): carry on from what was saved.
+  if (existing) return checkRegion(ctx, input);
+  return save(ctx, input, await beginRegion(ctx, input));
+}
+
+/** One region's check, saved. */
+export async function checkRegion(ctx: Ctx, input: RegionInput): Promise<RegionStep> {
+  const progress = await ctx.runs.getRegionProgress(input.runId, input.account.accountId, input.region);
+  if (!progress) return startRegion(ctx, input);
+  if (progress.done) return { done: true, waitSeconds: 0 };
+  return save(ctx, input, await advanceRegion(ctx, input, progress));
+}
+
+/** The account's regions, and the configured ones it has not enabled as reports (not cleaned, not failed). */
+async function planRegions(ctx: Ctx, accountId: string) {
+  const { regions, disabled } = await cleanupRegions(ctx, accountId);
   // The member role is assumed now: an account it cannot reach is reported as the account's failure.
-  if (regions[0]) await ctx.clients.memberCloudFormation(input.account.accountId, regions[0]);
+  if (regions[0]) await ctx.clients.memberCloudFormation(accountId, regions[0]);
   const notCleaned: RegionReport[] = disabled.map(({ region, reason }) => ({
     region,
     deleted: [],
@@ -401,6 +409,25 @@ export async function planAccount(
     failed: [],
     notCleaned: reason,
   }));
+  return { regions, notCleaned };
+}
+
+/** Why an account could not be cleaned, with AWS's own reason where there is one. */
+function accountFailure(error: unknown): string {
+  return error instanceof Error
+    ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
+    : String(error);
+}
+
+/**
+ * Task `PlanAccount` of the in-process engine: the account's regions (its own enabled regions, less the
+ * configured ones it has not enabled, which are reported as not cleaned). Its report exists from here on.
+ */
+export async function planAccount(
+  ctx: Ctx,
+  input: { runId: string; account: SandboxAccount },
+): Promise<{ regions: string[] }> {
+  const { regions, notCleaned } = await planRegions(ctx, input.account.accountId);
   // Every region is in the report from now on, in the configured order: under way until its loop ends.
   const underWay: RegionReport[] = regions.map((region) => ({
     region,
@@ -413,6 +440,97 @@ export async function planAccount(
   return { regions };
 }
 
+/** What a finished account adds to the run's counts, and its worst failure. */
+export function outcomeOf(report: AccountReport): AccountOutcome {
+  const stackFailures = report.regions.flatMap((r) =>
+    r.failed.map((f) => ({ reason: f.reason, region: r.region, stack: f.stack })),
+  );
+  const regionErrors = report.regions.flatMap((r) =>
+    r.error ? [{ reason: r.error, region: r.region }] : [],
+  );
+  const worst = report.error ? { reason: report.error } : (stackFailures[0] ?? regionErrors[0]);
+  return {
+    deleted: report.regions.reduce((n, r) => n + r.deleted.length, 0),
+    skipped: report.regions.reduce((n, r) => n + r.skipped.length, 0),
+    failed: stackFailures.length + regionErrors.length,
+    accountFailed: report.error !== undefined,
+    ...(worst ? { worst } : {}),
+  };
+}
+
+/** An account's report with its regions' progress folded in. */
+function withRegions(report: AccountReport, regions: RegionProgress[]): AccountReport {
+  let merged = report.regions;
+  for (const progress of regions) merged = mergeRegion(merged, regionReportOf(progress));
+  return { ...report, regions: merged };
+}
+
+/** Ends an account: its report is final, and its outcome is counted in the run's summary once. */
+export async function finishAccount(ctx: Ctx, runId: string, report: AccountReport): Promise<void> {
+  await ctx.runs.finishAccount(runId, { accountId: report.accountId, name: report.name }, outcomeOf(report));
+}
+
+/**
+ * Task `StartAccount` / `CheckAccount` of the fan-out: one step of one account, all its regions at once.
+ * The first step plans the account (its regions, the member role) and reads and plans every region,
+ * starting the deletions that may start; a region done at once (most are: nothing to delete) is written
+ * into the account's report, one write for an empty account. A later step looks once at every region
+ * still under way. When none is, the account is finished and counted. Run twice, a step carries on from
+ * what was saved. It never waits: the state machine waits between steps.
+ */
+export async function cleanAccountStep(ctx: Ctx, input: Omit<RegionInput, "region">): Promise<RegionStep> {
+  const { runId, account } = input;
+  const saved = await ctx.runs.getAccountProgress(runId, account.accountId);
+  if (saved.finished) return { done: true, waitSeconds: 0 };
+  let report = saved.report;
+  let regions: RegionProgress[];
+  if (!report) {
+    let plan: Awaited<ReturnType<typeof planRegions>>;
+    try {
+      plan = await planRegions(ctx, account.accountId);
+    } catch (error) {
+      ctx.logger.error("Account clean-up failed", { accountId: account.accountId, runId, error });
+      const failed: AccountReport = { ...account, regions: [], error: accountFailure(error) };
+      await ctx.runs.putAccountReport(runId, failed);
+      await finishAccount(ctx, runId, failed);
+      return { done: true, waitSeconds: 0 };
+    }
+    // A region saved by a step that stopped before the report was written carries on from there.
+    const earlier = new Map(saved.regions.map((p) => [p.region, p]));
+    regions = await Promise.all(
+      plan.regions.map((region) => {
+        const previous = earlier.get(region);
+        return previous
+          ? advanceRegion(ctx, { ...input, region }, previous)
+          : beginRegion(ctx, { ...input, region });
+      }),
+    );
+    // Regions still under way get an item of their own (written first: the report marks the step done).
+    await Promise.all(
+      regions
+        .filter((p) => !p.done || earlier.has(p.region))
+        .map((p) => ctx.runs.putRegionProgress(runId, account.accountId, p)),
+    );
+    report = { ...account, regions: [...regions.map(regionReportOf), ...plan.notCleaned] };
+    await ctx.runs.putAccountReport(runId, report);
+  } else {
+    regions = await Promise.all(
+      saved.regions.map(async (p) => {
+        if (p.done) return p;
+        const next = await advanceRegion(ctx, { ...input, region: p.region }, p);
+        await ctx.runs.putRegionProgress(runId, account.accountId, next);
+        return next;
+      }),
+    );
+  }
+  const open = regions.filter((p) => !p.done);
+  const now = ctx.clock();
+  if (open.length > 0)
+    return { done: false, waitSeconds: Math.min(...open.map((p) => nextWait(p.startedAt, now))) };
+  await finishAccount(ctx, runId, withRegions(report, regions));
+  return { done: true, waitSeconds: 0 };
+}
+
 /**
  * One account end to end, in process: what the state machine does for one account, with the Wait
  * states as sleeps (`ctx.retry.sleep`). Used where no state machine runs: the unit tests of the engine,
@@ -423,14 +541,11 @@ export async function cleanAccount(
   account: SandboxAccount,
   options: { runId: string; dryRun: boolean },
 ): Promise<AccountReport> {
-  const { regions } = await planAccount(ctx, { runId: options.runId, account });
-  for (const region of regions) {
-    const input = { ...options, account, region };
-    let step = await startRegion(ctx, input);
-    while (!step.done) {
-      await ctx.retry.sleep(step.waitSeconds * 1000);
-      step = await checkRegion(ctx, input);
-    }
+  const input = { ...options, account };
+  let step = await cleanAccountStep(ctx, input);
+  while (!step.done) {
+    await ctx.retry.sleep(step.waitSeconds * 1000);
+    step = await cleanAccountStep(ctx, input);
   }
   const run = await ctx.runs.getRun(options.runId);
   const report = run?.accounts.find((a) => a.accountId === account.accountId);

@@ -1,29 +1,28 @@
+import { fanOutState, itemDone } from "../fanout/definition";
 import { type AslDefinition, lambdaTask } from "../workflow/asl";
 
-export const CLEANUP_TASKS = ["startRun", "planAccount", "startRegion", "checkRegion", "finishRun"] as const;
+export const CLEANUP_TASKS = ["startRun", "cleanAccount", "finishRun"] as const;
 export type CleanupTask = (typeof CLEANUP_TASKS)[number];
 
-/** Task state name -> task, for the local runner. */
+/** Task state name -> task, for the local runner: an account's first step and its checks are one task. */
 export const CLEANUP_TASK_STATES: Record<string, CleanupTask> = {
   StartRun: "startRun",
-  PlanAccount: "planAccount",
-  StartRegion: "startRegion",
-  CheckRegion: "checkRegion",
+  StartAccount: "cleanAccount",
+  CheckAccount: "cleanAccount",
   FinishRun: "finishRun",
 };
 
 /** Wait states of `sandbox-cleanup`; the local runner shortens them through overrides. */
 export const CLEANUP_WAIT_STATES = ["WaitForDeletions"];
 
-/** Regions of one account cleaned at once. */
-export const REGION_CONCURRENCY = 4;
-
 /**
- * The `sandbox-cleanup` state machine: plan, then a Map over accounts with bounded concurrency (one
- * account's failure never stops the others), in each a Map over the account's regions, in each a loop:
- * `StartRegion` starts the deletions that may start, `WaitForDeletions` waits, `CheckRegion` looks once,
- * until the region is done or its deadline has passed (DESIGN rule 11: no task waits on a deletion).
- * Each task saves the region's report as it goes; `FinishRun` reports the run.
+ * The `sandbox-cleanup` state machine: `StartRun` discovers the sandbox accounts and writes them to the
+ * items bucket; the fan-out engine's Distributed Map runs each account as a child execution (its own
+ * history) with bounded concurrency, one account's failure never stopping the others. An account's
+ * work is one task per step for all its regions at once: `StartAccount` reads and plans every region
+ * and starts the deletions that may start, `WaitForDeletions` waits, `CheckAccount` looks once at
+ * every region still under way, until all are done or past their deadline (DESIGN rule 11: no task
+ * waits on a deletion). Each step saves the account's report as it goes; `FinishRun` reports the run.
  */
 export function sandboxCleanupDefinition(
   arns: Record<CleanupTask, string>,
@@ -40,75 +39,46 @@ export function sandboxCleanupDefinition(
         next: "CleanAccounts",
         catchTo: "FinishRun",
       }),
-      CleanAccounts: {
-        Type: "Map",
-        ItemsPath: "$.plan.accounts",
-        MaxConcurrency: options.maxConcurrency,
-        ItemSelector: {
+      CleanAccounts: fanOutState({
+        label: "CleanAccounts",
+        itemsPath: "$.plan.items",
+        itemSelector: {
           "runId.$": "$.plan.runId",
           "dryRun.$": "$.plan.dryRun",
           "account.$": "$$.Map.Item.Value",
         },
-        ItemProcessor: {
-          ProcessorConfig: { Mode: "INLINE" },
-          StartAt: "PlanAccount",
+        maxConcurrency: options.maxConcurrency,
+        processor: {
+          StartAt: "StartAccount",
           States: {
-            PlanAccount: lambdaTask(arns.planAccount, {
-              resultPath: "$.planned",
-              next: "CleanRegions",
+            StartAccount: lambdaTask(arns.cleanAccount, {
+              resultPath: "$.progress",
+              next: "AccountDone?",
               catchTo: "AccountTaskFailed",
             }),
-            CleanRegions: {
-              Type: "Map",
-              ItemsPath: "$.planned.regions",
-              MaxConcurrency: REGION_CONCURRENCY,
-              ItemSelector: {
-                "runId.$": "$.runId",
-                "dryRun.$": "$.dryRun",
-                "account.$": "$.account",
-                "region.$": "$$.Map.Item.Value",
-              },
-              ItemProcessor: {
-                ProcessorConfig: { Mode: "INLINE" },
-                StartAt: "StartRegion",
-                States: {
-                  StartRegion: lambdaTask(arns.startRegion, {
-                    resultPath: "$.progress",
-                    next: "RegionDone?",
-                    catchTo: "RegionTaskFailed",
-                  }),
-                  "RegionDone?": {
-                    Type: "Choice",
-                    Choices: [{ Variable: "$.progress.done", BooleanEquals: true, Next: "RegionCleaned" }],
-                    Default: "WaitForDeletions",
-                  },
-                  WaitForDeletions: {
-                    Type: "Wait",
-                    SecondsPath: "$.progress.waitSeconds",
-                    Next: "CheckRegion",
-                  },
-                  CheckRegion: lambdaTask(arns.checkRegion, {
-                    resultPath: "$.progress",
-                    next: "RegionDone?",
-                    catchTo: "RegionTaskFailed",
-                  }),
-                  RegionCleaned: { Type: "Succeed" },
-                  // FinishRun reports a region whose loop did not end; the other regions carry on.
-                  RegionTaskFailed: { Type: "Pass", End: true },
-                },
-              },
-              ResultPath: null,
-              End: true,
-              Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "AccountTaskFailed" }],
+            "AccountDone?": {
+              Type: "Choice",
+              Choices: [{ Variable: "$.progress.done", BooleanEquals: true, Next: "AccountCleaned" }],
+              Default: "WaitForDeletions",
             },
-            // The report marks accounts without a result as failed; the other accounts carry on.
-            AccountTaskFailed: { Type: "Pass", End: true },
+            WaitForDeletions: {
+              Type: "Wait",
+              SecondsPath: "$.progress.waitSeconds",
+              Next: "CheckAccount",
+            },
+            CheckAccount: lambdaTask(arns.cleanAccount, {
+              resultPath: "$.progress",
+              next: "AccountDone?",
+              catchTo: "AccountTaskFailed",
+            }),
+            AccountCleaned: itemDone(),
+            // FinishRun reports an account whose steps did not end; the other accounts carry on.
+            AccountTaskFailed: itemDone(),
           },
         },
-        ResultPath: null,
-        Next: "FinishRun",
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "FinishRun" }],
-      },
+        next: "FinishRun",
+        catchTo: "FinishRun",
+      }),
       FinishRun: lambdaTask(arns.finishRun, { resultPath: "$.outcome", next: "RunFailed?" }),
       "RunFailed?": {
         Type: "Choice",

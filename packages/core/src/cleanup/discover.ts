@@ -1,3 +1,4 @@
+import * as z from "zod";
 import type { CoreContext } from "../context";
 import { accountState, allAccountsUnder, untouchableAccounts } from "../org/directory";
 
@@ -7,6 +8,11 @@ export interface SandboxAccount {
   accountId: string;
   name: string;
 }
+
+/** A run's accounts as written to the items bucket, parsed when read back. */
+export const SandboxAccountListSchema = z.array(
+  z.object({ accountId: z.string(), name: z.string() }),
+) satisfies z.ZodType<SandboxAccount[]>;
 
 export interface Discovery {
   accounts: SandboxAccount[];

@@ -3,6 +3,7 @@ import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { originalAwsError } from "../aws/classify";
 import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
+import { TerminalAwsError } from "../errors";
 import { truncate } from "../validation";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "logger">;
@@ -17,7 +18,7 @@ export interface CleanupRegions {
 const ENABLED = new Set(["ENABLED", "ENABLED_BY_DEFAULT"]);
 
 /**
- * Why `account:ListRegions` failed, by error name, for each failure this process has already reported:
+ * Which region look-ups failed, and with which error, as this process has already reported them:
  * the same failure (trusted access not enabled, say) repeats for every account of every run, and is
  * reported once per process, as one short line; later ones are logged at debug.
  */
@@ -39,43 +40,69 @@ function listRegions(ctx: Pick<CoreContext, "clients">, accountId: string) {
   );
 }
 
+/** EC2's opt-in status, in the Account Management API's words. */
+const OPT_IN: Record<string, string> = {
+  "opt-in-not-required": "ENABLED_BY_DEFAULT",
+  "opted-in": "ENABLED",
+  "not-opted-in": "DISABLED",
+};
+
+/** Logs a lookup's failure once per process as a warning (one short line), later ones at debug. */
+function reportOnce(ctx: Ctx, message: string, accountId: string, error: unknown) {
+  const { name, message: errorMessage } = errorSummary(error);
+  const known = knownFailures.has(`${message}/${name}`);
+  knownFailures.add(`${message}/${name}`);
+  (known ? ctx.logger.debug : ctx.logger.warn).call(ctx.logger, message, {
+    accountId,
+    errorName: name,
+    errorMessage,
+  });
+}
+
 /**
- * Asks \`account:ListRegions\` once, as the clean-up will: undefined when it answers, else why not
- * (the failure is then known, and the clean-up's own fallbacks log it at debug only). Local mode
- * calls this at start to say, in one line, that the emulator lacks the API.
+ * Each region's opt status as the member account itself sees it: its EC2 DescribeRegions with
+ * AllRegions, through the member role. Each account answers with its own limits, so the clean-up's
+ * rate is bound by no shared quota here (account:ListRegions allows 5 calls a second for the whole
+ * organisation). Undefined when EC2 refuses (an SCP, say); an account whose role cannot be assumed
+ * throws, which is the account's failure.
  */
-export async function regionLookupGap(
-  ctx: Pick<CoreContext, "clients">,
-  accountId: string,
-): Promise<string | undefined> {
+async function memberRegionStatuses(ctx: Ctx, accountId: string): Promise<Map<string, string> | undefined> {
+  const ec2 = await ctx.clients.memberEc2(accountId);
   try {
-    await listRegions(ctx, accountId);
-    return undefined;
+    const out = await ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+    return new Map(
+      (out.Regions ?? []).map((r) => [
+        r.RegionName as string,
+        OPT_IN[r.OptInStatus ?? ""] ?? "ENABLED_BY_DEFAULT",
+      ]),
+    );
   } catch (error) {
-    const { name, message } = errorSummary(error);
-    knownFailures.add(name);
-    return `${name}: ${message}`;
+    reportOnce(
+      ctx,
+      "The member account's ec2:DescribeRegions failed; asking account:ListRegions",
+      accountId,
+      error,
+    );
+    return undefined;
   }
 }
 
 /**
  * Each region's opt status for a member account, from that account's record in the Account
- * Management API (`account:ListRegions` with `AccountId`). That needs trusted access for
- * `account.amazonaws.com` in the organisation; without it AWS answers AccessDenied and this
- * returns undefined (the caller then asks the account itself).
+ * Management API (`account:ListRegions` with `AccountId`): the fallback where the account's own EC2
+ * cannot answer. That needs trusted access for `account.amazonaws.com` in the organisation; without
+ * it AWS answers AccessDenied and this returns undefined.
  */
 async function regionStatuses(ctx: Ctx, accountId: string): Promise<Map<string, string> | undefined> {
   try {
     const regions = await listRegions(ctx, accountId);
     return new Map(regions.map((r) => [r.RegionName as string, r.RegionOptStatus as string]));
   } catch (error) {
-    const { name, message } = errorSummary(error);
-    const known = knownFailures.has(name);
-    knownFailures.add(name);
-    (known ? ctx.logger.debug : ctx.logger.warn).call(
-      ctx.logger,
-      "account:ListRegions failed (is trusted access for account.amazonaws.com enabled?); asking the account itself",
-      { accountId, errorName: name, errorMessage: message },
+    reportOnce(
+      ctx,
+      "account:ListRegions failed too (is trusted access for account.amazonaws.com enabled?)",
+      accountId,
+      error,
     );
     return undefined;
   }
@@ -83,13 +110,14 @@ async function regionStatuses(ctx: Ctx, accountId: string): Promise<Map<string, 
 
 /**
  * The regions to clean in one member account, always that account's own: the configured regions
- * less those it has not enabled, else every region it has enabled. Where the Account Management
- * API cannot answer, the account's own EC2 DescribeRegions (through the member role) does; the
- * management account's regions are never used, since opt-in regions differ per account.
+ * less those it has not enabled, else every region it has enabled. The account's own EC2 answers
+ * (through the member role); where it cannot, the Account Management API does; the management
+ * account's regions are never used, since opt-in regions differ per account. Where neither answers,
+ * the configured regions are cleaned (a region the account has not enabled then reports its error).
  */
 export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<CleanupRegions> {
   const configured = ctx.config.cleanup.regions;
-  const statuses = await regionStatuses(ctx, accountId);
+  const statuses = (await memberRegionStatuses(ctx, accountId)) ?? (await regionStatuses(ctx, accountId));
   if (configured.length > 0) {
     if (!statuses) return { regions: configured, disabled: [] };
     const isEnabled = (region: string) => !statuses.has(region) || ENABLED.has(statuses.get(region) ?? "");
@@ -100,10 +128,10 @@ export async function cleanupRegions(ctx: Ctx, accountId: string): Promise<Clean
         .map((region) => ({ region, reason: `not enabled for this account (${statuses.get(region)})` })),
     };
   }
-  if (statuses) {
-    return { regions: [...statuses].filter(([, s]) => ENABLED.has(s)).map(([r]) => r), disabled: [] };
-  }
-  const ec2 = await ctx.clients.memberEc2(accountId);
-  const out = await ec2.send(new DescribeRegionsCommand({}));
-  return { regions: (out.Regions ?? []).map((r) => r.RegionName as string), disabled: [] };
+  if (!statuses)
+    throw new TerminalAwsError(
+      "REGIONS_UNREADABLE",
+      "The account's regions could not be read (ec2:DescribeRegions and account:ListRegions both failed)",
+    );
+  return { regions: [...statuses].filter(([, s]) => ENABLED.has(s)).map(([r]) => r), disabled: [] };
 }

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import * as z from "zod";
 import { closableOus } from "../config/config";
 import type { CoreContext } from "../context";
-import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import type { CleanupRunView } from "../contract";
+import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import {
   MAX_EVENT_FAILURES,
   MAX_EVENT_REASON,
@@ -10,17 +11,28 @@ import {
   type SandboxCleanupCompleted,
 } from "../events/cleanup";
 import { publishSafely } from "../events/publisher";
+import { type FanoutItems, readFanoutItems, writeFanoutItems } from "../fanout/items";
 import { METRIC } from "../metrics";
-import type { AccountReport, CleanupRun, RunStatus } from "../store/cleanup-runs/record";
+import {
+  type CleanupRun,
+  mergeRegion,
+  type RunCursor,
+  type RunStatus,
+  type RunSummary,
+  regionReportOf,
+} from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues, truncate } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
-import { abandon, planAccount } from "./clean-account";
-import { discoverSandboxAccounts, type SandboxAccount } from "./discover";
+import { abandon, finishAccount } from "./clean-account";
+import { discoverSandboxAccounts, SandboxAccountListSchema } from "./discover";
 
 type Ctx = Pick<
   CoreContext,
   "clients" | "config" | "retry" | "logger" | "clock" | "runs" | "workflows" | "events" | "metrics"
 >;
+
+/** StartRun writes the run's accounts to the items bucket the project names. */
+type ItemsCtx = Ctx & Pick<CoreContext, "resources">;
 
 export const CleanupRequestSchema = z.strictObject({
   /** Nothing is deleted unless the caller says `"dryRun": false` (the schedule and `qm cleanup` do). */
@@ -39,10 +51,11 @@ export interface CleanupInput {
   accounts?: string[];
 }
 
+/** What `StartRun` hands the state machine: the run, and where its accounts are (never the accounts). */
 export interface CleanupPlanState {
   runId: string;
   dryRun: boolean;
-  accounts: SandboxAccount[];
+  items: FanoutItems;
 }
 
 function newRunId(now: Date): string {
@@ -96,7 +109,7 @@ export async function launchRun(
 
 /** Task `StartRun`: records the run (scheduled runs), discovers sandbox accounts and narrows them to the request. */
 export async function beginRun(
-  ctx: Ctx,
+  ctx: ItemsCtx,
   input: CleanupInput,
   executionArn: string,
 ): Promise<CleanupPlanState> {
@@ -139,91 +152,94 @@ export async function beginRun(
     }
     accounts = accounts.filter((a) => run.requestedAccounts?.includes(a.accountId));
   }
-  await ctx.runs.updateRun(runId, { refused });
+  // The accounts go to the items bucket, read page by page by the fan-out's Distributed Map.
+  const items = await writeFanoutItems(ctx, "cleanup", runId, accounts);
+  await ctx.runs.recordPlan(runId, { accounts: accounts.length, refused });
+  await ctx.runs.updateRun(runId, { items });
   ctx.logger.info("Clean-up run planned", { runId, accounts: accounts.length, refused: refused.length });
-  return { runId, dryRun: run.dryRun, accounts };
+  return { runId, dryRun: run.dryRun, items };
 }
 
-/** Task `PlanAccount`: the account's regions, and its report started; an account that cannot be planned is reported, never fatal. */
-export async function planAccountTask(
-  ctx: Ctx,
-  input: { runId: string; account: SandboxAccount },
-): Promise<{ regions: string[] }> {
-  try {
-    return await planAccount(ctx, input);
-  } catch (error) {
-    ctx.logger.error("Account clean-up failed", {
-      accountId: input.account.accountId,
-      runId: input.runId,
-      error,
-    });
-    const reason =
-      error instanceof Error
-        ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}`
-        : String(error);
-    await ctx.runs.putAccountReport(input.runId, { ...input.account, regions: [], error: reason });
-    return { regions: [] };
+/** Why an account that never reported is in the report: its steps did not end. */
+const DID_NOT_COMPLETE = "the account's clean-up task did not complete";
+
+/**
+ * The run's end for accounts it did not finish: each account under way has its regions abandoned
+ * and is finished; each planned account with no report at all is reported as not completed; then the
+ * counts are taken again from the accounts. Only when some account did not finish (a timeout, an
+ * abort, a failed step): a healthy run reads nothing here.
+ */
+async function settleUnfinished(ctx: Ctx, runId: string, items: FanoutItems | undefined) {
+  const states = await ctx.runs.accountStates(runId);
+  for (const { report, finished, regions } of states) {
+    if (finished) continue;
+    const abandoned = regions.map((p) =>
+      p.done ? p : abandon(p, "the clean-up ended before this region did"),
+    );
+    for (const progress of abandoned.filter((p, i) => p !== regions[i]))
+      await ctx.runs.putRegionProgress(runId, report.accountId, progress);
+    let merged = report.regions;
+    for (const progress of abandoned) merged = mergeRegion(merged, regionReportOf(progress));
+    await finishAccount(ctx, runId, { ...report, regions: merged });
   }
+  const reported = new Set(states.map((s) => s.report.accountId));
+  const planned = items ? SandboxAccountListSchema.parse(await readFanoutItems(ctx, items)) : [];
+  for (const account of planned) {
+    if (reported.has(account.accountId)) continue;
+    const report = { ...account, regions: [], error: DID_NOT_COMPLETE };
+    await ctx.runs.putAccountReport(runId, report);
+    await finishAccount(ctx, runId, report);
+  }
+  await ctx.runs.recountSummary(runId);
 }
 
-/** Task `FinishRun`: the run's status from its reports, and `Sandbox Cleanup Completed` on the bus. */
+/** Task `FinishRun`: the run's status from its counts, and `Sandbox Cleanup Completed` on the bus. */
 export async function finishRun(
   ctx: Ctx,
-  input: { runId?: string; planned?: SandboxAccount[]; error?: { Error: string; Cause?: string } },
+  input: { runId?: string; items?: FanoutItems; error?: { Error: string; Cause?: string } },
   executionArn: string,
 ) {
   const runId = input.runId ?? executionName(executionArn);
-  const stored = await ctx.runs.getRun(runId);
-  if (!stored) throw new NotFoundError(`No clean-up run ${runId}`);
+  let run = await ctx.runs.getRunPage(runId, { limit: 0 });
+  if (!run) throw new NotFoundError(`No clean-up run ${runId}`);
   // Run twice (a Lambda retry after a lost response): the report is announced once.
-  if (stored.status !== "RUNNING" && stored.endedAt) return { runId, status: stored.status };
-  // Every planned account appears in the report, even one whose task never reported.
-  for (const account of input.planned ?? []) {
-    if (!stored.accounts.some((a) => a.accountId === account.accountId)) {
-      const report = { ...account, regions: [], error: "the account's clean-up task did not complete" };
-      await ctx.runs.putAccountReport(runId, report);
-      stored.accounts.push(report);
-    }
+  if (run.status !== "RUNNING" && run.endedAt) return { runId, status: run.status };
+  // Every planned account appears in the report, and every account in it has ended.
+  if (run.summary.finished < run.summary.accounts || input.error) {
+    await settleUnfinished(ctx, runId, input.items ?? run.items);
+    run = (await ctx.runs.getRunPage(runId, { limit: 0 })) ?? run;
   }
-  // A region whose loop did not end (the execution failed or timed out around it) is reported as such.
-  const unfinished = await ctx.runs.unfinishedRegions(runId);
-  for (const { accountId, progress } of unfinished)
-    await ctx.runs.putRegionProgress(
-      runId,
-      accountId,
-      abandon(progress, "the clean-up ended before this region did"),
-    );
-  const run = unfinished.length ? ((await ctx.runs.getRun(runId)) ?? stored) : stored;
+  const { summary } = run;
   const error = input.error ? `${input.error.Error}: ${input.error.Cause ?? ""}` : undefined;
-  const status = runStatus(run.accounts, error);
+  const status = statusOf(summary, error);
   await ctx.runs.updateRun(runId, { status, endedAt: ctx.clock().toISOString(), error });
-  // Accounts that could not be cleaned first (the worst), then stacks that could not be deleted.
-  const failures: SandboxCleanupCompleted["failures"] = [
-    ...run.accounts.flatMap((a) => (a.error ? [{ accountId: a.accountId, reason: a.error }] : [])),
-    ...run.accounts.flatMap((a) =>
-      a.regions.flatMap((r) =>
-        r.failed.map((f) => ({ accountId: a.accountId, region: r.region, stack: f.stack, reason: f.reason })),
-      ),
-    ),
-  ];
+  // The worst accounts first (not cleaned at all, then the most failures); the report has them all.
+  const failed = await ctx.runs.failedAccounts(runId, MAX_EVENT_FAILURES);
   const detail: SandboxCleanupCompleted = {
     runId,
     status,
     dryRun: run.dryRun,
     trigger: run.trigger,
-    deleted: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.deleted.length, 0), 0),
-    skipped: run.accounts.reduce((n, a) => n + a.regions.reduce((m, r) => m + r.skipped.length, 0), 0),
-    failureCount: failures.length,
-    failures: failures.slice(0, MAX_EVENT_FAILURES).map((f) => ({
-      ...f,
+    accounts: summary.accounts,
+    refused: summary.refused,
+    accountsFailed: summary.accountsFailed,
+    accountsWithFailures: failed.total,
+    deleted: summary.deleted,
+    skipped: summary.skipped,
+    failureCount: summary.failed + summary.accountsFailed,
+    failures: failed.worst.map((f) => ({
+      accountId: f.accountId,
+      ...(f.region ? { region: f.region } : {}),
+      ...(f.stack ? { stack: f.stack } : {}),
+      count: f.accountFailed ? 1 : f.failed,
       reason: truncate(f.reason, MAX_EVENT_REASON),
     })),
     report: `/cleanup/runs/${runId}`,
   };
   if (!run.dryRun) {
-    ctx.metrics.add(METRIC.stacksDeleted, "Count", detail.deleted);
-    ctx.metrics.add(METRIC.stacksSkipped, "Count", detail.skipped);
-    ctx.metrics.add(METRIC.stacksFailed, "Count", failures.filter((f) => f.stack !== undefined).length);
+    ctx.metrics.add(METRIC.stacksDeleted, "Count", summary.deleted);
+    ctx.metrics.add(METRIC.stacksSkipped, "Count", summary.skipped);
+    ctx.metrics.add(METRIC.stacksFailed, "Count", summary.failed);
   }
   // The report is stored either way; a lost notification must not fail the run.
   await publishSafely(ctx, SANDBOX_CLEANUP_COMPLETED, detail);
@@ -259,22 +275,69 @@ export async function recordCleanupExecutionFailure(
   return true;
 }
 
-/** `GET /cleanup/runs/{id}`. */
-export async function getCleanupRun(ctx: Pick<Ctx, "runs">, runId: string): Promise<CleanupRun> {
-  const run = isPossibleId(runId) ? await ctx.runs.getRun(runId) : undefined;
-  if (!run) throw new NotFoundError(`No clean-up run ${quoteId(runId)}`);
-  return run;
+export const RunPageQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  next: z.string().min(1).max(512).optional(),
+});
+
+/** A run page's cursor as the `next` token: base64url JSON of the last account and refusal served. */
+function encodeCursor(cursor: RunCursor): string {
+  return Buffer.from(JSON.stringify({ a: cursor.account, r: cursor.refused })).toString("base64url");
 }
 
-/** `POST /cleanup/runs/{id}/retry`: runs the same clean-up again (already deleted stacks are simply gone). */
-export async function retryCleanupRun(ctx: Ctx, runId: string): Promise<CleanupRun> {
-  const run = await getCleanupRun(ctx, runId);
+/** The cursor a `next` token names; a token this API did not make is a 400. */
+function decodeCursor(token: string): RunCursor {
+  const invalid = (cause?: unknown) =>
+    new MalformedRequestError("Invalid pagination token: next is not a token from a previous page", {
+      cause,
+    });
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch (error) {
+    throw invalid(error);
+  }
+  const position = z.union([z.literal("~"), z.string().regex(/^\d{12}$/)]).optional();
+  const parsed = z.strictObject({ a: position, r: position }).safeParse(value);
+  if (!parsed.success) throw invalid(parsed.error);
+  return { account: parsed.data.a, refused: parsed.data.r };
+}
+
+/**
+ * `GET /cleanup/runs/{id}?limit=&next=`: the run with its `summary` (always whole), and a page of its
+ * `accounts` and `refused` (each up to `limit`, default 100, at most 500, in account order); `next`
+ * continues both lists while either has more.
+ */
+export async function getCleanupRun(
+  ctx: Pick<Ctx, "runs">,
+  runId: string,
+  query: Record<string, string | undefined> = {},
+): Promise<CleanupRunView> {
+  const parsed = RunPageQuerySchema.safeParse(query);
+  if (!parsed.success) throw new ValidationError("Invalid query", toFieldIssues(parsed.error, "(query)"));
+  const after = parsed.data.next === undefined ? undefined : decodeCursor(parsed.data.next);
+  const run = isPossibleId(runId)
+    ? await ctx.runs.getRunPage(runId, { limit: parsed.data.limit, after })
+    : undefined;
+  if (!run) throw new NotFoundError(`No clean-up run ${quoteId(runId)}`);
+  // Where the run's accounts were written is the engine's business, not the report's.
+  const { next, items: _items, ...page } = run;
+  return next ? { ...page, next: encodeCursor(next) } : page;
+}
+
+/** `POST /cleanup/runs/{id}/retry`: runs the same clean-up again for the accounts that had failures. */
+export async function retryCleanupRun(ctx: Ctx, runId: string): Promise<CleanupRunView> {
+  const run = await getCleanupRun(ctx, runId, { limit: "1" });
   if (run.status === "RUNNING")
     throw new ConflictError("NOT_RETRYABLE", `Clean-up run ${runId} is still running`);
   if (run.status === "SUCCEEDED")
     throw new ConflictError("NOT_RETRYABLE", `Clean-up run ${runId} has already succeeded`);
   const attempts = (run.attempts ?? 1) + 1;
   await ctx.runs.updateRun(runId, { status: "RUNNING", attempts, endedAt: undefined, error: undefined });
+  // Accounts cleaned without failure stay done; the others are cleaned again.
+  const forgotten = await ctx.runs.resetFailedAccounts(runId);
+  ctx.logger.info("Clean-up run retried", { runId, attempts, accountsAgain: forgotten });
   const input: CleanupInput = { runId, dryRun: run.dryRun, accounts: run.requestedAccounts };
   const { executionArn } = await ctx.workflows.start("sandbox-cleanup", `${runId}-${attempts}`, input);
   await ctx.runs.updateRun(runId, { executionArn });
@@ -282,10 +345,8 @@ export async function retryCleanupRun(ctx: Ctx, runId: string): Promise<CleanupR
 }
 
 /** Overall status: FAILED when nothing could be cleaned, PARTIAL when something failed. */
-export function runStatus(accounts: AccountReport[], error?: string): Exclude<RunStatus, "RUNNING"> {
+export function statusOf(summary: RunSummary, error?: string): Exclude<RunStatus, "RUNNING"> {
   if (error) return "FAILED";
-  const accountFailures = accounts.filter((a) => a.error).length;
-  if (accounts.length > 0 && accountFailures === accounts.length) return "FAILED";
-  const stackFailures = accounts.some((a) => a.regions.some((r) => r.failed.length > 0 || r.error));
-  return accountFailures > 0 || stackFailures ? "PARTIAL" : "SUCCEEDED";
+  if (summary.accounts > 0 && summary.accountsFailed >= summary.accounts) return "FAILED";
+  return summary.accountsFailed > 0 || summary.failed > 0 ? "PARTIAL" : "SUCCEEDED";
 }

@@ -12,7 +12,7 @@ describe("parseConfig", () => {
       homeRegion: "us-east-1",
       memberRoleName: "OrganizationAccountAccessRole",
       sandboxOuPaths: ["Sandbox"],
-      cleanup: { schedule: "cron(0 0 * * ? *)", timezone: "UTC", maxConcurrency: 10 },
+      cleanup: { schedule: "cron(0 0 * * ? *)", timezone: "UTC", maxConcurrency: 200 },
       creation: { deadlineMinutes: 30 },
     });
   });

@@ -118,7 +118,12 @@ export const ConfigSchema = z.strictObject({
       timezone: z.string().min(1).default("UTC"),
       /** Regions to clean; empty means the account's enabled regions. */
       regions: z.array(region).default([]),
-      maxConcurrency: z.number().int().min(1).max(40).default(10),
+      /**
+       * Accounts cleaned at once (the fan-out engine's Distributed Map); the stack reserves as much
+       * Lambda concurrency for the account task. The default is what the shared limits allow
+       * (`fanout/concurrency.ts`); at most 900, what Lambda's default 1,000 leaves unreserved.
+       */
+      maxConcurrency: z.number().int().min(1).max(900).default(200),
       /** Extra protected stack-name patterns (`*` wildcards). */
       protectPatterns: z.array(z.string().min(1)).default([]),
       /** Allow DeleteStack with FORCE_DELETE_STACK after a DELETE_FAILED. */
@@ -129,7 +134,7 @@ export const ConfigSchema = z.strictObject({
       schedule: "cron(0 0 * * ? *)",
       timezone: "UTC",
       regions: [],
-      maxConcurrency: 10,
+      maxConcurrency: 200,
       protectPatterns: [],
       allowForceDelete: false,
       deadlineMinutes: 60,

@@ -15,17 +15,28 @@ export const SandboxCleanupCompletedSchema = z.object({
   dryRun: z.boolean(),
   /** What started the run; a closure's clean-up is announced by the closure, not on its own. */
   trigger: z.enum(["api", "schedule", "closure"]).optional(),
+  /** Accounts the run cleaned, refused, and could not clean at all. */
+  accounts: z.number().int().optional(),
+  refused: z.number().int().optional(),
+  accountsFailed: z.number().int().optional(),
+  /** Accounts with at least one failure: `failures` names the worst of them. */
+  accountsWithFailures: z.number().int().optional(),
   deleted: z.number().int(),
   skipped: z.number().int(),
   /** Every failure of the run: an account that could not be cleaned, a stack that could not be deleted. */
   failureCount: z.number().int(),
-  /** The first of them (accounts that could not be cleaned first), at most MAX_EVENT_FAILURES. */
+  /**
+   * The worst accounts, one entry each with its first failure (accounts that could not be cleaned
+   * first, then the most failures), at most MAX_EVENT_FAILURES.
+   */
   failures: z
     .array(
       z.object({
         accountId: z.string(),
         region: z.string().optional(),
         stack: z.string().optional(),
+        /** The account's failures in all. */
+        count: z.number().int().optional(),
         reason: z.string().max(MAX_EVENT_REASON),
       }),
     )

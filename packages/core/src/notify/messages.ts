@@ -114,20 +114,44 @@ export function budgetAlertMessage(alert: BudgetAlert): SlackMessage {
 }
 
 export function cleanupCompletedMessage(event: SandboxCleanupCompleted): SlackMessage {
+  // The worst accounts, one line each: never the whole list (the report has it, paged).
   const failures = event.failures.map(
     (f) =>
-      `• \`${f.accountId}\`${f.region ? ` ${f.region}` : ""}${f.stack ? ` ${f.stack}` : ""}: ${f.reason}`,
+      `• \`${f.accountId}\`${f.count && f.count > 1 ? ` (${f.count} failures)` : ""}${f.region ? ` ${f.region}` : ""}${f.stack ? ` ${f.stack}` : ""}: ${f.reason}`,
   );
-  const more = event.failureCount - failures.length;
-  const listed = [...failures, ...(more > 0 ? [`…and ${more} more in the report`] : [])];
+  const withFailures = event.accountsWithFailures ?? event.failureCount;
+  const more = withFailures - failures.length;
+  const listed = [
+    ...failures,
+    ...(more > 0
+      ? [`…and ${more} more ${event.accountsWithFailures === undefined ? "" : "account(s) "}in the report`]
+      : []),
+  ];
+  const counts = [
+    ...(event.accounts === undefined ? [] : [`*Accounts:* ${event.accounts}`]),
+    ...(event.refused ? [`*Refused:* ${event.refused}`] : []),
+    ...(event.accountsFailed ? [`*Could not be cleaned:* ${event.accountsFailed}`] : []),
+  ];
   return {
     text: `Sandbox clean-up ${event.status}${event.dryRun ? " (dry run)" : ""}: ${event.failureCount} failure(s), ${event.deleted} stack(s) ${event.dryRun ? "would be " : ""}deleted, ${event.skipped} protected`,
     blocks: [
       header(`Sandbox clean-up ${event.status}${event.dryRun ? " (dry run)" : ""}`),
-      // Failures first: they are what someone has to act on (the worst first; the report has them all).
-      ...(listed.length ? [section(`*Failures* (${event.failureCount})\n${listed.join("\n")}`)] : []),
+      // Failures first: they are what someone has to act on (the worst accounts; the report has them all).
+      ...(listed.length
+        ? [
+            section(
+              `*Failures* (${event.failureCount}${event.accountsWithFailures === undefined ? "" : ` in ${withFailures} account(s)`})\n${listed.join("\n")}`,
+            ),
+          ]
+        : []),
       section(
-        `*Run:* \`${event.runId}\`\n*${event.dryRun ? "Would delete" : "Deleted"}:* ${event.deleted}\n*Protected (skipped):* ${event.skipped}\nDetails: \`qm cleanup status ${event.runId}\``,
+        [
+          `*Run:* \`${event.runId}\``,
+          ...counts,
+          `*${event.dryRun ? "Would delete" : "Deleted"}:* ${event.deleted}`,
+          `*Protected (skipped):* ${event.skipped}`,
+          `Details: \`qm cleanup status ${event.runId}\``,
+        ].join("\n"),
       ),
     ],
   };

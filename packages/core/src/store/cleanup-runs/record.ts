@@ -45,6 +45,78 @@ export interface AccountReport {
   error?: string;
 }
 
+/** An account in scope that the run refused (management account, Quartermaster's own, not ACTIVE). */
+export interface Refusal {
+  accountId: string;
+  name: string;
+  reason: string;
+}
+
+/**
+ * A run's counts, kept on its head item as accounts finish (atomic counters), so the answer to
+ * `GET /cleanup/runs/{id}` is whole at any size while its lists are paged.
+ */
+export interface RunSummary {
+  /** Accounts the run cleans (its report has one entry for each). */
+  accounts: number;
+  refused: number;
+  /** Accounts whose clean-up has ended. */
+  finished: number;
+  /** Stacks deleted (in a dry run, that would be deleted). */
+  deleted: number;
+  skipped: number;
+  /** Stacks that could not be deleted, and regions that could not be read. */
+  failed: number;
+  /** Accounts that could not be cleaned at all (the member role could not be assumed, say). */
+  accountsFailed: number;
+}
+
+export const EMPTY_SUMMARY: RunSummary = {
+  accounts: 0,
+  refused: 0,
+  finished: 0,
+  deleted: 0,
+  skipped: 0,
+  failed: 0,
+  accountsFailed: 0,
+};
+
+/** What an account's finished clean-up adds to the run's counts, and its worst failure. */
+export interface AccountOutcome {
+  deleted: number;
+  skipped: number;
+  failed: number;
+  accountFailed: boolean;
+  /** The first failure (the account's own error, else its first stack or region failure). */
+  worst?: { reason: string; region?: string; stack?: string };
+}
+
+/** An account with failures, as the run's summary ranks them (the Slack message names the worst). */
+export interface FailedAccount {
+  accountId: string;
+  name: string;
+  failed: number;
+  accountFailed: boolean;
+  reason: string;
+  region?: string;
+  stack?: string;
+}
+
+/** Where a page of a run's report continues: the last account and refusal served ("~" once a list is done). */
+export interface RunCursor {
+  account?: string;
+  refused?: string;
+}
+
+/** One page of a run's report: the head, its whole summary, and a page of each list. */
+export interface CleanupRunPage extends Omit<CleanupRun, "accounts" | "refused"> {
+  summary: RunSummary;
+  accounts: AccountReport[];
+  refused: Refusal[];
+  /** Absent on the last page. */
+  next?: RunCursor;
+}
+
 /** A clean-up run as stored and served by `GET /cleanup/runs/{id}`. */
 export interface CleanupRun {
   runId: string;
@@ -55,8 +127,12 @@ export interface CleanupRun {
   /** Accounts requested by the caller; absent means every sandbox account. */
   requestedAccounts?: string[];
   /** Accounts in scope that were refused (management account, Quartermaster's own). */
-  refused: { accountId: string; name: string; reason: string }[];
+  refused: Refusal[];
   accounts: AccountReport[];
+  /** Absent on runs stored before the counts were kept. */
+  summary?: RunSummary;
+  /** Where the run's accounts were written for its fan-out (the items bucket). */
+  items?: { bucket: string; key: string; count: number };
   executionArn?: string;
   attempts: number;
   error?: string;
@@ -108,6 +184,16 @@ export function regionReportOf(progress: RegionProgress): RegionReport {
   };
 }
 
+export const RunSummarySchema = z.object({
+  accounts: z.number(),
+  refused: z.number(),
+  finished: z.number(),
+  deleted: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  accountsFailed: z.number(),
+}) satisfies z.ZodType<RunSummary>;
+
 /** A run's head item as stored (its account reports are items of their own). */
 export const CleanupRunHeadSchema = z.object({
   runId: z.string(),
@@ -115,13 +201,28 @@ export const CleanupRunHeadSchema = z.object({
   dryRun: z.boolean(),
   trigger: z.enum(["api", "schedule", "closure"]),
   requestedAccounts: z.array(z.string()).optional(),
-  refused: z.array(z.object({ accountId: z.string(), name: z.string(), reason: z.string() })),
+  /** Runs stored before refusals became items of their own kept them here. */
+  refused: z.array(z.object({ accountId: z.string(), name: z.string(), reason: z.string() })).optional(),
+  summary: RunSummarySchema.optional(),
+  items: z.object({ bucket: z.string(), key: z.string(), count: z.number() }).optional(),
   executionArn: z.string().optional(),
   attempts: z.number(),
   error: z.string().optional(),
   startedAt: z.string(),
   endedAt: z.string().optional(),
-}) satisfies z.ZodType<Omit<CleanupRun, "accounts">>;
+}) satisfies z.ZodType<Omit<CleanupRun, "accounts" | "refused"> & { refused?: Refusal[] }>;
+
+export const RefusalSchema = z.object({ accountId: z.string(), name: z.string(), reason: z.string() });
+
+export const FailedAccountSchema = z.object({
+  accountId: z.string(),
+  name: z.string(),
+  failed: z.number(),
+  accountFailed: z.boolean(),
+  reason: z.string(),
+  region: z.string().optional(),
+  stack: z.string().optional(),
+}) satisfies z.ZodType<FailedAccount>;
 
 /** A region's report in place of the account's entry for it (the account's order kept), or appended. */
 export function mergeRegion(regions: RegionReport[], region: RegionReport): RegionReport[] {
