@@ -22,7 +22,7 @@ export const API_FUNCTION_TIMEOUT_SECONDS = 25;
 export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   const permissions = [
@@ -43,6 +43,7 @@ export function Api({ stack }: StackContext) {
         vendStateMachine.stateMachineArn,
         cleanupStateMachine.stateMachineArn,
         closureStateMachine.stateMachineArn,
+        reconcileStateMachine.stateMachineArn,
       ],
     ),
     allow(
@@ -59,8 +60,7 @@ export function Api({ stack }: StackContext) {
       "organizations:DescribeAccount",
       "organizations:DescribeOrganization",
     ]),
-    // Approval requests and decisions are announced on the bus (the notifier posts them), and a budget
-    // reconcile is handed to the reconcile function through it.
+    // Approval requests and decisions are announced on the bus (the notifier posts them).
     allow(["events:PutEvents"], [bus.eventBusArn]),
   ];
   if (config.managementRoleArn) permissions.push(allow(["sts:AssumeRole"], [config.managementRoleArn]));
@@ -73,6 +73,7 @@ export function Api({ stack }: StackContext) {
       QM_TABLE_NAME: table.tableName,
       QM_EVENT_BUS_NAME: bus.eventBusName,
       QM_VEND_STATE_MACHINE_ARN: vendStateMachine.stateMachineArn,
+      QM_RECONCILE_STATE_MACHINE_ARN: reconcileStateMachine.stateMachineArn,
       QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
       QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,
       QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,

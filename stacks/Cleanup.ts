@@ -1,22 +1,30 @@
-import { ArnFormat, Duration } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import { PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { type StackContext, use } from "sst/constructs";
 import {
+  budgetReconcileDefinition,
+  RECONCILE_CONCURRENCY,
+  RECONCILE_TASKS,
+} from "../packages/core/src/budgets/definition";
+import {
   CLEANUP_TASKS,
   type CleanupTask,
   sandboxCleanupDefinition,
 } from "../packages/core/src/cleanup/definition";
-import { CleanupTaskEnvSchema } from "../packages/functions/src/env";
+import { CleanupTaskEnvSchema, ReconcileTaskEnvSchema } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
 import { allow, awsAllow, PRINCIPAL_ORG_ID, schedulerPrincipal } from "./iam";
 import { Storage } from "./Storage";
-import { taskWorkflow } from "./workflow";
+import { allowFanOut, taskWorkflow } from "./workflow";
 
-/** The nightly `sandbox-cleanup` state machine, its schedule and dead-letter queue. */
+/**
+ * The fan-out workflows: the nightly `sandbox-cleanup` and the weekly `budget-reconcile` state machines,
+ * their schedules and the schedules' dead-letter queue.
+ */
 export function Cleanup({ stack, app }: StackContext) {
-  const { table, bus, itemsBucket } = use(Storage);
+  const { table, bus, itemsBucket, budgetTopic } = use(Storage);
   const config = stackConfig();
   const memberRole = `arn:aws:iam::*:role/${config.memberRoleName}`;
   // The only way into member accounts: the configured role, and only in this organisation's accounts
@@ -88,33 +96,51 @@ export function Cleanup({ stack, app }: StackContext) {
     definition: (arns) => sandboxCleanupDefinition(arns, { maxConcurrency: config.cleanup.maxConcurrency }),
   });
   // The fan-out engine's Distributed Map: it reads the items, and runs each account as a child execution.
-  stateMachine.addToRolePolicy(allow(["s3:GetObject"], [items]));
-  stateMachine.addToRolePolicy(
-    allow(
-      ["states:StartExecution"],
-      [
-        stack.formatArn({
-          service: "states",
-          resource: "stateMachine",
-          resourceName: stateMachineName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
+  allowFanOut(stack, stateMachine, { name: stateMachineName, items });
+
+  // The budget reconcile fans out the same way: one child per account lacking its budget.
+  const reconcileItems = itemsBucket.arnForObjects("fanout/reconcile/*");
+  const reconcileName = `${app.stage}-${app.name}-budget-reconcile`;
+  const { stateMachine: reconcileStateMachine } = taskWorkflow(stack, {
+    id: "Reconcile",
+    stateMachine: { id: "BudgetReconcile", name: reconcileName },
+    tasks: RECONCILE_TASKS,
+    handlerFile: "packages/functions/src/reconcile",
+    permissions: {
+      startReconcile: [
+        ...awsAllow(stack, [
+          "organizations:DescribeOrganization",
+          "organizations:ListRoots",
+          "organizations:ListOrganizationalUnitsForParent",
+          "organizations:DescribeOrganizationalUnit",
+          // OU ids in configuration are resolved to their path.
+          "organizations:ListParents",
+          "organizations:ListAccountsForParent",
+        ]),
+        allow(["budgets:ViewBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
+        allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
+        allow(["s3:PutObject"], [reconcileItems]),
       ],
-    ),
-  );
-  stateMachine.addToRolePolicy(
-    allow(
-      ["states:DescribeExecution", "states:StopExecution"],
-      [
-        stack.formatArn({
-          service: "states",
-          resource: "execution",
-          resourceName: `${stateMachineName}/*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
+      createBudget: [
+        ...awsAllow(stack, ["organizations:DescribeOrganization"]),
+        allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
+        // Budget fingerprints (read, write); the job's created and failed items and counts.
+        allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
       ],
-    ),
-  );
+      finishReconcile: [allow(["dynamodb:GetItem", "dynamodb:UpdateItem"], [table.tableArn])],
+    },
+    environment: functionEnv(ReconcileTaskEnvSchema, {
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
+      QM_ITEMS_BUCKET: itemsBucket.bucketName,
+    }),
+    timeouts: { startReconcile: 300 },
+    reservedConcurrency: { createBudget: RECONCILE_CONCURRENCY },
+    managementRoleArn: config.managementRoleArn,
+    definition: (arns) => budgetReconcileDefinition(arns),
+  });
+  allowFanOut(stack, reconcileStateMachine, { name: reconcileName, items: reconcileItems });
 
   const deadLetters = new Queue(stack, "ScheduleDeadLetters", {
     retentionPeriod: Duration.days(14),
@@ -123,7 +149,9 @@ export function Cleanup({ stack, app }: StackContext) {
   const schedulerRole = new Role(stack, "SchedulerRole", {
     assumedBy: schedulerPrincipal(stack),
   });
-  schedulerRole.addToPolicy(allow(["states:StartExecution"], [stateMachine.stateMachineArn]));
+  schedulerRole.addToPolicy(
+    allow(["states:StartExecution"], [stateMachine.stateMachineArn, reconcileStateMachine.stateMachineArn]),
+  );
   schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
   new CfnSchedule(stack, "NightlySchedule", {
     description: "Quartermaster: nightly sandbox clean-up",
@@ -138,6 +166,22 @@ export function Cleanup({ stack, app }: StackContext) {
       deadLetterConfig: { arn: deadLetters.queueArn },
     },
   });
-  stack.addOutputs({ CleanupStateMachineArn: stateMachine.stateMachineArn });
-  return { cleanupStateMachine: stateMachine, scheduleDeadLetters: deadLetters };
+  new CfnSchedule(stack, "WeeklyBudgetReconcile", {
+    description: "Quartermaster: give older accounts their default budget",
+    scheduleExpression: "cron(0 6 ? * MON *)",
+    scheduleExpressionTimezone: config.cleanup.timezone,
+    flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 60 },
+    target: {
+      arn: reconcileStateMachine.stateMachineArn,
+      roleArn: schedulerRole.roleArn,
+      input: JSON.stringify({}),
+      retryPolicy: { maximumRetryAttempts: 2 },
+      deadLetterConfig: { arn: deadLetters.queueArn },
+    },
+  });
+  stack.addOutputs({
+    CleanupStateMachineArn: stateMachine.stateMachineArn,
+    ReconcileStateMachineArn: reconcileStateMachine.stateMachineArn,
+  });
+  return { cleanupStateMachine: stateMachine, reconcileStateMachine, scheduleDeadLetters: deadLetters };
 }

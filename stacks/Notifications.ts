@@ -7,7 +7,6 @@ import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { LambdaSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { Config, Function as SstFunction, type StackContext, use } from "sst/constructs";
-import { RECONCILE_REQUESTED } from "../packages/core/src/budgets/jobs";
 import { APPROVAL_REQUESTED, REQUEST_DECIDED } from "../packages/core/src/events/approvals";
 import { SANDBOX_CLEANUP_COMPLETED } from "../packages/core/src/events/cleanup";
 import {
@@ -37,7 +36,7 @@ import { Vending } from "./Vending";
 export function Notifications({ stack }: StackContext) {
   const { table, bus, budgetTopic, itemsBucket } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
@@ -120,6 +119,7 @@ export function Notifications({ stack }: StackContext) {
           vendStateMachine.stateMachineArn,
           cleanupStateMachine.stateMachineArn,
           closureStateMachine.stateMachineArn,
+          reconcileStateMachine.stateMachineArn,
         ],
       },
     },
@@ -149,50 +149,6 @@ export function Notifications({ stack }: StackContext) {
     targets: [target(creationEvents)],
   });
 
-  const reconcile = new SstFunction(stack, "ReconcileBudgets", {
-    handler: "packages/functions/src/reconcile.handler",
-    environment,
-    timeout: 900,
-    permissions: [
-      ...awsAllow(stack, [
-        "organizations:DescribeOrganization",
-        "organizations:ListRoots",
-        "organizations:ListOrganizationalUnitsForParent",
-        "organizations:DescribeOrganizationalUnit",
-        // OU ids in configuration are resolved to their path.
-        "organizations:ListParents",
-        "organizations:ListAccountsForParent",
-      ]),
-      allow(["budgets:ViewBudget", "budgets:ModifyBudget"], [`arn:aws:budgets::${stack.account}:budget/*`]),
-      // Budget fingerprints (read, write) and the job `POST /budgets/reconcile` recorded (read, finish).
-      allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table.tableArn]),
-      ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
-    ],
-  });
-  // `POST /budgets/reconcile` answers 202 at once; its job reaches the reconcile function through the bus.
-  new Rule(stack, "ReconcileRequests", {
-    eventBus: bus.cdk.eventBus,
-    eventPattern: { source: [EVENT_SOURCE], detailType: [RECONCILE_REQUESTED] },
-    targets: [target(reconcile)],
-  });
-  const schedulerRole = new Role(stack, "ReconcileSchedulerRole", {
-    assumedBy: schedulerPrincipal(stack),
-  });
-  schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [asynchronous(reconcile).functionArn]));
-  schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
-  new CfnSchedule(stack, "WeeklyBudgetReconcile", {
-    description: "Quartermaster: give older accounts their default budget",
-    scheduleExpression: "cron(0 6 ? * MON *)",
-    scheduleExpressionTimezone: config.cleanup.timezone,
-    flexibleTimeWindow: { mode: "FLEXIBLE", maximumWindowInMinutes: 60 },
-    target: {
-      arn: reconcile.functionArn,
-      roleArn: schedulerRole.roleArn,
-      retryPolicy: { maximumRetryAttempts: 2 },
-      deadLetterConfig: { arn: deadLetters.queueArn },
-    },
-  });
-
   // Undecided approvals expire (the sweep reads only the PENDING_APPROVAL requests); leases ending soon are
   // announced, and ended ones start their account's closure (the lease index, never a scan).
   const housekeeping = new SstFunction(stack, "Housekeeping", {
@@ -214,7 +170,11 @@ export function Notifications({ stack }: StackContext) {
       ...(config.managementRoleArn ? [allow(["sts:AssumeRole"], [config.managementRoleArn])] : []),
     ],
   });
+  const schedulerRole = new Role(stack, "SweepSchedulerRole", {
+    assumedBy: schedulerPrincipal(stack),
+  });
   schedulerRole.addToPolicy(allow(["lambda:InvokeFunction"], [asynchronous(housekeeping).functionArn]));
+  schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
   new CfnSchedule(stack, "Housekeeping15Minutes", {
     description: "Quartermaster: expire undecided approvals",
     scheduleExpression: "rate(15 minutes)",

@@ -88,17 +88,17 @@ export function Observability({ stack, app }: StackContext) {
   alarm(
     "DeliveryDeadLettersNotEmpty",
     depth(deliveryDeadLetters),
-    "An event EventBridge or the Scheduler could not deliver (notifier, monitor, creation events, reconcile, housekeeping) is waiting in DeliveryDeadLetters.",
+    "An event EventBridge or the Scheduler could not deliver (notifier, monitor, creation events, housekeeping) is waiting in DeliveryDeadLetters.",
   );
   alarm(
     "AsyncFailuresNotEmpty",
     depth(asyncFailures),
-    "A function invoked by an event, a schedule or SNS (notifier, monitor, creation events, reconcile, housekeeping, Slack worker) failed after Lambda's retries; the event and its error wait in AsyncFailures.",
+    "A function invoked by an event, a schedule or SNS (notifier, monitor, creation events, housekeeping, Slack worker) failed after Lambda's retries; the event and its error wait in AsyncFailures.",
   );
   alarm(
     "ScheduleDeadLettersNotEmpty",
     depth(scheduleDeadLetters),
-    "The nightly clean-up schedule could not start the state machine; its event waits in ScheduleDeadLetters.",
+    "The nightly clean-up or the weekly budget reconcile schedule could not start its state machine; its event waits in ScheduleDeadLetters.",
   );
   alarm(
     "NotifierFailures",

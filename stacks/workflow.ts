@@ -1,3 +1,4 @@
+import { ArnFormat } from "aws-cdk-lib";
 import type { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { DefinitionBody, StateMachine, StateMachineType } from "aws-cdk-lib/aws-stepfunctions";
 import { Function as SstFunction, type Stack } from "sst/constructs";
@@ -49,4 +50,22 @@ export function taskWorkflow<T extends string>(
   });
   for (const fn of Object.values<SstFunction>(functions)) fn.grantInvoke(stateMachine);
   return { stateMachine, functions };
+}
+
+/**
+ * What a state machine with the fan-out engine's Distributed Map needs: to read its own items (the
+ * ItemReader), and to start, describe and stop its own children (the map's child executions).
+ */
+export function allowFanOut(
+  stack: Stack,
+  stateMachine: StateMachine,
+  options: { name: string; items: string },
+) {
+  const arn = (resource: "stateMachine" | "execution", resourceName: string) =>
+    stack.formatArn({ service: "states", resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  stateMachine.addToRolePolicy(allow(["s3:GetObject"], [options.items]));
+  stateMachine.addToRolePolicy(allow(["states:StartExecution"], [arn("stateMachine", options.name)]));
+  stateMachine.addToRolePolicy(
+    allow(["states:DescribeExecution", "states:StopExecution"], [arn("execution", `${options.name}/*`)]),
+  );
 }

@@ -299,7 +299,7 @@ describe("Api stack", () => {
     );
   });
 
-  it("lets the API start executions of the project's three state machines only", () => {
+  it("lets the API start executions of the project's four state machines only", () => {
     const statements = Object.entries(templates.api.findResources("AWS::IAM::Policy"))
       .filter(([id]) => id.startsWith("ApiHandler"))
       .flatMap(
@@ -310,7 +310,8 @@ describe("Api stack", () => {
     const resources = statements.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
 
     expect(statements).toHaveLength(1);
-    expect(resources).toHaveLength(3);
+    expect(resources).toHaveLength(4);
+    expect(resources.some((r) => /BudgetReconcile/.test(r))).toBe(true);
     expect(resources.some((r) => /VendAccount/.test(r))).toBe(true);
     expect(resources.some((r) => /SandboxCleanup/.test(r))).toBe(true);
     expect(resources.some((r) => /AccountClosure/.test(r))).toBe(true);
@@ -318,10 +319,16 @@ describe("Api stack", () => {
 });
 
 describe("Cleanup stack", () => {
-  it("schedules the clean-up at midnight UTC with retries and a dead-letter queue, targeting the state machine", () => {
+  it("schedules the clean-up at midnight UTC and the budget reconcile weekly, with retries and a dead-letter queue, targeting their state machines", () => {
     const schedules = Object.values(templates.cleanup.findResources("AWS::Scheduler::Schedule"));
-    expect(schedules).toHaveLength(1);
-    const props = schedules[0]?.Properties;
+    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
+      "cron(0 0 * * ? *)",
+      "cron(0 6 ? * MON *)",
+    ]);
+    const weekly = schedules.find((s) => s.Properties.ScheduleExpression === "cron(0 6 ? * MON *)");
+    expect(JSON.stringify(weekly?.Properties.Target.Arn)).toMatch(/BudgetReconcile/);
+    expect(JSON.stringify(weekly?.Properties.Target.DeadLetterConfig.Arn)).toMatch(/ScheduleDeadLetters/);
+    const props = schedules.find((s) => s.Properties.ScheduleExpression === "cron(0 0 * * ? *)")?.Properties;
     expect(props.ScheduleExpression).toBe("cron(0 0 * * ? *)");
     expect(props.ScheduleExpressionTimezone).toBe("UTC");
     expect(props.Target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -456,7 +463,7 @@ describe("Notifications stack", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
     expect(states?.Properties.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
-    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(3);
+    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(4);
   });
 
   it("gives every rule target and every schedule a dead-letter queue", () => {
@@ -466,7 +473,7 @@ describe("Notifications stack", () => {
 
     expect(targets.length).toBeGreaterThanOrEqual(2);
     for (const t of targets) expect(JSON.stringify(t.DeadLetterConfig?.Arn)).toMatch(/DeliveryDeadLetters/);
-    expect(schedules).toHaveLength(2);
+    expect(schedules).toHaveLength(1);
     for (const s of schedules)
       expect(JSON.stringify(s.Properties.Target.DeadLetterConfig.Arn)).toMatch(/DeliveryDeadLetters/);
   });
@@ -524,8 +531,8 @@ describe("Notifications stack", () => {
     );
   });
 
-  it("scopes budget permissions to budget ARNs of the payer account", () => {
-    const statements = Object.values(templates.notifications.findResources("AWS::IAM::Policy")).flatMap(
+  it("scopes the reconcile's budget permissions to budget ARNs of the payer account", () => {
+    const statements = Object.values(templates.cleanup.findResources("AWS::IAM::Policy")).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const budgetStatements = statements.filter((s) =>
@@ -535,18 +542,10 @@ describe("Notifications stack", () => {
     for (const s of budgetStatements) expect(JSON.stringify(s.Resource)).toContain(":budget/");
   });
 
-  it("reconciles budgets on a weekly schedule, and expires approvals every 15 minutes", () => {
+  it("expires approvals and ends leases every 15 minutes", () => {
     const schedules = Object.values(templates.notifications.findResources("AWS::Scheduler::Schedule"));
-    const targetOf = (expression: string) =>
-      JSON.stringify(
-        schedules.find((s) => s.Properties.ScheduleExpression === expression)?.Properties.Target.Arn,
-      );
-    expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
-      "cron(0 6 ? * MON *)",
-      "rate(15 minutes)",
-    ]);
-    expect(targetOf("cron(0 6 ? * MON *)")).toMatch(/ReconcileBudgets/);
-    expect(targetOf("rate(15 minutes)")).toMatch(/Housekeeping/);
+    expect(schedules.map((s) => s.Properties.ScheduleExpression)).toEqual(["rate(15 minutes)"]);
+    expect(JSON.stringify(schedules[0]?.Properties.Target.Arn)).toMatch(/Housekeeping/);
     expect(actionsOf(templates.notifications, "Housekeeping")).toEqual(
       [
         "dynamodb:GetItem",
@@ -566,25 +565,28 @@ describe("Notifications stack", () => {
 });
 
 describe("budget reconcile in the background", () => {
-  it("hands POST /budgets/reconcile's job to the reconcile function through the bus, with a dead-letter queue", () => {
-    templates.notifications.hasResourceProperties("AWS::Events::Rule", {
-      EventPattern: { source: ["quartermaster"], "detail-type": ["Budget Reconcile Requested"] },
-      Targets: Match.arrayWith([
-        Match.objectLike({
-          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ReconcileBudgets"), "Arn"] },
-          DeadLetterConfig: Match.anyValue(),
-        }),
-      ]),
-    });
-    expect(actionsOf(templates.notifications, "ReconcileBudgets")).toEqual(
-      expect.arrayContaining([
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "budgets:ModifyBudget",
-      ]),
-    );
-    // The API only records the job and publishes it: no budget action, nothing that lists the organisation's accounts.
+  it("fans out through the engine: POST /budgets/reconcile starts the state machine, each account a child of a Distributed Map reading S3", () => {
+    const machine = Object.entries(templates.cleanup.findResources("AWS::StepFunctions::StateMachine")).find(
+      ([id]) => id.startsWith("BudgetReconcile"),
+    )?.[1];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    for (const fragment of [
+      "StartReconcile",
+      "CreateBudgets",
+      "DISTRIBUTED",
+      "arn:aws:states:::s3:getObject",
+      "FinishReconcile",
+    ])
+      expect(definition).toContain(fragment);
+    expect(actionsOf(templates.cleanup, "ReconcilecreateBudget")).toEqual([
+      "budgets:ModifyBudget",
+      "budgets:ViewBudget",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "organizations:DescribeOrganization",
+    ]);
+    // The API starts the workflow: no budget action, nothing that lists the organisation's accounts.
     expect(actionsOf(templates.api, "ApiHandler").filter((a) => a.startsWith("budgets:"))).toEqual([]);
   });
 });
@@ -877,10 +879,9 @@ describe("every other function's exact actions", () => {
       ],
     ],
     [
-      "notifications",
-      "ReconcileBudgets",
+      "cleanup",
+      "ReconcilestartReconcile",
       [
-        "budgets:ModifyBudget",
         "budgets:ViewBudget",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -891,9 +892,10 @@ describe("every other function's exact actions", () => {
         "organizations:ListOrganizationalUnitsForParent",
         "organizations:ListParents",
         "organizations:ListRoots",
-        ...ON_FAILURE,
+        "s3:PutObject",
       ],
     ],
+    ["cleanup", "ReconcilefinishReconcile", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
   ] as const)("%s: %s", (stack, prefix, actions) => {
     expect(actionsOf(templates[stack], prefix)).toEqual([...actions].sort());
   });
@@ -1082,7 +1084,8 @@ describe("the templates, checked as AWS will check them", () => {
         ),
     );
 
-    expect(functions.length).toBeGreaterThanOrEqual(6);
+    // The notifier, the monitor, creation events, housekeeping and the Slack worker (the reconcile is a workflow now).
+    expect(functions.length).toBeGreaterThanOrEqual(5);
     expect(functions.filter((arn) => !withDestination.has(arn))).toEqual([]);
   });
 

@@ -101,12 +101,12 @@ describe("notifications and budgets against the emulator", () => {
     expect(hook.posts.length - before).toBe(1);
   });
 
-  /** POST /budgets/reconcile answers 202 at once; the job runs in the background and is polled. */
+  /** POST /budgets/reconcile answers 202 at once; the job's workflow fans out over the accounts and is polled. */
   async function reconcileAndWait() {
     const accepted = await call(api.url, "POST", "/budgets/reconcile");
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get("location")).toBe(accepted.body.links.self);
-    await plane.events.drain();
+    await plane.runner.idle();
     const job = await call(api.url, "GET", accepted.body.links.self);
     expect(job.status).toBe(200);
     expect(job.body.reconcileId).toBe(accepted.body.reconcileId);
@@ -127,7 +127,8 @@ describe("notifications and budgets against the emulator", () => {
 
     expect(first.status).toBe("SUCCEEDED");
     expect(first.created.map((c: { accountId: string }) => c.accountId).sort()).toEqual(older.sort());
-    expect(second).toMatchObject({ status: "SUCCEEDED", created: [], unchanged: 2 });
+    expect(first).toMatchObject({ createdCount: 2, failedCount: 0 });
+    expect(second).toMatchObject({ status: "SUCCEEDED", created: [], createdCount: 0, unchanged: 2 });
     const payer = (await org.send(new DescribeOrganizationCommand({}))).Organization?.MasterAccountId;
     const all =
       (await budgets.send(new DescribeBudgetsCommand({ AccountId: payer, MaxResults: 100 }))).Budgets ?? [];

@@ -21,7 +21,12 @@ import {
 import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
 import type { CreationWaits } from "../../packages/core/src/store/creation-waits";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
-import type { ReconcileJob, ReconcileJobStore } from "../../packages/core/src/store/reconcile-jobs";
+import {
+  type CreatedBudget,
+  MAX_KEPT_FAILURES,
+  type ReconcileJob,
+  type ReconcileJobStore,
+} from "../../packages/core/src/store/reconcile-jobs";
 import type {
   ExecutionAttempt,
   LeaseRecord,
@@ -413,22 +418,56 @@ export class MemorySemaphore {
 /** An in-memory ReconcileJobStore for unit tests. */
 export class MemoryReconcileJobStore implements ReconcileJobStore {
   readonly jobs = new Map<string, ReconcileJob>();
+  private readonly created = new Map<string, Map<string, CreatedBudget>>();
+  private readonly failed = new Map<string, Set<string>>();
   async create(job: ReconcileJob) {
-    if (this.jobs.has(job.reconcileId)) throw new Error(`job ${job.reconcileId} exists`);
-    this.jobs.set(job.reconcileId, structuredClone(job));
+    if (!this.jobs.has(job.reconcileId)) this.jobs.set(job.reconcileId, structuredClone(job));
   }
   async get(id: string) {
     const job = this.jobs.get(id);
     return job ? structuredClone(job) : undefined;
   }
-  async finish(
-    id: string,
-    outcome: Pick<ReconcileJob, "status" | "created" | "unchanged" | "error">,
-    at: string,
-  ) {
+  private job(id: string) {
     const job = this.jobs.get(id);
     if (!job) throw new Error(`no job ${id}`);
-    Object.assign(job, outcome, { endedAt: at });
+    return job;
+  }
+  async update(
+    id: string,
+    patch: Partial<Omit<ReconcileJob, "reconcileId" | "createdCount" | "failedCount">>,
+  ) {
+    const job = this.job(id);
+    for (const [k, v] of Object.entries(patch))
+      if (v !== undefined) (job as Record<string, unknown>)[k] = structuredClone(v);
+  }
+  async recordCreated(id: string, created: CreatedBudget) {
+    const job = this.job(id);
+    const all = this.created.get(id) ?? new Map<string, CreatedBudget>();
+    this.created.set(id, all);
+    if (all.has(created.accountId)) return false;
+    all.set(created.accountId, structuredClone(created));
+    job.createdCount += 1;
+    return true;
+  }
+  async recordFailed(id: string, failure: { accountId: string; reason: string }) {
+    const job = this.job(id);
+    const all = this.failed.get(id) ?? new Set<string>();
+    this.failed.set(id, all);
+    if (all.has(failure.accountId)) return false;
+    all.add(failure.accountId);
+    job.failedCount += 1;
+    if ((job.failures ?? []).length < MAX_KEPT_FAILURES) job.failures = [...(job.failures ?? []), failure];
+    return true;
+  }
+  async createdPage(id: string, page: { limit: number; after?: string }) {
+    const all = [...(this.created.get(id)?.values() ?? [])].sort((a, b) =>
+      a.accountId.localeCompare(b.accountId),
+    );
+    const after = page.after;
+    const rest = after ? all.filter((c) => c.accountId > after) : all;
+    const items = rest.slice(0, page.limit);
+    const last = items.at(-1);
+    return rest.length > page.limit && last ? { items, next: last.accountId } : { items };
   }
 }
 

@@ -6,7 +6,7 @@ import {
   RunSummarySchema,
 } from "./store/cleanup-runs/record";
 import { ClosureRecordSchema } from "./store/closures";
-import { ReconcileJobSchema } from "./store/reconcile-jobs";
+import { CreatedBudgetSchema, ReconcileJobSchema } from "./store/reconcile-jobs";
 import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
 
 /**
@@ -82,15 +82,12 @@ export const ReconcileAcceptedSchema = z.object({
 });
 export type ReconcileAccepted = z.infer<typeof ReconcileAcceptedSchema>;
 
-/** `GET /budgets/reconcile/{id}`: the job, with what it created once it has run. */
-export const ReconcileJobViewSchema = ReconcileJobSchema;
-
-/** What one reconcile did (the weekly schedule's result, and a finished job's fields). */
-export const ReconcileResultSchema = z.object({
-  created: z.array(z.object({ accountId: z.string(), budgetName: z.string() })),
-  unchanged: z.number(),
+/** `GET /budgets/reconcile/{id}`: the job's counts, and a page of the budgets it created. */
+export const ReconcileJobViewSchema = ReconcileJobSchema.omit({ items: true, toCreate: true }).extend({
+  created: z.array(CreatedBudgetSchema),
+  /** Absent on the last page. */
+  next: z.string().optional(),
 });
-export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
 
 /** `GET /closures/{id}`. */
 export const ClosureViewSchema = ClosureRecordSchema;

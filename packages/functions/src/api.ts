@@ -145,9 +145,9 @@ export const ROUTES: Record<string, Route> = {
     );
   },
   "GET /budgets/reconcile/{reconcileId}": async (ctx, event) =>
-    json(200, await getReconcile(ctx, pathParam(event, "reconcileId"))),
+    json(200, await getReconcile(ctx, pathParam(event, "reconcileId"), event.queryStringParameters ?? {})),
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
-    json(200, await getCleanupRun(ctx, pathParam(event, "runId"))),
+    json(200, await getCleanupRun(ctx, pathParam(event, "runId"), event.queryStringParameters ?? {})),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {
     const run = await retryCleanupRun(ctx, pathParam(event, "runId"));
     return json(202, run, { location: runLink(run.runId) });

@@ -12,6 +12,7 @@ const BaseEnvSchema = z.object({
 export const ApiEnvSchema = BaseEnvSchema.extend({
   QM_VEND_STATE_MACHINE_ARN: z.string().min(1),
   QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
+  QM_RECONCILE_STATE_MACHINE_ARN: z.string().min(1),
   QM_CLOSURE_STATE_MACHINE_ARN: z.string().min(1),
   QM_BUDGET_TOPIC_ARN: z.string().min(1),
 });
@@ -40,7 +41,13 @@ export const VendTaskEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.s
 /** The sandbox-cleanup tasks: StartRun writes the run's accounts to the items bucket, FinishRun reads them. */
 export const CleanupTaskEnvSchema = BaseEnvSchema.extend({ QM_ITEMS_BUCKET: z.string().min(1) });
 
-/** The notifier, the execution monitor and the scheduled budget reconcile. */
+/** The budget-reconcile tasks: StartReconcile writes its accounts to the items bucket; budgets subscribe the topic. */
+export const ReconcileTaskEnvSchema = BaseEnvSchema.extend({
+  QM_BUDGET_TOPIC_ARN: z.string().min(1),
+  QM_ITEMS_BUCKET: z.string().min(1),
+});
+
+/** The notifier and the execution monitor. */
 export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
 
 /** Any function's environment schema; the stacks type each function's `environment` from its own. */
@@ -52,4 +59,5 @@ export type FunctionEnvSchema =
   | typeof HousekeepingEnvSchema
   | typeof VendTaskEnvSchema
   | typeof CleanupTaskEnvSchema
+  | typeof ReconcileTaskEnvSchema
   | typeof NotificationsEnvSchema;

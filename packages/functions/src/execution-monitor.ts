@@ -1,6 +1,7 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
+import { recordReconcileExecutionFailure } from "@quartermaster/core/budgets/reconcile";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
@@ -42,7 +43,8 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
     const recorded =
       (await recordExecutionFailure(ctx, parsed.data)) ||
       (await recordCleanupExecutionFailure(ctx, parsed.data)) ||
-      (await recordClosureExecutionFailure(ctx, parsed.data));
+      (await recordClosureExecutionFailure(ctx, parsed.data)) ||
+      (await recordReconcileExecutionFailure(ctx, parsed.data));
     return { recorded };
   });
 }

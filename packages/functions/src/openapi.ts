@@ -1,4 +1,5 @@
 import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
+import { ReconcilePageQuerySchema } from "@quartermaster/core/budgets/jobs";
 import { CleanupRequestSchema, RunPageQuerySchema } from "@quartermaster/core/cleanup/run";
 import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
 import {
@@ -337,8 +338,8 @@ function baseDocument(): JsonSchema {
       },
       "/budgets/reconcile/{reconcileId}": {
         get: {
-          summary: "A background reconcile: its status, and what it created once done",
-          parameters: [pathParam("reconcileId")],
+          summary: "A background reconcile: its status and counts, and a page of the budgets it created",
+          parameters: [pathParam("reconcileId"), ...queryParams(ReconcilePageQuerySchema)],
           responses: { "200": ok("The job", "ReconcileJob"), "404": error("Unknown id") },
         },
       },

@@ -1,40 +1,86 @@
 import { BudgetsClient } from "@aws-sdk/client-budgets";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
+import { assertNever } from "@quartermaster/core/assert-never";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
+import { RECONCILE_TASKS, type ReconcileTask } from "@quartermaster/core/budgets/definition";
 import {
-  RECONCILE_REQUESTED,
-  ReconcileRequestedSchema,
-  runReconcileJob,
-} from "@quartermaster/core/budgets/jobs";
-import { reconcileBudgets } from "@quartermaster/core/budgets/reconcile";
-import { NotificationsEnvSchema } from "./env";
+  finishReconcile,
+  planReconcile,
+  type ReconcileAccount,
+  ReconcileAccountSchema,
+  type ReconcilePlan,
+  reconcileAccount,
+} from "@quartermaster/core/budgets/reconcile";
+import type { CoreContext } from "@quartermaster/core/context";
+import { toWorkflowError } from "@quartermaster/core/errors";
+import { ReconcileTaskEnvSchema } from "./env";
 import { withBase } from "./middleware";
-import { type ContextSource, lambdaContext } from "./runtime";
+import { type ContextSource, lambdaContext, taskFromEnvironment } from "./runtime";
 
 /**
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = { organizations: OrganizationsClient, budgets: BudgetsClient };
+export const CLIENTS: ClientClasses = {
+  organizations: OrganizationsClient,
+  budgets: BudgetsClient,
+  s3: S3Client,
+};
 
-/** What invokes the reconcile function: the weekly schedule (no payload) or a `Budget Reconcile Requested` event. */
-type ReconcileEvent = { "detail-type"?: string; detail?: unknown } | undefined;
+/** The state each budget-reconcile task receives (see `lambdaTask` in core). */
+export interface ReconcileTaskEvent {
+  executionArn: string;
+  state: {
+    reconcileId?: string;
+    plan?: ReconcilePlan;
+    account?: ReconcileAccount;
+    error?: { Error: string; Cause?: string };
+  };
+}
 
-/**
- * Runs a budget reconcile: the job `POST /budgets/reconcile` recorded (delivered by the bus), or,
- * from the weekly schedule, a reconcile of its own.
- */
-export function makeReconcileHandler(source: ContextSource) {
-  return withBase<ReconcileEvent, unknown>(source, async (event, ctx) => {
-    if (event?.["detail-type"] === RECONCILE_REQUESTED) {
-      const { reconcileId } = ReconcileRequestedSchema.parse(event.detail);
-      ctx.logger.appendKeys({ reconcileId });
-      return runReconcileJob(ctx, reconcileId);
+/** Runs one budget-reconcile task against core. */
+export async function runReconcileTask(ctx: CoreContext, task: ReconcileTask, event: ReconcileTaskEvent) {
+  const { state, executionArn } = event;
+  switch (task) {
+    case "startReconcile":
+      return planReconcile(ctx, { reconcileId: state.reconcileId }, executionArn);
+    case "createBudget": {
+      if (!state.reconcileId || !state.account) throw new Error("CreateBudget needs reconcileId and account");
+      return reconcileAccount(ctx, {
+        reconcileId: state.reconcileId,
+        account: ReconcileAccountSchema.parse(state.account),
+      });
     }
-    const result = await reconcileBudgets(ctx);
-    ctx.logger.info("Budgets reconciled", { created: result.created.length, unchanged: result.unchanged });
-    return result;
+    case "finishReconcile":
+      return finishReconcile(
+        ctx,
+        { reconcileId: state.plan?.reconcileId ?? state.reconcileId, error: state.error },
+        executionArn,
+      );
+    default:
+      return assertNever(task, "task");
+  }
+}
+
+export function makeReconcileTaskHandler(task: ReconcileTask, source: ContextSource) {
+  return withBase<ReconcileTaskEvent, unknown>(source, async (event, ctx) => {
+    ctx.logger.appendKeys({
+      executionArn: event.executionArn,
+      reconcileId: event.state.plan?.reconcileId ?? event.state.reconcileId,
+      accountId: event.state.account?.accountId,
+      task,
+    });
+    try {
+      return await runReconcileTask(ctx, task, event);
+    } catch (error) {
+      ctx.logger.warn("Task failed", { error });
+      throw toWorkflowError(error);
+    }
   });
 }
 
-export const handler = makeReconcileHandler(lambdaContext(NotificationsEnvSchema, CLIENTS));
+/** The deployed handler: one function per task, each told its task by `QM_TASK` (set by the stack). */
+export const handler = taskFromEnvironment(RECONCILE_TASKS, (task) =>
+  makeReconcileTaskHandler(task, lambdaContext(ReconcileTaskEnvSchema, CLIENTS)),
+);

@@ -49,6 +49,7 @@ export function lambdaContext(schema: FunctionEnvSchema, clientClasses: ClientCl
         "vend-account": env.QM_VEND_STATE_MACHINE_ARN,
         "sandbox-cleanup": env.QM_CLEANUP_STATE_MACHINE_ARN,
         "account-closure": env.QM_CLOSURE_STATE_MACHINE_ARN,
+        "budget-reconcile": env.QM_RECONCILE_STATE_MACHINE_ARN,
       },
     });
     return cached;

@@ -3,7 +3,11 @@ import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws/faults";
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
-import { RECONCILE_REQUESTED } from "@quartermaster/core/budgets/jobs";
+import {
+  budgetReconcileDefinition,
+  RECONCILE_TASK_STATES,
+  RECONCILE_TASKS,
+} from "@quartermaster/core/budgets/definition";
 import {
   CLEANUP_TASK_STATES,
   CLEANUP_TASKS,
@@ -43,7 +47,7 @@ import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-
 import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
 import { makeNotifierHandler } from "@quartermaster/functions/notifier";
-import { makeReconcileHandler } from "@quartermaster/functions/reconcile";
+import { makeReconcileTaskHandler } from "@quartermaster/functions/reconcile";
 import { makeSlackWorker, SLACK_ROUTE_KEYS, slackRoutes } from "@quartermaster/functions/slack";
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { asynchronousCreations } from "./creations";
@@ -164,6 +168,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ) as unknown as LocalTaskHandler,
     ]),
   );
+  const reconcileTasks = Object.fromEntries(
+    Object.entries(RECONCILE_TASK_STATES).map(([state, task]) => [
+      state,
+      asFunction(`reconcile:${task}`, makeReconcileTaskHandler(task, source)) as unknown as LocalTaskHandler,
+    ]),
+  );
   const closureTasks = Object.fromEntries(
     Object.entries(CLOSURE_TASK_STATES).map(([state, task]) => [
       state,
@@ -202,6 +212,10 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         }),
         tasks: cleanupTasks,
         waits: Object.fromEntries(CLEANUP_WAIT_STATES.map((s) => [s, waitMs])),
+      },
+      "budget-reconcile": {
+        definition: budgetReconcileDefinition(localTaskArns(RECONCILE_TASKS, region)),
+        tasks: reconcileTasks,
       },
       "account-closure": {
         definition: accountClosureDefinition(localTaskArns(CLOSURE_TASKS, region)),
@@ -258,12 +272,6 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
   events.subscribe(async (event) => {
     if (event.source === "aws.organizations" && options.creationEvents !== false)
       await creationEvents(event, lambdaContextFor("qm-local-creation-events", 60_000));
-  });
-  // As the deployed rule does: a requested reconcile runs in the background, in the reconcile handler.
-  const reconcile = asFunction("reconcile", makeReconcileHandler(source));
-  events.subscribe(async (event) => {
-    if (event["detail-type"] === RECONCILE_REQUESTED)
-      await reconcile(event, lambdaContextFor("qm-local-reconcile", 300_000));
   });
   // As the deployed rule does: what a Slack route acknowledged is done by the Slack worker, after the answer.
   const slackWorker = asFunction(
