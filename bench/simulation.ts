@@ -412,7 +412,7 @@ export async function simulateCleanup(
       closures: new MemoryClosureStore(),
       reconciles: new MemoryReconcileJobStore(),
       creationWaits: new MemoryCreationWaits(),
-      createSlots: new MemorySemaphore() as never,
+      createSlots: new MemorySemaphore(),
       logger: new Logger({ serviceName: "quartermaster-sim", logLevel: "SILENT" }),
       metrics: noMetrics,
       clock: () => new Date(),
@@ -503,7 +503,11 @@ export async function simulateCleanup(
       realSeconds: (performance.now() - realStart) / 1000,
     };
   } finally {
-    for (const mock of Object.values(mocks)) mock.restore();
+    // reset() drops the calls the mocks recorded (sinon keeps every call's arguments), then restore().
+    for (const mock of Object.values(mocks)) {
+      mock.reset();
+      mock.restore();
+    }
     clock.uninstall();
   }
 }

@@ -71,7 +71,6 @@ export function Cleanup({ stack, app }: StackContext) {
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
         [table.tableArn],
       ),
-      allow(["s3:GetObject"], [items]),
       allow(["events:PutEvents"], [bus.eventBusArn]),
     ],
   };

@@ -34,7 +34,7 @@ import { Vending } from "./Vending";
 
 /** Slack notifications from domain events, failed executions and budget alerts; the weekly budget reconcile. */
 export function Notifications({ stack }: StackContext) {
-  const { table, bus, budgetTopic, itemsBucket } = use(Storage);
+  const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
   const { cleanupStateMachine, reconcileStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
@@ -105,8 +105,6 @@ export function Notifications({ stack }: StackContext) {
         [table.tableArn],
       ),
       allow(["events:PutEvents"], [bus.eventBusArn]),
-      // A clean-up that ended without FinishRun: its accounts, to report those that never did.
-      allow(["s3:GetObject"], [itemsBucket.arnForObjects("fanout/cleanup/*")]),
     ],
   });
   new Rule(stack, "ExecutionFailures", {

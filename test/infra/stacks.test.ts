@@ -850,14 +850,7 @@ describe("every other function's exact actions", () => {
     [
       "cleanup",
       "CleanupfinishRun",
-      [
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:Query",
-        "dynamodb:UpdateItem",
-        "events:PutEvents",
-        "s3:GetObject",
-      ],
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"],
     ],
     [
       "notifications",
@@ -874,7 +867,6 @@ describe("every other function's exact actions", () => {
         "dynamodb:Query",
         "dynamodb:UpdateItem",
         "events:PutEvents",
-        "s3:GetObject",
         ...ON_FAILURE,
       ],
     ],

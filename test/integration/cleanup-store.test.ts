@@ -49,7 +49,11 @@ describe("DynamoCleanupStore against the emulator", () => {
       name: accountId,
       reason: "SUSPENDED",
     }));
-    await store.recordPlan(runId, { accounts: 5, refused });
+    const planned = Array.from({ length: 5 }, (_, i) => ({
+      accountId: String(600000000000 + i),
+      name: `sb-${i}`,
+    }));
+    await store.recordPlan(runId, { accounts: planned, refused });
     for (let i = 0; i < 5; i++) {
       const accountId = String(600000000000 + i);
       // Regions under way are items of their own; the page folds them into their account's report.
@@ -99,7 +103,13 @@ describe("DynamoCleanupStore against the emulator", () => {
 
   it("counts an account once however often it is finished, ranks the failed worst first, and forgets only them for a retry", async () => {
     const runId = await newRun();
-    await store.recordPlan(runId, { accounts: 3, refused: [] });
+    await store.recordPlan(runId, {
+      accounts: ["700000000001", "700000000002", "700000000003"].map((accountId) => ({
+        accountId,
+        name: accountId,
+      })),
+      refused: [],
+    });
     const clean: AccountReport = { accountId: "700000000001", name: "clean", regions: [] };
     const unreachable: AccountReport = {
       accountId: "700000000002",
@@ -122,6 +132,15 @@ describe("DynamoCleanupStore against the emulator", () => {
       counted.push(await store.finishAccount(runId, report, outcomeOf(report)));
 
     expect(counted).toEqual([true, true, true, false, false]);
+    // Planned again (a retried StartRun): the accounts keep their reports and their finish.
+    await store.recordPlan(runId, {
+      accounts: ["700000000001", "700000000002", "700000000003"].map((accountId) => ({
+        accountId,
+        name: accountId,
+      })),
+      refused: [],
+    });
+    expect((await store.getAccountProgress(runId, clean.accountId)).finished).toBe(true);
     expect((await store.getRunPage(runId, { limit: 0 }))?.summary).toMatchObject({
       finished: 3,
       failed: 1,

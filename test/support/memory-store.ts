@@ -188,6 +188,7 @@ export class MemoryEventClaims implements EventClaims {
 }
 
 interface MemoryAccount {
+  planned?: { accountId: string; name: string };
   report?: AccountReport;
   finished: boolean;
   outcome?: AccountOutcome;
@@ -298,11 +299,15 @@ export class MemoryCleanupStore implements CleanupStore {
       else (head as Record<string, unknown>)[key] = structuredClone(value);
     }
   }
-  async recordPlan(runId: string, plan: { accounts: number; refused: Refusal[] }) {
-    this.requests.writes += Math.ceil(plan.refused.length / 25) + 1;
+  async recordPlan(
+    runId: string,
+    plan: { accounts: { accountId: string; name: string }[]; refused: Refusal[] },
+  ) {
+    this.requests.writes += plan.accounts.length + Math.ceil(plan.refused.length / 25) + 1;
     const head = this.run(runId);
+    for (const a of plan.accounts) this.account(runId, a.accountId).planned = { ...a };
     for (const r of plan.refused) this.refusalsOf(runId).set(r.accountId, structuredClone(r));
-    head.summary.accounts = plan.accounts;
+    head.summary.accounts = plan.accounts.length;
     head.summary.refused = plan.refused.length;
   }
   async putAccountReport(runId: string, report: AccountReport) {
@@ -386,11 +391,12 @@ export class MemoryCleanupStore implements CleanupStore {
   }
   async accountStates(runId: string) {
     this.requests.reads += Math.max(1, Math.ceil(this.accountsOf(runId).size / 300));
-    return [...this.accountsOf(runId).values()].flatMap((a) =>
-      a.report
+    return [...this.accountsOf(runId).entries()].flatMap(([accountId, a]) =>
+      a.report || a.planned
         ? [
             {
-              report: structuredClone(a.report),
+              account: { accountId, name: a.report?.name ?? a.planned?.name ?? accountId },
+              report: a.report ? structuredClone(a.report) : undefined,
               finished: a.finished,
               regions: structuredClone([...a.regions.values()]),
             },

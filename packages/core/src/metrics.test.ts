@@ -42,7 +42,7 @@ describe("operator metrics", () => {
     for (const dryRun of [false, true]) {
       const { ctx, runs, metrics } = unitContext();
       await recordedRun(runs, "run-m", { dryRun, trigger: "schedule", startedAt: "2026-11-23T00:00:00Z" });
-      await runs.recordPlan("run-m", { accounts: 1, refused: [] });
+      await runs.recordPlan("run-m", { accounts: [{ accountId: "222233334444", name: "W" }], refused: [] });
       const report = {
         accountId: "222233334444",
         name: "W",

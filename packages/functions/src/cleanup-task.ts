@@ -64,11 +64,7 @@ export async function runCleanupTask(
       });
     }
     case "finishRun":
-      return finishRun(
-        ctx,
-        { runId: state.plan?.runId ?? state.runId, items: state.plan?.items, error: state.error },
-        executionArn,
-      );
+      return finishRun(ctx, { runId: state.plan?.runId ?? state.runId, error: state.error }, executionArn);
     default:
       return assertNever(task, "task");
   }

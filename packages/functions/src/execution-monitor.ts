@@ -1,5 +1,4 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { S3Client } from "@aws-sdk/client-s3";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
 import { recordReconcileExecutionFailure } from "@quartermaster/core/budgets/reconcile";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
@@ -14,7 +13,7 @@ import { type ContextSource, lambdaContext } from "./runtime";
  * The AWS clients this function builds: those its IAM actions name (the infra test checks both ways),
  * so its bundle holds no other SDK client.
  */
-export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient, s3: S3Client };
+export const CLIENTS: ClientClasses = { eventBridge: EventBridgeClient };
 
 /** An `aws.states` execution status change, as the EventBridge rule delivers it (the detail is parsed). */
 export interface ExecutionStatusEvent {

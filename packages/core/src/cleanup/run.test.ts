@@ -1,29 +1,16 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { recordedRun, unitContext } from "@test/support/unit-context";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type SandboxCleanupCompleted, SandboxCleanupCompletedSchema } from "../events/cleanup";
-import { writeFanoutItems } from "../fanout/items";
 import type { AccountReport } from "../store/cleanup-runs/record";
 import { cleanAccountStep, finishAccount } from "./clean-account";
 import { finishRun, getCleanupRun, recordCleanupExecutionFailure } from "./run";
 
 const sts = mockClient(STSClient);
-const s3 = mockClient(S3Client);
 
 beforeEach(() => {
   sts.reset();
-  s3.reset();
-  // The items bucket, as S3 keeps it: what was put is what is got.
-  const objects = new Map<string, string>();
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-    objects.set(input.Key, input.Body);
-    return {};
-  });
-  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => ({
-    Body: { transformToString: async () => objects.get(input.Key) ?? "[]" },
-  }));
 });
 
 async function runWithAccounts(accounts: number) {
@@ -33,7 +20,11 @@ async function runWithAccounts(accounts: number) {
     trigger: "api",
     startedAt: "2026-11-23T00:00:00Z",
   });
-  await harness.runs.recordPlan("run-1", { accounts, refused: [] });
+  const planned = Array.from({ length: accounts }, (_, i) => ({
+    accountId: String(300000000000 + i),
+    name: `sandbox-${i}`,
+  }));
+  await harness.runs.recordPlan("run-1", { accounts: planned, refused: [] });
   return harness;
 }
 
@@ -132,13 +123,16 @@ describe("finishRun", () => {
   });
 
   it("is PARTIAL when one account failed and another was cleaned; reports planned accounts that never reported, and abandons regions under way", async () => {
-    const harness = await runWithAccounts(3);
+    const harness = await runWithAccounts(0);
     const { ctx, runs } = harness;
-    const items = await writeFanoutItems(ctx, "cleanup", "run-1", [
-      { accountId: "111122223333", name: "A" },
-      { accountId: "444455556666", name: "C" },
-      { accountId: "999988887777", name: "B" },
-    ]);
+    await runs.recordPlan("run-1", {
+      accounts: [
+        { accountId: "111122223333", name: "A" },
+        { accountId: "444455556666", name: "C" },
+        { accountId: "999988887777", name: "B" },
+      ],
+      refused: [],
+    });
     await finished(harness, {
       accountId: "111122223333",
       name: "A",
@@ -164,7 +158,7 @@ describe("finishRun", () => {
       deadline: "2026-11-23T01:00:00Z",
     });
 
-    const outcome = await finishRun(ctx, { runId: "run-1", items }, "arn");
+    const outcome = await finishRun(ctx, { runId: "run-1" }, "arn");
 
     expect(outcome.status).toBe("PARTIAL");
     const run = await getCleanupRun(ctx, "run-1");
@@ -180,7 +174,10 @@ describe("getCleanupRun", () => {
   it("pages accounts and refusals in account order with the summary whole on every page, and refuses a forged token", async () => {
     const harness = await runWithAccounts(5);
     await harness.runs.recordPlan("run-1", {
-      accounts: 5,
+      accounts: Array.from({ length: 5 }, (_, i) => ({
+        accountId: String(500000000000 + i),
+        name: `sb-${i}`,
+      })),
       refused: [
         { accountId: "000000000001", name: "mgmt", reason: "the management account is never cleaned" },
         { accountId: "000000000002", name: "susp", reason: "SUSPENDED" },

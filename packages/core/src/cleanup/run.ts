@@ -11,7 +11,7 @@ import {
   type SandboxCleanupCompleted,
 } from "../events/cleanup";
 import { publishSafely } from "../events/publisher";
-import { type FanoutItems, readFanoutItems, writeFanoutItems } from "../fanout/items";
+import { type FanoutItems, writeFanoutItems } from "../fanout/items";
 import { METRIC } from "../metrics";
 import {
   type CleanupRun,
@@ -24,7 +24,7 @@ import {
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues, truncate } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { abandon, finishAccount } from "./clean-account";
-import { discoverSandboxAccounts, SandboxAccountListSchema } from "./discover";
+import { discoverSandboxAccounts } from "./discover";
 
 type Ctx = Pick<
   CoreContext,
@@ -154,7 +154,7 @@ export async function beginRun(
   }
   // The accounts go to the items bucket, read page by page by the fan-out's Distributed Map.
   const items = await writeFanoutItems(ctx, "cleanup", runId, accounts);
-  await ctx.runs.recordPlan(runId, { accounts: accounts.length, refused });
+  await ctx.runs.recordPlan(runId, { accounts, refused });
   await ctx.runs.updateRun(runId, { items });
   ctx.logger.info("Clean-up run planned", { runId, accounts: accounts.length, refused: refused.length });
   return { runId, dryRun: run.dryRun, items };
@@ -164,31 +164,28 @@ export async function beginRun(
 const DID_NOT_COMPLETE = "the account's clean-up task did not complete";
 
 /**
- * The run's end for accounts it did not finish: each account under way has its regions abandoned
- * and is finished; each planned account with no report at all is reported as not completed; then the
- * counts are taken again from the accounts. Only when some account did not finish (a timeout, an
- * abort, a failed step): a healthy run reads nothing here.
+ * The run's end for accounts it did not finish: each account under way has its regions abandoned and
+ * is finished; each planned account whose steps never ran is reported as not completed; then the counts
+ * are taken again from the accounts. Only when some account did not finish (a timeout, an abort, a
+ * failed step): a healthy run reads nothing here.
  */
-async function settleUnfinished(ctx: Ctx, runId: string, items: FanoutItems | undefined) {
-  const states = await ctx.runs.accountStates(runId);
-  for (const { report, finished, regions } of states) {
+async function settleUnfinished(ctx: Ctx, runId: string) {
+  for (const { account, report, finished, regions } of await ctx.runs.accountStates(runId)) {
     if (finished) continue;
+    if (!report) {
+      const failed = { ...account, regions: [], error: DID_NOT_COMPLETE };
+      await ctx.runs.putAccountReport(runId, failed);
+      await finishAccount(ctx, runId, failed);
+      continue;
+    }
     const abandoned = regions.map((p) =>
       p.done ? p : abandon(p, "the clean-up ended before this region did"),
     );
     for (const progress of abandoned.filter((p, i) => p !== regions[i]))
-      await ctx.runs.putRegionProgress(runId, report.accountId, progress);
+      await ctx.runs.putRegionProgress(runId, account.accountId, progress);
     let merged = report.regions;
     for (const progress of abandoned) merged = mergeRegion(merged, regionReportOf(progress));
     await finishAccount(ctx, runId, { ...report, regions: merged });
-  }
-  const reported = new Set(states.map((s) => s.report.accountId));
-  const planned = items ? SandboxAccountListSchema.parse(await readFanoutItems(ctx, items)) : [];
-  for (const account of planned) {
-    if (reported.has(account.accountId)) continue;
-    const report = { ...account, regions: [], error: DID_NOT_COMPLETE };
-    await ctx.runs.putAccountReport(runId, report);
-    await finishAccount(ctx, runId, report);
   }
   await ctx.runs.recountSummary(runId);
 }
@@ -196,7 +193,7 @@ async function settleUnfinished(ctx: Ctx, runId: string, items: FanoutItems | un
 /** Task `FinishRun`: the run's status from its counts, and `Sandbox Cleanup Completed` on the bus. */
 export async function finishRun(
   ctx: Ctx,
-  input: { runId?: string; items?: FanoutItems; error?: { Error: string; Cause?: string } },
+  input: { runId?: string; error?: { Error: string; Cause?: string } },
   executionArn: string,
 ) {
   const runId = input.runId ?? executionName(executionArn);
@@ -206,7 +203,7 @@ export async function finishRun(
   if (run.status !== "RUNNING" && run.endedAt) return { runId, status: run.status };
   // Every planned account appears in the report, and every account in it has ended.
   if (run.summary.finished < run.summary.accounts || input.error) {
-    await settleUnfinished(ctx, runId, input.items ?? run.items);
+    await settleUnfinished(ctx, runId);
     run = (await ctx.runs.getRunPage(runId, { limit: 0 })) ?? run;
   }
   const { summary } = run;

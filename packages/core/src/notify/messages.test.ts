@@ -98,6 +98,33 @@ describe("budget alerts", () => {
 });
 
 describe("cleanupCompletedMessage", () => {
+  it("gives a large run's counts and its worst accounts, one line each, never the whole list", () => {
+    const message = cleanupCompletedMessage({
+      runId: "run-big",
+      status: "PARTIAL",
+      dryRun: false,
+      accounts: 5000,
+      refused: 3,
+      accountsFailed: 10,
+      accountsWithFailures: 60,
+      deleted: 2250,
+      skipped: 40,
+      failureCount: 75,
+      failures: [
+        { accountId: "400000000001", count: 1, reason: "Could not assume the member role" },
+        { accountId: "400000000002", region: "us-east-1", stack: "app-0", count: 3, reason: "DELETE_FAILED" },
+      ],
+      report: "/cleanup/runs/run-big",
+    });
+
+    const body = text(message);
+    expect(body).toContain("*Failures* (75 in 60 account(s))");
+    expect(body).toContain("• `400000000002` (3 failures) us-east-1 app-0: DELETE_FAILED");
+    expect(body).toContain("…and 58 more account(s) in the report");
+    expect(body).toMatch(/\*Accounts:\* 5000\n\*Refused:\* 3\n\*Could not be cleaned:\* 10/);
+    expect(body.split("\n").filter((line) => line.startsWith("• "))).toHaveLength(2);
+  });
+
   it("puts failures first", () => {
     const message = cleanupCompletedMessage({
       runId: "run-1",

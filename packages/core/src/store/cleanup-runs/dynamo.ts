@@ -49,6 +49,8 @@ const DONE = "~";
 /** Days a run's items are kept (the table's TTL, `expiresAt`): a run's report is read the next morning, not the next year. */
 export const RUN_RETENTION_DAYS = 90;
 const expiresAt = () => Math.floor(Date.now() / 1000) + RUN_RETENTION_DAYS * 86_400;
+/** Accounts' plan entries written at once (5,000 accounts: 200 rounds of about 10 ms). */
+const PLAN_WRITERS = 25;
 /** Items DynamoDB takes in one BatchWriteItem. */
 const BATCH = 25;
 
@@ -145,7 +147,8 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
         regions.set(accountId, [...(regions.get(accountId) ?? []), progress]);
         return true;
       }
-      if (!sk.includes("#REGION#")) {
+      // An account planned whose steps have not started yet is not in the report until they do.
+      if (!sk.includes("#REGION#") && item.report !== undefined) {
         // The first item of the account after the page's last: the page is whole.
         if (reports.length === limit) {
           more = true;
@@ -229,7 +232,25 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
     );
   }
 
-  async recordPlan(runId: string, plan: { accounts: number; refused: Refusal[] }): Promise<void> {
+  async recordPlan(
+    runId: string,
+    plan: { accounts: { accountId: string; name: string }[]; refused: Refusal[] },
+  ): Promise<void> {
+    // An update, not a put: a retried run's accounts keep their report and their finish.
+    const pending = [...plan.accounts];
+    const worker = async () => {
+      for (let account = pending.pop(); account; account = pending.pop()) {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: runPk(runId), sk: accountSk(account.accountId) },
+            UpdateExpression: "SET planned = :account, expiresAt = :ttl",
+            ExpressionAttributeValues: { ":account": account, ":ttl": expiresAt() },
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: PLAN_WRITERS }, worker));
     await this.batchWrite(
       plan.refused.map((refusal) => ({
         PutRequest: {
@@ -243,7 +264,7 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
         Key: runKey(runId),
         ConditionExpression: "attribute_exists(pk)",
         UpdateExpression: "SET summary.accounts = :a, summary.refused = :r",
-        ExpressionAttributeValues: { ":a": plan.accounts, ":r": plan.refused.length },
+        ExpressionAttributeValues: { ":a": plan.accounts.length, ":r": plan.refused.length },
       }),
     );
   }
@@ -282,7 +303,8 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
       if (item.progress !== undefined)
         progress.regions.push(parseStored(RegionProgressSchema, item.progress, "clean-up region progress"));
       else {
-        progress.report = parseStored(AccountReportSchema, item.report, "clean-up account report");
+        if (item.report !== undefined)
+          progress.report = parseStored(AccountReportSchema, item.report, "clean-up account report");
         progress.finished = item.finishedAt !== undefined;
       }
       return true;
@@ -428,10 +450,13 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
   }
 
   async accountStates(runId: string) {
-    const byAccount = new Map<
-      string,
-      { report?: AccountReport; finished: boolean; regions: RegionProgress[] }
-    >();
+    type State = {
+      account?: { accountId: string; name: string };
+      report?: AccountReport;
+      finished: boolean;
+      regions: RegionProgress[];
+    };
+    const byAccount = new Map<string, State>();
     await this.query(runId, { from: "ACCOUNT#", to: "ACCOUNT#~" }, (item) => {
       const accountId =
         item.progress !== undefined ? String(item.accountId) : String(item.sk).slice("ACCOUNT#".length);
@@ -439,14 +464,20 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
       if (item.progress !== undefined)
         entry.regions.push(parseStored(RegionProgressSchema, item.progress, "clean-up region progress"));
       else {
-        entry.report = parseStored(AccountReportSchema, item.report, "clean-up account report");
+        if (item.report !== undefined)
+          entry.report = parseStored(AccountReportSchema, item.report, "clean-up account report");
+        const planned = item.planned as { accountId?: unknown; name?: unknown } | undefined;
+        entry.account = {
+          accountId,
+          name: String(entry.report?.name ?? planned?.name ?? accountId),
+        };
         entry.finished = item.finishedAt !== undefined;
       }
       byAccount.set(accountId, entry);
       return true;
     });
     return [...byAccount.values()].flatMap((e) =>
-      e.report ? [{ report: e.report, finished: e.finished, regions: e.regions }] : [],
+      e.account ? [{ account: e.account, report: e.report, finished: e.finished, regions: e.regions }] : [],
     );
   }
 }

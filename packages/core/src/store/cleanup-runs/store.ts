@@ -28,8 +28,15 @@ export interface CleanupStore {
     runId: string,
     patch: Partial<Omit<CleanupRun, "runId" | "accounts" | "refused" | "summary">>,
   ): Promise<void>;
-  /** The run's plan: how many accounts it cleans, and the refusals (items of their own). */
-  recordPlan(runId: string, plan: { accounts: number; refused: Refusal[] }): Promise<void>;
+  /**
+   * The run's plan: every account it cleans gets an entry at once (an account whose steps never run is
+   * still in the report at the run's end), the refusals are items of their own, and the counts start.
+   * An account that has an entry already (a retried run) keeps what it has.
+   */
+  recordPlan(
+    runId: string,
+    plan: { accounts: { accountId: string; name: string }[]; refused: Refusal[] },
+  ): Promise<void>;
   /** The account's report head (name, error, regions not cleaned, regions done at once); regions under way are kept apart. */
   putAccountReport(runId: string, report: AccountReport): Promise<void>;
   /** One account-region's progress; the run's report shows it in the account's as it goes. */
@@ -55,10 +62,18 @@ export interface CleanupStore {
    * retry cleans it again; accounts cleaned without failure stay done. Returns how many were forgotten.
    */
   resetFailedAccounts(runId: string): Promise<number>;
-  /** Every account with a saved report, whether it finished, and its regions' progress (read whole: the run's end, when some did not finish). */
-  accountStates(
-    runId: string,
-  ): Promise<{ report: AccountReport; finished: boolean; regions: RegionProgress[] }[]>;
+  /**
+   * Every planned account: its saved report (none if its steps never ran), whether it finished, and its
+   * regions' progress (read whole: the run's end, when some did not finish).
+   */
+  accountStates(runId: string): Promise<
+    {
+      account: { accountId: string; name: string };
+      report?: AccountReport;
+      finished: boolean;
+      regions: RegionProgress[];
+    }[]
+  >;
 }
 
 /** Worst first: an account not cleaned at all, then the most failures, then by id (a stable order). */
