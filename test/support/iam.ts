@@ -52,6 +52,17 @@ export function loadDeployedApp(dir: string): DeployedApp {
   const resolver = new TemplateResolver(templates, { account: IAM_ACCOUNT, region: IAM_REGION });
   const functions = new Map<string, DeployedFunction>();
   const policies = resolver.resources("AWS::IAM::Policy");
+  /** Every statement of the policies attached to a role of a stack, resolved as deployed. */
+  const statementsOf = (stack: string, role: string): Statement[] =>
+    policies
+      .filter((p) => p.stack === stack && JSON.stringify(p.properties.Roles).includes(`"${role}"`))
+      .flatMap(
+        (p) =>
+          resolver.resolve(
+            p.stack,
+            (p.properties.PolicyDocument as { Statement: Statement[] }).Statement,
+          ) as Statement[],
+      );
   for (const fn of resolver.resources("AWS::Lambda::Function")) {
     const handler = String(fn.properties.Handler ?? "");
     const entry = /^packages\/functions\/src\/(.+)\.handler$/.exec(handler)?.[1];
@@ -60,16 +71,7 @@ export function loadDeployedApp(dir: string): DeployedApp {
       (fn.properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const name = env.QM_TASK ? `${entry}:${env.QM_TASK}` : entry;
     const role = (fn.properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-    const statements = policies
-      .filter((p) => p.stack === fn.stack && JSON.stringify(p.properties.Roles).includes(`"${role}"`))
-      .flatMap(
-        (p) =>
-          resolver.resolve(
-            p.stack,
-            (p.properties.PolicyDocument as { Statement: Statement[] }).Statement,
-          ) as Statement[],
-      );
-    functions.set(name, { name, statements });
+    functions.set(name, { name, statements: statementsOf(fn.stack, role) });
   }
   // A state machine acts with its own role (a Distributed Map's ItemReader, say): local mode scopes
   // what the runner does for it as `state-machine:<workflow>`.
@@ -80,16 +82,10 @@ export function loadDeployedApp(dir: string): DeployedApp {
     );
     const role = (machine.properties.RoleArn as { "Fn::GetAtt"?: [string, string] })["Fn::GetAtt"]?.[0];
     if (!role) continue;
-    const statements = policies
-      .filter((p) => p.stack === machine.stack && JSON.stringify(p.properties.Roles).includes(`"${role}"`))
-      .flatMap(
-        (p) =>
-          resolver.resolve(
-            p.stack,
-            (p.properties.PolicyDocument as { Statement: Statement[] }).Statement,
-          ) as Statement[],
-      );
-    functions.set(`state-machine:${workflow}`, { name: `state-machine:${workflow}`, statements });
+    functions.set(`state-machine:${workflow}`, {
+      name: `state-machine:${workflow}`,
+      statements: statementsOf(machine.stack, role),
+    });
   }
   const nameOf = (type: string) => {
     const found = resolver.resources(type)[0];

@@ -8,29 +8,10 @@ import { MAX_EVENT_BYTES } from "@quartermaster/core/events/publisher";
 import { type AslDefinition, lambdaTask, localTaskArns } from "@quartermaster/core/workflow/asl";
 import type { ExecutionStatusChange } from "@quartermaster/core/workflow/execution-events";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_REGIONS } from "../../../bench/simulation";
 import { SFN_LIMITS } from "./limits";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
-
-const REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-  "ca-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "eu-central-1",
-  "eu-north-1",
-  "ap-south-1",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-northeast-3",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "sa-east-1",
-];
 
 /** A runner for one workflow whose tasks are these functions; failures are collected as the monitor gets them. */
 function runnerFor(
@@ -86,7 +67,11 @@ describe("the local runner, strict where Step Functions is", () => {
         const id = (state.account as { accountId: string }).accountId;
         const step = (steps.get(id) ?? 0) + 1;
         steps.set(id, step);
-        return { done: Number(id) % 10 !== 0 || step === 3, waitSeconds: 15, regions: REGIONS.length };
+        return {
+          done: Number(id) % 10 !== 0 || step === 3,
+          waitSeconds: 15,
+          regions: DEFAULT_REGIONS.length,
+        };
       },
       finishRun: () => ({ status: "SUCCEEDED" }),
     };
