@@ -6,12 +6,11 @@ import {
   type CleanupRunPage,
   EMPTY_SUMMARY,
   type FailedAccount,
-  mergeRegion,
   type Refusal,
   type RegionProgress,
   type RunCursor,
   type RunSummary,
-  regionReportOf,
+  withRegionProgress,
 } from "../../packages/core/src/store/cleanup-runs/record";
 import {
   type AccountProgress,
@@ -227,10 +226,9 @@ export class MemoryCleanupStore implements CleanupStore {
     return account;
   }
   private reportOf(account: MemoryAccount): AccountReport | undefined {
-    if (!account.report) return undefined;
-    let regions = account.report.regions;
-    for (const progress of account.regions.values()) regions = mergeRegion(regions, regionReportOf(progress));
-    return structuredClone({ ...account.report, regions });
+    return (
+      account.report && structuredClone(withRegionProgress(account.report, [...account.regions.values()]))
+    );
   }
 
   async createRun(run: CleanupRun) {

@@ -5,7 +5,7 @@ import type { CoreContext } from "../context";
 import { NotFoundError, QuartermasterError, TransientAwsError } from "../errors";
 import { type FanoutItems, writeFanoutItems } from "../fanout/items";
 import { activeAccountsUnder, managementAccountId } from "../org/directory";
-import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
+import { type ExecutionStatusChange, executionName, executionSubject } from "../workflow/execution-events";
 import { convergeBudget } from "./converge";
 import { BUDGET_PREFIX, budgetSpec } from "./spec";
 
@@ -26,11 +26,6 @@ export const ReconcileAccountSchema = z.object({ accountId: z.string(), name: z.
 export interface ReconcilePlan {
   reconcileId: string;
   items: FanoutItems;
-}
-
-/** The name of an execution, the last segment of its ARN: a scheduled reconcile's id. */
-function executionName(executionArn: string): string {
-  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
 }
 
 /**

@@ -14,10 +14,10 @@ import type { CoreContext } from "../context";
 import {
   type AccountOutcome,
   type AccountReport,
-  mergeRegion,
   type RegionProgress,
   type RegionReport,
   regionReportOf,
+  withRegionProgress,
 } from "../store/cleanup-runs/record";
 import type { SandboxAccount } from "./discover";
 import { planDeletions, type StackInfo } from "./plan";
@@ -458,13 +458,6 @@ export function outcomeOf(report: AccountReport): AccountOutcome {
   };
 }
 
-/** An account's report with its regions' progress folded in. */
-function withRegions(report: AccountReport, regions: RegionProgress[]): AccountReport {
-  let merged = report.regions;
-  for (const progress of regions) merged = mergeRegion(merged, regionReportOf(progress));
-  return { ...report, regions: merged };
-}
-
 /** Ends an account: its report is final, and its outcome is counted in the run's summary once. */
 export async function finishAccount(ctx: Ctx, runId: string, report: AccountReport): Promise<void> {
   await ctx.runs.finishAccount(runId, { accountId: report.accountId, name: report.name }, outcomeOf(report));
@@ -527,7 +520,7 @@ export async function cleanAccountStep(ctx: Ctx, input: Omit<RegionInput, "regio
   const now = ctx.clock();
   if (open.length > 0)
     return { done: false, waitSeconds: Math.min(...open.map((p) => nextWait(p.startedAt, now))) };
-  await finishAccount(ctx, runId, withRegions(report, regions));
+  await finishAccount(ctx, runId, withRegionProgress(report, regions));
   return { done: true, waitSeconds: 0 };
 }
 

@@ -15,14 +15,13 @@ import { type FanoutItems, writeFanoutItems } from "../fanout/items";
 import { METRIC } from "../metrics";
 import {
   type CleanupRun,
-  mergeRegion,
   type RunCursor,
   type RunStatus,
   type RunSummary,
-  regionReportOf,
+  withRegionProgress,
 } from "../store/cleanup-runs/record";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues, truncate } from "../validation";
-import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
+import { type ExecutionStatusChange, executionName, executionSubject } from "../workflow/execution-events";
 import { abandon, finishAccount } from "./clean-account";
 import { discoverSandboxAccounts } from "./discover";
 
@@ -60,11 +59,6 @@ export interface CleanupPlanState {
 
 function newRunId(now: Date): string {
   return `run-${now.getTime().toString(36)}-${randomBytes(4).toString("hex")}`;
-}
-
-/** The name of an execution, the last segment of its ARN: a scheduled run's id. */
-function executionName(executionArn: string): string {
-  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
 }
 
 /** `POST /cleanup/runs`: records the run, then starts the workflow. */
@@ -183,9 +177,7 @@ async function settleUnfinished(ctx: Ctx, runId: string) {
     );
     for (const progress of abandoned.filter((p, i) => p !== regions[i]))
       await ctx.runs.putRegionProgress(runId, account.accountId, progress);
-    let merged = report.regions;
-    for (const progress of abandoned) merged = mergeRegion(merged, regionReportOf(progress));
-    await finishAccount(ctx, runId, { ...report, regions: merged });
+    await finishAccount(ctx, runId, withRegionProgress(report, abandoned));
   }
   await ctx.runs.recountSummary(runId);
 }

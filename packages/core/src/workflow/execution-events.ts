@@ -34,3 +34,8 @@ export function executionSubject(
   }
   return { id, name: change.name, nameWithoutAttempt: change.name.replace(/-\d+$/, "") };
 }
+
+/** The name of an execution, the last segment of its ARN: a scheduled run's (or reconcile's) id. */
+export function executionName(executionArn: string): string {
+  return executionArn.slice(executionArn.lastIndexOf(":") + 1);
+}

@@ -18,13 +18,12 @@ import {
   EMPTY_SUMMARY,
   type FailedAccount,
   FailedAccountSchema,
-  mergeRegion,
   type Refusal,
   RefusalSchema,
   type RegionProgress,
   RegionProgressSchema,
   type RunCursor,
-  regionReportOf,
+  withRegionProgress,
 } from "./record";
 import { type AccountProgress, type CleanupStore, worstFirst } from "./store";
 
@@ -55,13 +54,6 @@ const PLAN_WRITERS = 25;
 const BATCH = 25;
 
 type Item = Record<string, unknown>;
-
-/** An account's items (report and regions) folded into its report, regions in the report's order. */
-function foldAccount(report: AccountReport, regions: RegionProgress[]): AccountReport {
-  let merged = report.regions;
-  for (const progress of regions) merged = mergeRegion(merged, regionReportOf(progress));
-  return { ...report, regions: merged };
-}
 
 /** CleanupStore on the project's table: a head item per run, an item per account report, region under way, refusal and failed account. */
 export class DynamoCleanupStore extends TableStore implements CleanupStore {
@@ -159,7 +151,7 @@ export class DynamoCleanupStore extends TableStore implements CleanupStore {
       return true;
     });
     return {
-      items: reports.map((r) => foldAccount(r, regions.get(r.accountId) ?? [])),
+      items: reports.map((r) => withRegionProgress(r, regions.get(r.accountId) ?? [])),
       more,
     };
   }

@@ -230,3 +230,10 @@ export function mergeRegion(regions: RegionReport[], region: RegionReport): Regi
     ? regions.map((r) => (r.region === region.region ? region : r))
     : [...regions, region];
 }
+
+/** An account's report with its regions' saved progress folded in, in the report's region order. */
+export function withRegionProgress(report: AccountReport, regions: RegionProgress[]): AccountReport {
+  let merged = report.regions;
+  for (const progress of regions) merged = mergeRegion(merged, regionReportOf(progress));
+  return { ...report, regions: merged };
+}
