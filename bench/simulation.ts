@@ -46,6 +46,7 @@ import { localTaskArns } from "../packages/core/src/workflow/asl";
 import { makeCleanupTaskHandler } from "../packages/functions/src/cleanup-task";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "../packages/local/src/local-runner";
 import {
+  MemoryBaselineStore,
   MemoryCleanupStore,
   MemoryClosureStore,
   MemoryCreationWaits,
@@ -411,6 +412,7 @@ export async function simulateCleanup(
       claims: new MemoryEventClaims(),
       closures: new MemoryClosureStore(),
       reconciles: new MemoryReconcileJobStore(),
+      baselines: new MemoryBaselineStore(),
       creationWaits: new MemoryCreationWaits(),
       createSlots: new MemorySemaphore(),
       logger: new Logger({ serviceName: "quartermaster-sim", logLevel: "SILENT" }),

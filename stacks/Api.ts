@@ -5,7 +5,7 @@ import { SLACK_ROUTE_KEYS } from "../packages/functions/src/slack";
 import { Cleanup } from "./Cleanup";
 import { Closure } from "./Closure";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow, executionsOf, VEND_REQUEST_LOOKUPS } from "./iam";
+import { allow, awsAllow, BASELINE_EXPORT_READS, executionsOf, VEND_REQUEST_LOOKUPS } from "./iam";
 import { Storage } from "./Storage";
 import { Vending } from "./Vending";
 
@@ -22,7 +22,7 @@ export const API_FUNCTION_TIMEOUT_SECONDS = 25;
 export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine, reconcileStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   const permissions = [
@@ -44,6 +44,7 @@ export function Api({ stack }: StackContext) {
         cleanupStateMachine.stateMachineArn,
         closureStateMachine.stateMachineArn,
         reconcileStateMachine.stateMachineArn,
+        baselineStateMachine.stateMachineArn,
       ],
     ),
     allow(
@@ -59,6 +60,8 @@ export function Api({ stack }: StackContext) {
       // POST /accounts/{id}/close: whether the account may be closed (the management account never).
       "organizations:DescribeAccount",
       "organizations:DescribeOrganization",
+      // GET /baseline/export reads the organisation as a plan does.
+      ...BASELINE_EXPORT_READS,
     ]),
     // Approval requests and decisions are announced on the bus (the notifier posts them).
     allow(["events:PutEvents"], [bus.eventBusArn]),
@@ -76,6 +79,7 @@ export function Api({ stack }: StackContext) {
       QM_RECONCILE_STATE_MACHINE_ARN: reconcileStateMachine.stateMachineArn,
       QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
       QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,
+      QM_BASELINE_STATE_MACHINE_ARN: baselineStateMachine.stateMachineArn,
       QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
     }),
     permissions,

@@ -3,6 +3,7 @@ import { PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { type StackContext, use } from "sst/constructs";
+import { BASELINE_TASKS, baselineDefinition } from "../packages/core/src/baseline/definition";
 import {
   budgetReconcileDefinition,
   RECONCILE_CONCURRENCY,
@@ -13,15 +14,19 @@ import {
   type CleanupTask,
   sandboxCleanupDefinition,
 } from "../packages/core/src/cleanup/definition";
-import { CleanupTaskEnvSchema, ReconcileTaskEnvSchema } from "../packages/functions/src/env";
+import {
+  BaselineTaskEnvSchema,
+  CleanupTaskEnvSchema,
+  ReconcileTaskEnvSchema,
+} from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
-import { allow, awsAllow, PRINCIPAL_ORG_ID, schedulerPrincipal } from "./iam";
+import { allow, awsAllow, BASELINE_STRUCTURE_READS, PRINCIPAL_ORG_ID, schedulerPrincipal } from "./iam";
 import { Storage } from "./Storage";
 import { allowFanOut, taskWorkflow } from "./workflow";
 
 /**
  * The fan-out workflows: the nightly `sandbox-cleanup` and the weekly `budget-reconcile` state machines,
- * their schedules and the schedules' dead-letter queue.
+ * their schedules and the schedules' dead-letter queue; the `baseline` state machine (plans and applies).
  */
 export function Cleanup({ stack, app }: StackContext) {
   const { table, bus, itemsBucket, budgetTopic } = use(Storage);
@@ -141,6 +146,96 @@ export function Cleanup({ stack, app }: StackContext) {
   });
   allowFanOut(stack, reconcileStateMachine, { name: reconcileName, items: reconcileItems });
 
+  // The baseline: a plan reads the organisation (each group's assignments in a child), an apply converges it.
+  const baselineItems = itemsBucket.arnForObjects("fanout/baseline/*");
+  const baselineName = `${app.stage}-${app.name}-baseline`;
+  const { stateMachine: baselineStateMachine } = taskWorkflow(stack, {
+    id: "Baseline",
+    stateMachine: { id: "BaselineWorkflow", name: baselineName },
+    tasks: BASELINE_TASKS,
+    handlerFile: "packages/functions/src/baseline-task",
+    permissions: {
+      startPlan: [
+        ...awsAllow(stack, BASELINE_STRUCTURE_READS),
+        allow(["dynamodb:GetItem"], [table.tableArn]),
+        allow(["s3:PutObject"], [baselineItems]),
+      ],
+      readGroup: [
+        ...awsAllow(stack, ["sso:ListAccountAssignmentsForPrincipal"]),
+        allow(["s3:GetObject", "s3:PutObject"], [baselineItems]),
+      ],
+      finishPlan: [
+        allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"], [table.tableArn]),
+        allow(["s3:GetObject"], [baselineItems]),
+      ],
+      applyChanges: [
+        ...awsAllow(stack, [
+          "organizations:ListRoots",
+          "organizations:ListOrganizationalUnitsForParent",
+          "organizations:CreateOrganizationalUnit",
+          "organizations:DeleteOrganizationalUnit",
+          "organizations:EnablePolicyType",
+          "organizations:ListPolicies",
+          "organizations:CreatePolicy",
+          "organizations:UpdatePolicy",
+          "organizations:DeletePolicy",
+          "organizations:ListTargetsForPolicy",
+          "organizations:AttachPolicy",
+          "organizations:DetachPolicy",
+          "sso:ListInstances",
+          "sso:ListPermissionSets",
+          "sso:DescribePermissionSet",
+          "sso:CreatePermissionSet",
+          "sso:UpdatePermissionSet",
+          "sso:DeletePermissionSet",
+          "sso:ListManagedPoliciesInPermissionSet",
+          "sso:AttachManagedPolicyToPermissionSet",
+          "sso:DetachManagedPolicyFromPermissionSet",
+          "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+          "sso:AttachCustomerManagedPolicyReferenceToPermissionSet",
+          "sso:DetachCustomerManagedPolicyReferenceFromPermissionSet",
+          "sso:GetInlinePolicyForPermissionSet",
+          "sso:PutInlinePolicyToPermissionSet",
+          "sso:DeleteInlinePolicyFromPermissionSet",
+          "sso:GetPermissionsBoundaryForPermissionSet",
+          "sso:PutPermissionsBoundaryToPermissionSet",
+          "sso:DeletePermissionsBoundaryFromPermissionSet",
+          "sso:ListAccountsForProvisionedPermissionSet",
+          "sso:ProvisionPermissionSet",
+          "sso:DescribePermissionSetProvisioningStatus",
+          "sso:CreateAccountAssignment",
+          "sso:DeleteAccountAssignment",
+          "sso:DescribeAccountAssignmentCreationStatus",
+          "sso:DescribeAccountAssignmentDeletionStatus",
+          "identitystore:GetGroupId",
+          "identitystore:CreateGroup",
+          "identitystore:UpdateGroup",
+          "identitystore:DeleteGroup",
+          "identitystore:GetUserId",
+          "identitystore:ListGroupMemberships",
+          "identitystore:CreateGroupMembership",
+          "identitystore:DeleteGroupMembership",
+        ]),
+        allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [table.tableArn]),
+      ],
+      finishApply: [
+        allow(
+          ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"],
+          [table.tableArn],
+        ),
+      ],
+    },
+    environment: functionEnv(BaselineTaskEnvSchema, {
+      QM_TABLE_NAME: table.tableName,
+      QM_EVENT_BUS_NAME: bus.eventBusName,
+      QM_ITEMS_BUCKET: itemsBucket.bucketName,
+    }),
+    timeouts: { startPlan: 300, readGroup: 300, finishPlan: 300, applyChanges: 300 },
+    managementRoleArn: config.managementRoleArn,
+    definition: (arns) => baselineDefinition(arns),
+  });
+  allowFanOut(stack, baselineStateMachine, { name: baselineName, items: baselineItems });
+
   const deadLetters = new Queue(stack, "ScheduleDeadLetters", {
     retentionPeriod: Duration.days(14),
     enforceSSL: true,
@@ -181,6 +276,12 @@ export function Cleanup({ stack, app }: StackContext) {
   stack.addOutputs({
     CleanupStateMachineArn: stateMachine.stateMachineArn,
     ReconcileStateMachineArn: reconcileStateMachine.stateMachineArn,
+    BaselineStateMachineArn: baselineStateMachine.stateMachineArn,
   });
-  return { cleanupStateMachine: stateMachine, reconcileStateMachine, scheduleDeadLetters: deadLetters };
+  return {
+    cleanupStateMachine: stateMachine,
+    reconcileStateMachine,
+    baselineStateMachine,
+    scheduleDeadLetters: deadLetters,
+  };
 }

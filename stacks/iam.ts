@@ -157,3 +157,27 @@ export const VEND_REQUEST_LOOKUPS = [
   "identitystore:GetGroupId",
   ...APPROVER_LOOKUPS,
 ];
+
+/** What a baseline plan reads of the organisation but the assignments: OUs, accounts, SCPs, groups, permission sets. */
+export const BASELINE_STRUCTURE_READS = [
+  "organizations:DescribeOrganization",
+  "organizations:ListRoots",
+  "organizations:ListOrganizationalUnitsForParent",
+  "organizations:ListAccountsForParent",
+  "organizations:ListPolicies",
+  "organizations:DescribePolicy",
+  "organizations:ListTargetsForPolicy",
+  "sso:ListInstances",
+  "sso:ListPermissionSets",
+  "sso:DescribePermissionSet",
+  "sso:ListManagedPoliciesInPermissionSet",
+  "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+  "sso:GetInlinePolicyForPermissionSet",
+  "sso:GetPermissionsBoundaryForPermissionSet",
+  "identitystore:ListGroups",
+  "identitystore:ListUsers",
+  "identitystore:ListGroupMemberships",
+];
+
+/** What `GET /baseline/export` reads: what a plan reads, the assignments included. */
+export const BASELINE_EXPORT_READS = [...BASELINE_STRUCTURE_READS, "sso:ListAccountAssignmentsForPrincipal"];

@@ -1,3 +1,10 @@
+import type {
+  AppliedBaseline,
+  BaselineStore,
+  Change,
+  Plan,
+  PlanPatch,
+} from "../../packages/core/src/store/baseline-plans";
 import type { FingerprintStore } from "../../packages/core/src/store/budget-fingerprints";
 import {
   type AccountOutcome,
@@ -519,5 +526,59 @@ export class MemoryCreationWaits implements CreationWaits {
     }
     this.items.set(createRequestId, { requestId: item.requestId });
     return item.taskToken;
+  }
+}
+
+/** BaselineStore in memory, with DynamoBaselineStore's conditions (one apply, a later plan stays current). */
+export class MemoryBaselineStore implements BaselineStore {
+  readonly plans = new Map<string, Plan>();
+  private readonly changeLists = new Map<string, Change[]>();
+  applied?: AppliedBaseline;
+  async create(plan: Plan) {
+    if (!this.plans.has(plan.planId)) this.plans.set(plan.planId, structuredClone(plan));
+  }
+  async get(id: string) {
+    const plan = this.plans.get(id);
+    return plan ? structuredClone(plan) : undefined;
+  }
+  async update(id: string, patch: PlanPatch) {
+    const plan = this.plans.get(id);
+    if (!plan) throw new Error(`no plan ${id}`);
+    for (const [k, v] of Object.entries(patch))
+      if (v !== undefined) (plan as Record<string, unknown>)[k] = structuredClone(v);
+  }
+  async transition(id: string, from: Plan["status"], patch: PlanPatch & { status: Plan["status"] }) {
+    if (this.plans.get(id)?.status !== from) return false;
+    await this.update(id, patch);
+    return true;
+  }
+  async putChanges(id: string, changes: Change[], from = 0) {
+    const list = this.changeLists.get(id) ?? [];
+    changes.forEach((c, i) => {
+      list[from + i] = structuredClone(c);
+    });
+    this.changeLists.set(id, list);
+  }
+  async changes(id: string, page: { from: number; limit: number }) {
+    const list = this.changeLists.get(id) ?? [];
+    const changes = list.slice(page.from, page.from + page.limit);
+    return page.from + page.limit < list.length ? { changes, next: page.from + page.limit } : { changes };
+  }
+  async current() {
+    return this.applied ? structuredClone(this.applied) : undefined;
+  }
+  async markApplied(plan: Plan, appliedAt: string) {
+    const stored = this.plans.get(plan.planId);
+    if (stored?.status !== "APPLYING") throw new Error(`plan ${plan.planId} is not applying`);
+    stored.status = "APPLIED";
+    stored.appliedAt = appliedAt;
+    delete stored.pending;
+    if (!this.applied || this.applied.plannedAt <= plan.createdAt)
+      this.applied = {
+        planId: plan.planId,
+        appliedAt,
+        plannedAt: plan.createdAt,
+        baseline: structuredClone(plan.baseline),
+      };
   }
 }

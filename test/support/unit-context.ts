@@ -12,6 +12,7 @@ import { parseVendRequest, type VendRequest } from "../../packages/core/src/stor
 import type { VendState } from "../../packages/core/src/vending/state";
 import type { WorkflowRunner } from "../../packages/core/src/workflow/runner";
 import {
+  MemoryBaselineStore,
   MemoryCleanupStore,
   MemoryClosureStore,
   MemoryCreationWaits,
@@ -106,6 +107,7 @@ export function unitContext(config: ConfigInput = {}, now = new Date("2026-11-23
     fingerprints,
     claims: new MemoryEventClaims(),
     reconciles: new MemoryReconcileJobStore(),
+    baselines: new MemoryBaselineStore(),
     closures: new MemoryClosureStore(),
     creationWaits,
     createSlots,

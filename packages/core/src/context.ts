@@ -4,6 +4,7 @@ import type { RetryPolicy } from "./aws/retry";
 import type { Config } from "./config/config";
 import type { EventPublisher } from "./events/publisher";
 import type { MetricsSink } from "./metrics";
+import type { BaselineStore } from "./store/baseline-plans";
 import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
 import type { ClosureStore } from "./store/closures";
@@ -28,6 +29,8 @@ export interface CoreContext {
   closures: ClosureStore;
   /** Background budget reconciles (`POST /budgets/reconcile`). */
   reconciles: ReconcileJobStore;
+  /** Baseline plans, their changes, and the baseline last applied. */
+  baselines: BaselineStore;
   /** Vends waiting for their account's creation, and the creation events that resume them. */
   creationWaits: CreationWaits;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */

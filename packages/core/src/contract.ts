@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { AppliedBaselineSchema, ChangeSchema, PlanSchema } from "./store/baseline-plans";
 import {
   AccountReportSchema,
   CleanupRunHeadSchema,
@@ -88,6 +89,46 @@ export const ReconcileJobViewSchema = ReconcileJobSchema.omit({ items: true, toC
   /** Absent on the last page. */
   next: z.string().optional(),
 });
+
+/** `POST /baseline/plans`: 202, the plan to poll. */
+export const PlanAcceptedSchema = z.object({
+  planId: z.string(),
+  status: PlanSchema.shape.status,
+  links: z.object({ self: z.string() }),
+});
+export type PlanAccepted = z.infer<typeof PlanAcceptedSchema>;
+
+/** `GET /baseline/plans/{id}`: the plan, its summary whole, a page of its changes. */
+export const PlanViewSchema = z.object({
+  planId: z.string(),
+  status: PlanSchema.shape.status,
+  prune: z.boolean(),
+  changes: z.array(ChangeSchema),
+  summary: z.object({
+    create: z.number(),
+    update: z.number(),
+    delete: z.number(),
+    unchanged: z.number(),
+    unmanaged: z.number(),
+    refused: z.number(),
+  }),
+  unmanaged: z.array(z.object({ kind: z.string(), key: z.string() })),
+  refused: z.array(z.object({ key: z.string(), reason: z.string() })),
+  progress: z.object({ done: z.number(), total: z.number() }),
+  error: PlanSchema.shape.error,
+  executionArn: z.string().optional(),
+  createdAt: z.string(),
+  appliedAt: z.string().optional(),
+  /** Absent on the last page. */
+  next: z.string().optional(),
+  links: z.object({ self: z.string() }),
+});
+
+/** `GET /baseline`: the last applied document. */
+export const AppliedBaselineViewSchema = AppliedBaselineSchema.omit({ plannedAt: true });
+
+/** `GET /baseline/export`: the organisation as a document. */
+export const BaselineExportSchema = z.object({ baseline: z.record(z.string(), z.unknown()) });
 
 /** `GET /closures/{id}`. */
 export const ClosureViewSchema = ClosureRecordSchema;

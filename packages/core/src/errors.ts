@@ -165,6 +165,17 @@ export class AssignmentFailedError extends QuartermasterError {
   }
 }
 
+/** A baseline change AWS refused for good (a quota, an OU not empty, a failed provisioning), with the change's key. */
+export class BaselineChangeError extends QuartermasterError {
+  readonly key: string;
+
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super("BASELINE_CHANGE_FAILED", message, options);
+    this.name = "BaselineChangeError";
+    this.key = key;
+  }
+}
+
 /** All CreateAccount slots are taken (at most 5 in flight per organisation); the workflow waits and retries. */
 export class CreateSlotUnavailableError extends QuartermasterError {
   constructor(message: string) {

@@ -7,6 +7,7 @@ import type { CoreContext } from "./context";
 import { EventBridgePublisher, type EventPublisher } from "./events/publisher";
 import { type MetricsSink, noMetrics } from "./metrics";
 import { setDirectoryTtl } from "./org/cache";
+import { DynamoBaselineStore } from "./store/baseline-plans";
 import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoClosureStore } from "./store/closures";
@@ -60,6 +61,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     claims: new DynamoEventClaims({ client: clients.dynamo, tableName: options.tableName }),
     closures: new DynamoClosureStore({ client: clients.dynamo, tableName: options.tableName }),
     reconciles: new DynamoReconcileJobStore({ client: clients.dynamo, tableName: options.tableName }),
+    baselines: new DynamoBaselineStore({ client: clients.dynamo, tableName: options.tableName }),
     creationWaits: new DynamoCreationWaits({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,

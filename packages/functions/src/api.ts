@@ -1,6 +1,14 @@
 import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
 import { emailOfCaller } from "@quartermaster/core/approvals/identity";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
+import { BASELINE_LIMITS } from "@quartermaster/core/baseline/document";
+import {
+  currentBaseline,
+  exportOrganisation,
+  getPlan,
+  startApply,
+  submitPlan,
+} from "@quartermaster/core/baseline/run";
 import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import { closeFromApi, getClosure, listClosures } from "@quartermaster/core/closures/request";
@@ -38,6 +46,7 @@ const requestLink = (id: string) => `/accounts/requests/${encodeURIComponent(id)
 const runLink = (id: string) => `/cleanup/runs/${encodeURIComponent(id)}`;
 const reconcileLink = (id: string) => `/budgets/reconcile/${encodeURIComponent(id)}`;
 const closureLink = (id: string) => `/closures/${encodeURIComponent(id)}`;
+const planLink = (id: string) => `/baseline/plans/${encodeURIComponent(id)}`;
 
 function callerArn(event: APIGatewayProxyEventV2): string | undefined {
   // With AWS_IAM authorisation API Gateway puts the caller's ARN in the request context.
@@ -146,6 +155,28 @@ export const ROUTES: Record<string, Route> = {
   },
   "GET /budgets/reconcile/{reconcileId}": async (ctx, event) =>
     json(200, await getReconcile(ctx, pathParam(event, "reconcileId"), event.queryStringParameters ?? {})),
+  "POST /baseline/plans": async (ctx, event, caller) => {
+    const body = parseJsonBody(event, { maxBytes: BASELINE_LIMITS.documentBytes + 1024 });
+    const plan = await submitPlan(ctx, body, (await caller()) ?? callerArn(event));
+    const self = planLink(plan.planId);
+    return json(202, { planId: plan.planId, status: plan.status, links: { self } }, { location: self });
+  },
+  "GET /baseline/plans/{planId}": async (ctx, event) =>
+    json(200, await getPlan(ctx, pathParam(event, "planId"), event.queryStringParameters ?? {})),
+  "POST /baseline/plans/{planId}/apply": async (ctx, event, caller) => {
+    const view = await startApply(
+      ctx,
+      pathParam(event, "planId"),
+      parseJsonBody(event, { optional: true }),
+      (await caller()) ?? callerArn(event),
+    );
+    return json(202, view, { location: planLink(view.planId) });
+  },
+  "GET /baseline": async (ctx) => {
+    const { plannedAt: _plannedAt, ...current } = await currentBaseline(ctx);
+    return json(200, current);
+  },
+  "GET /baseline/export": async (ctx) => json(200, await exportOrganisation(ctx)),
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"), event.queryStringParameters ?? {})),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

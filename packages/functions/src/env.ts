@@ -14,6 +14,7 @@ export const ApiEnvSchema = BaseEnvSchema.extend({
   QM_CLEANUP_STATE_MACHINE_ARN: z.string().min(1),
   QM_RECONCILE_STATE_MACHINE_ARN: z.string().min(1),
   QM_CLOSURE_STATE_MACHINE_ARN: z.string().min(1),
+  QM_BASELINE_STATE_MACHINE_ARN: z.string().min(1),
   QM_BUDGET_TOPIC_ARN: z.string().min(1),
 });
 
@@ -47,6 +48,9 @@ export const ReconcileTaskEnvSchema = BaseEnvSchema.extend({
   QM_ITEMS_BUCKET: z.string().min(1),
 });
 
+/** The baseline tasks: a plan's reads and a group's assignments pass through the items bucket. */
+export const BaselineTaskEnvSchema = BaseEnvSchema.extend({ QM_ITEMS_BUCKET: z.string().min(1) });
+
 /** The notifier and the execution monitor. */
 export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
 
@@ -60,4 +64,5 @@ export type FunctionEnvSchema =
   | typeof VendTaskEnvSchema
   | typeof CleanupTaskEnvSchema
   | typeof ReconcileTaskEnvSchema
+  | typeof BaselineTaskEnvSchema
   | typeof NotificationsEnvSchema;

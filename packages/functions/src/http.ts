@@ -69,8 +69,11 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
   });
 }
 
-/** Reads a JSON body: 415 unless application/json, 413 over 64 KB, 400 when malformed. */
-export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional?: boolean } = {}): unknown {
+/** Reads a JSON body: 415 unless application/json, 413 over 64 KB (or `maxBytes`), 400 when malformed. */
+export function parseJsonBody(
+  event: APIGatewayProxyEventV2,
+  options: { optional?: boolean; maxBytes?: number } = {},
+): unknown {
   const raw = event.body
     ? event.isBase64Encoded
       ? Buffer.from(event.body, "base64").toString("utf8")
@@ -82,8 +85,9 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, options: { optional
   if (!/^application\/json\s*(;|$)/i.test(type.trim())) {
     throw new UnsupportedMediaTypeError("The body must be application/json");
   }
-  if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
-    throw new PayloadTooLargeError(`The body must be at most ${MAX_BODY_BYTES} bytes`);
+  const max = options.maxBytes ?? MAX_BODY_BYTES;
+  if (Buffer.byteLength(raw, "utf8") > max) {
+    throw new PayloadTooLargeError(`The body must be at most ${max} bytes`);
   }
   return parseStrictJson(raw);
 }

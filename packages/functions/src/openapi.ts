@@ -1,8 +1,11 @@
 import { ApproveBodySchema, RejectBodySchema } from "@quartermaster/core/approvals/decide";
+import { PlanPageQuerySchema, PlanRequestSchema } from "@quartermaster/core/baseline/run";
 import { ReconcilePageQuerySchema } from "@quartermaster/core/budgets/jobs";
 import { CleanupRequestSchema, RunPageQuerySchema } from "@quartermaster/core/cleanup/run";
 import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
 import {
+  AppliedBaselineViewSchema,
+  BaselineExportSchema,
   CleanupAcceptedSchema,
   CleanupRunSchema,
   ClosureAcceptedSchema,
@@ -11,6 +14,8 @@ import {
   ClosureViewSchema,
   ErrorBodySchema,
   HealthSchema,
+  PlanAcceptedSchema,
+  PlanViewSchema,
   ReconcileAcceptedSchema,
   ReconcileJobViewSchema,
   RequestPageSchema,
@@ -56,6 +61,10 @@ const RESPONSES = {
   ClosurePage: ClosurePageSchema,
   ClosureAccepted: ClosureAcceptedSchema,
   ClosureDryRun: ClosureDryRunSchema,
+  PlanAccepted: PlanAcceptedSchema,
+  Plan: PlanViewSchema,
+  AppliedBaseline: AppliedBaselineViewSchema,
+  BaselineExport: BaselineExportSchema,
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -135,6 +144,7 @@ function baseDocument(): JsonSchema {
         CloseRequest: schema(CloseRequestSchema),
         LeaseRequest: schema(LeaseRequestSchema),
         CleanupRequest: schema(CleanupRequestSchema),
+        PlanRequest: schema(PlanRequestSchema),
       },
     },
     paths: {
@@ -341,6 +351,53 @@ function baseDocument(): JsonSchema {
           summary: "A background reconcile: its status and counts, and a page of the budgets it created",
           parameters: [pathParam("reconcileId"), ...queryParams(ReconcilePageQuerySchema)],
           responses: { "200": ok("The job", "ReconcileJob"), "404": error("Unknown id") },
+        },
+      },
+      "/baseline/plans": {
+        post: {
+          summary: "Plan a baseline document against the organisation, in the background",
+          requestBody: { required: true, ...json({ $ref: "#/components/schemas/PlanRequest" }) },
+          responses: {
+            "202": ok("Accepted: poll the plan", "PlanAccepted"),
+            "413": error("The body is over 256 KB"),
+            "422": error("Every invalid field of the document, by path"),
+          },
+        },
+      },
+      "/baseline/plans/{planId}": {
+        get: {
+          summary: "A plan: its status, summary and a page of its changes",
+          parameters: [pathParam("planId"), ...queryParams(PlanPageQuerySchema)],
+          responses: {
+            "200": ok("The plan", "Plan"),
+            "400": error("A next token this API did not make"),
+            "404": error("Unknown id"),
+            "422": error("Invalid query"),
+          },
+        },
+      },
+      "/baseline/plans/{planId}/apply": {
+        post: {
+          summary: "Apply a READY plan",
+          parameters: [pathParam("planId")],
+          responses: {
+            "202": ok("Applying", "Plan"),
+            "404": error("Unknown id"),
+            "409": error("Not READY, or a later plan was applied first"),
+            "422": error("The request takes no fields"),
+          },
+        },
+      },
+      "/baseline": {
+        get: {
+          summary: "The last applied baseline document",
+          responses: { "200": ok("The baseline", "AppliedBaseline"), "404": error("None applied yet") },
+        },
+      },
+      "/baseline/export": {
+        get: {
+          summary: "The organisation as it is, as a baseline document",
+          responses: { "200": ok("The document", "BaselineExport") },
         },
       },
       "/health": { get: { summary: "Liveness", security: [], responses: { "200": ok("ok", "Health") } } },

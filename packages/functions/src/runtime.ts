@@ -50,6 +50,7 @@ export function lambdaContext(schema: FunctionEnvSchema, clientClasses: ClientCl
         "sandbox-cleanup": env.QM_CLEANUP_STATE_MACHINE_ARN,
         "account-closure": env.QM_CLOSURE_STATE_MACHINE_ARN,
         "budget-reconcile": env.QM_RECONCILE_STATE_MACHINE_ARN,
+        baseline: env.QM_BASELINE_STATE_MACHINE_ARN,
       },
     });
     return cached;

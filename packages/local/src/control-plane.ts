@@ -4,6 +4,11 @@ import { FaultInjector, faultPlugin, parseFaults } from "@quartermaster/core/aws
 import { type AnyClientPlugin, CallCounter, callCounterPlugin } from "@quartermaster/core/aws/middleware";
 import { defaultRetryPolicy, type RetryPolicy } from "@quartermaster/core/aws/retry";
 import {
+  BASELINE_TASK_STATES,
+  BASELINE_TASKS,
+  baselineDefinition,
+} from "@quartermaster/core/baseline/definition";
+import {
   budgetReconcileDefinition,
   RECONCILE_TASK_STATES,
   RECONCILE_TASKS,
@@ -40,6 +45,7 @@ import { localTaskArns } from "@quartermaster/core/workflow/asl";
 import { EXECUTION_STATUS_CHANGE } from "@quartermaster/core/workflow/execution-events";
 import type { WorkflowRunner } from "@quartermaster/core/workflow/runner";
 import { type CallerEmail, makeApiHandler, ROUTES } from "@quartermaster/functions/api";
+import { makeBaselineTaskHandler } from "@quartermaster/functions/baseline-task";
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeClosureTaskHandler } from "@quartermaster/functions/closure-task";
 import { makeCreationEventsHandler } from "@quartermaster/functions/creation-events";
@@ -52,6 +58,7 @@ import { makeSlackWorker, SLACK_ROUTE_KEYS, slackRoutes } from "@quartermaster/f
 import { makeVendTaskHandler } from "@quartermaster/functions/vend-task";
 import { asynchronousCreations } from "./creations";
 import { type AuthorizeLocalCall, asFunction } from "./function-scope";
+import { identityCenterPlugin } from "./identity-center";
 import { LocalEventBus } from "./local-events";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "./local-runner";
 import { emulatorEmailTaken, LOCAL_ITEMS_BUCKET } from "./seed";
@@ -174,6 +181,15 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       asFunction(`reconcile:${task}`, makeReconcileTaskHandler(task, source)) as unknown as LocalTaskHandler,
     ]),
   );
+  const baselineTasks = Object.fromEntries(
+    Object.entries(BASELINE_TASK_STATES).map(([state, task]) => [
+      state,
+      asFunction(
+        `baseline-task:${task}`,
+        makeBaselineTaskHandler(task, source),
+      ) as unknown as LocalTaskHandler,
+    ]),
+  );
   const closureTasks = Object.fromEntries(
     Object.entries(CLOSURE_TASK_STATES).map(([state, task]) => [
       state,
@@ -217,6 +233,11 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         definition: budgetReconcileDefinition(localTaskArns(RECONCILE_TASKS, region)),
         tasks: reconcileTasks,
       },
+      baseline: {
+        definition: baselineDefinition(localTaskArns(BASELINE_TASKS, region)),
+        tasks: baselineTasks,
+        waits: { WaitForIdentityCenter: waitMs },
+      },
       "account-closure": {
         definition: accountClosureDefinition(localTaskArns(CLOSURE_TASKS, region)),
         tasks: closureTasks,
@@ -238,6 +259,7 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         (source, type, detail) => events.publishFrom(source, type, detail),
         (email) => emulatorEmailTaken(region, email),
       ),
+      identityCenterPlugin(options.creationMs ?? 0),
       ...(options.plugins ?? []),
     ],
     // One process runs every function here, so it builds every client.

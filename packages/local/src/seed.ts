@@ -1,18 +1,13 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Logger } from "@aws-lambda-powertools/logger";
 import {
   type CloudFormationClient,
   CreateStackCommand,
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
-import {
-  CreateGroupCommand,
-  CreateGroupMembershipCommand,
-  CreateUserCommand,
-  GetUserIdCommand,
-  type IdentitystoreClient,
-  ListGroupMembershipsCommand,
-  ListGroupsCommand,
-} from "@aws-sdk/client-identitystore";
+import { CreateUserCommand, GetUserIdCommand, type IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import {
   CreateAccountCommand,
   CreateOrganizationalUnitCommand,
@@ -28,17 +23,17 @@ import {
 } from "@aws-sdk/client-organizations";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import {
-  CreatePermissionSetCommand,
-  DescribePermissionSetCommand,
-  ListInstancesCommand,
-  ListPermissionSetsCommand,
-} from "@aws-sdk/client-sso-admin";
+import { ListInstancesCommand } from "@aws-sdk/client-sso-admin";
 import { ALL_CLIENT_CLASSES } from "@quartermaster/core/aws/all-clients";
 import { isAwsError } from "@quartermaster/core/aws/classify";
 import { createAwsClients } from "@quartermaster/core/aws/clients";
 import { defaultRetryPolicy } from "@quartermaster/core/aws/retry";
+import { applyInProcess } from "@quartermaster/core/baseline/run";
+import { parseConfig } from "@quartermaster/core/config/config";
+import { createCoreContext } from "@quartermaster/core/runtime";
 import { TABLE_KEYS } from "@quartermaster/core/store/table";
+import { parse as parseYaml } from "yaml";
+import { identityCenterPlugin } from "./identity-center";
 import { REFERENCE_ORG, topicTemplate } from "./reference-org";
 
 /** SNS topic the budgets notify; the notifier subscribes to it in AWS. */
@@ -208,54 +203,51 @@ export async function ensureStack(
   );
 }
 
-/** An Identity Center user with this email, in this group: created when missing. */
-async function ensureGroupMember(
+/** An Identity Center user with this email: created when missing (the baseline makes the memberships). */
+async function ensureUser(
   ids: IdentitystoreClient,
   identityStoreId: string,
   user: { email: string; name: string; group: string },
 ): Promise<void> {
-  let userId: string | undefined;
   try {
-    userId = (
-      await ids.send(
-        new GetUserIdCommand({
-          IdentityStoreId: identityStoreId,
-          AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: user.email } },
-        }),
-      )
-    ).UserId;
+    await ids.send(
+      new GetUserIdCommand({
+        IdentityStoreId: identityStoreId,
+        AlternateIdentifier: { UniqueAttribute: { AttributePath: "userName", AttributeValue: user.email } },
+      }),
+    );
+    return;
   } catch (error) {
     if (!isAwsError(error, "ResourceNotFoundException")) throw error;
   }
-  userId ??= (
-    await ids.send(
-      new CreateUserCommand({
-        IdentityStoreId: identityStoreId,
-        UserName: user.email,
-        DisplayName: user.name,
-        Name: { GivenName: user.name, FamilyName: user.group },
-        Emails: [{ Value: user.email, Primary: true }],
-      }),
-    )
-  ).UserId as string;
-  const groups = await ids.send(
-    new ListGroupsCommand({
-      IdentityStoreId: identityStoreId,
-      Filters: [{ AttributePath: "DisplayName", AttributeValue: user.group }],
-    }),
-  );
-  const groupId = groups.Groups?.find((g) => g.DisplayName === user.group)?.GroupId as string;
-  const members = await ids.send(
-    new ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId: groupId }),
-  );
-  if (members.GroupMemberships?.some((m) => m.MemberId?.UserId === userId)) return;
   await ids.send(
-    new CreateGroupMembershipCommand({
+    new CreateUserCommand({
       IdentityStoreId: identityStoreId,
-      GroupId: groupId,
-      MemberId: { UserId: userId },
+      UserName: user.email,
+      DisplayName: user.name,
+      Name: { GivenName: user.name, FamilyName: user.group },
+      Emails: [{ Value: user.email, Primary: true }],
     }),
   );
+}
+
+/** The reference organisation's baseline: `examples/baseline.yaml`, which the seed applies. */
+export const EXAMPLE_BASELINE = fileURLToPath(new URL("../../../examples/baseline.yaml", import.meta.url));
+
+/**
+ * Applies `examples/baseline.yaml` with the control plane's own plan and apply (in this process), unless
+ * it is the baseline applied last and the organisation has nothing to change.
+ */
+async function applyExampleBaseline(region: string, tableName: string) {
+  const ctx = createCoreContext({
+    config: parseConfig({ homeRegion: region }),
+    tableName,
+    eventBusName: "local",
+    clientClasses: ALL_CLIENT_CLASSES,
+    plugins: [identityCenterPlugin()],
+    logger: new Logger({ serviceName: "quartermaster-seed", logLevel: "SILENT" }),
+  });
+  return applyInProcess(ctx, parseYaml(readFileSync(EXAMPLE_BASELINE, "utf8")), { unlessUnchanged: true });
 }
 
 /** Seeds the reference organisation idempotently: running it twice changes nothing. */
@@ -269,51 +261,16 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
     if (!isAwsError(error, "AlreadyInOrganizationException")) throw error;
   }
   const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
-  const ous: Record<string, string> = {};
-  for (const path of REFERENCE_ORG.ous) {
-    ous[path] = await ensureOuPath(org, rootId, path);
-    const top = path.split("/")[0] as string;
-    ous[top] ??= await ensureOuPath(org, rootId, top);
-  }
-
   const instance = (await sso.send(new ListInstancesCommand({}))).Instances?.[0];
   const instanceArn = instance?.InstanceArn as string;
   const identityStoreId = instance?.IdentityStoreId as string;
-  for (const group of REFERENCE_ORG.groups) {
-    const found = await ids.send(
-      new ListGroupsCommand({
-        IdentityStoreId: identityStoreId,
-        Filters: [{ AttributePath: "DisplayName", AttributeValue: group }],
-      }),
-    );
-    if (!found.Groups?.some((g) => g.DisplayName === group)) {
-      await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: group }));
-    }
-  }
-  for (const user of REFERENCE_ORG.users) await ensureGroupMember(ids, identityStoreId, user);
-  const existingSets = new Set<string>();
-  for (const arn of (await sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn })))
-    .PermissionSets ?? []) {
-    const ps = await sso.send(
-      new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }),
-    );
-    if (ps.PermissionSet?.Name) existingSets.add(ps.PermissionSet.Name);
-  }
-  for (const ps of REFERENCE_ORG.permissionSets) {
-    if (!existingSets.has(ps.name)) {
-      await sso.send(
-        new CreatePermissionSetCommand({
-          InstanceArn: instanceArn,
-          Name: ps.name,
-          SessionDuration: ps.sessionDuration,
-        }),
-      );
-    }
-  }
+  // The baseline manages groups and their members, not users: the users its groups name come first.
+  for (const user of REFERENCE_ORG.users) await ensureUser(ids, identityStoreId, user);
 
+  // The sandboxes come before the baseline, so its standing assignments cover them as they cover any account.
   const sandboxAccounts: Record<string, string> = {};
   for (const account of REFERENCE_ORG.sandboxAccounts) {
-    const id = await ensureAccount(org, rootId, account, ous[account.ou] as string);
+    const id = await ensureAccount(org, rootId, account, await ensureOuPath(org, rootId, account.ou));
     sandboxAccounts[account.name] = id;
     const cfn = await memberCloudFormation(region, id);
     for (const stack of REFERENCE_ORG.sandboxStacks) {
@@ -326,6 +283,15 @@ export async function seedReferenceOrg(options: { region: string; tableName: str
   }
 
   await ensureTable(region, options.tableName);
+  // OUs, the guard-rail SCP, groups and members, permission sets, standing assignments: the example baseline.
+  await applyExampleBaseline(region, options.tableName);
+  const ous: Record<string, string> = {};
+  for (const path of REFERENCE_ORG.ous) {
+    ous[path] = await ensureOuPath(org, rootId, path);
+    const top = path.split("/")[0] as string;
+    ous[top] ??= await ensureOuPath(org, rootId, top);
+  }
+
   // CreateTopic is idempotent: the same name returns the same ARN.
   // SNS and the table's creation are the seed's alone (the control plane never calls them): their own clients.
   const topic = await new SNSClient({ region }).send(new CreateTopicCommand({ Name: BUDGET_TOPIC }));

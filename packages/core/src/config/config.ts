@@ -184,17 +184,29 @@ function objectAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodObject 
   return current instanceof z.ZodObject ? current : undefined;
 }
 
-/** `aprovals: unknown key; did you mean "approvals"?`, with the nearest key the schema knows at that level. */
-function unknownKeys(schema: z.ZodType, issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
+/**
+ * Each unknown key of an `unrecognized_keys` issue, with its path and `unknown key; did you mean
+ * "approvals"?` (the nearest key the schema knows at that level), or the known keys.
+ */
+export function unknownKeyIssues(
+  schema: z.ZodType,
+  issue: z.core.$ZodIssueUnrecognizedKeys,
+): { path: PropertyKey[]; message: string }[] {
   const known = Object.keys(objectAt(schema, issue.path)?.shape ?? {});
   return issue.keys.map((key) => {
-    const path = [...issue.path, key].join(".");
     const nearest = known
       .map((k) => ({ k, d: distance(key, k) }))
       .sort((a, b) => a.d - b.d)
       .find((c) => c.d <= Math.max(2, Math.floor(key.length / 3)));
-    return `${path}: unknown key${nearest ? `; did you mean "${nearest.k}"?` : ` (known: ${known.join(", ")})`}`;
+    return {
+      path: [...issue.path, key],
+      message: `unknown key${nearest ? `; did you mean "${nearest.k}"?` : ` (known: ${known.join(", ")})`}`,
+    };
   });
+}
+
+function unknownKeys(schema: z.ZodType, issue: z.core.$ZodIssueUnrecognizedKeys): string[] {
+  return unknownKeyIssues(schema, issue).map((i) => `${i.path.join(".")}: ${i.message}`);
 }
 
 /**

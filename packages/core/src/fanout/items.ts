@@ -35,17 +35,39 @@ export async function writeFanoutItems(
   id: string,
   items: readonly unknown[],
 ): Promise<FanoutItems> {
+  const { bucket, key } = await writeFanoutJson(ctx, kind, id, items);
+  return { bucket, key, count: items.length };
+}
+
+/**
+ * Writes any JSON value a fan-out's tasks pass each other (what a task read, what a child found) under
+ * `fanout/<kind>/<name>.json`; writing it again replaces it.
+ */
+export async function writeFanoutJson(
+  ctx: Ctx,
+  kind: string,
+  name: string,
+  value: unknown,
+): Promise<{ bucket: string; key: string }> {
   const bucket = bucketOf(ctx);
-  const key = `${FANOUT_PREFIX}${kind}/${id}.json`;
+  const key = `${FANOUT_PREFIX}${kind}/${name}.json`;
   await ctx.clients.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      Body: JSON.stringify(items),
+      Body: JSON.stringify(value),
       ContentType: "application/json",
     }),
   );
-  return { bucket, key, count: items.length };
+  return { bucket, key };
+}
+
+/** Reads back what `writeFanoutJson` wrote. */
+export async function readFanoutJson(ctx: Ctx, kind: string, name: string): Promise<unknown> {
+  const out = await ctx.clients.s3.send(
+    new GetObjectCommand({ Bucket: bucketOf(ctx), Key: `${FANOUT_PREFIX}${kind}/${name}.json` }),
+  );
+  return JSON.parse(out.Body ? await out.Body.transformToString("utf8") : "null");
 }
 
 /** Reads a fan-out's items back (the task that ends a fan-out checks that every item was reported). */

@@ -8,7 +8,12 @@ import {
 import { isAwsError } from "../aws/classify";
 import type { AwsClients } from "../aws/clients";
 
-export type WorkflowName = "vend-account" | "sandbox-cleanup" | "account-closure" | "budget-reconcile";
+export type WorkflowName =
+  | "vend-account"
+  | "sandbox-cleanup"
+  | "account-closure"
+  | "budget-reconcile"
+  | "baseline";
 
 export interface ExecutionInfo {
   status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
