@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   DescribePolicyCommand,
   ListPoliciesForTargetCommand,
@@ -21,6 +23,7 @@ import { EXAMPLE_BASELINE, ensureAccount, ensureOuPath } from "../../packages/lo
 import { TEST_REGION } from "../support/aws-env";
 import { ouIdByPath } from "../support/org";
 import { call, unique, useApi } from "../support/plane";
+import { runQm } from "../support/qm";
 
 /** A table of its own: the current baseline is one per table, and other files apply theirs. */
 const api = useApi({ tableName: unique("qm-baseline") });
@@ -293,5 +296,64 @@ describe("baseline: export", () => {
     // Other files add accounts to the reference OUs without vending them: their assignments are theirs.
     expect(planned.changes.filter((c: { kind: string }) => c.kind !== "assignment")).toEqual([]);
     expect(planned.summary.delete).toBe(0);
+  });
+});
+
+describe("qm baseline", () => {
+  const qm = (...argv: string[]) => runQm(api.url, {}, ...argv);
+
+  it("plans the example (no permission set changes), then a copy with an 8-hour session is one ~ line, applied", async () => {
+    const planned = await qm("baseline", "plan", EXAMPLE_BASELINE);
+    expect(planned.code).toBe(0);
+    expect(planned.out).toMatch(/^Plan bpl-/);
+    expect(planned.out).not.toMatch(/^ {2}~ /m);
+
+    const dir = mkdtempSync(join(tmpdir(), "qm-baseline-"));
+    const changed = join(dir, "baseline.yaml");
+    writeFileSync(
+      changed,
+      readFileSync(EXAMPLE_BASELINE, "utf8").replace("sessionDuration: PT4H", "sessionDuration: PT8H"),
+    );
+    try {
+      const plan = await qm("baseline", "plan", changed);
+      expect(plan.code).toBe(0);
+      const updates = plan.out.split("\n").filter((line) => line.startsWith("  ~ "));
+      expect(updates).toEqual(['  ~ permissionSet/AdministratorAccess sessionDuration: "PT4H" -> "PT8H"']);
+      const planId = /Plan (bpl-[\w-]+)/.exec(plan.out)?.[1] as string;
+      const applied = await qm("baseline", "apply", planId, "--wait");
+      expect(applied.out).toMatch(new RegExp(`^${planId} APPLIED: \\d+ change\\(s\\)$`));
+      expect(applied.code).toBe(0);
+      const arn = await permissionSetArn("AdministratorAccess");
+      const described = await sso.send(
+        new DescribePermissionSetCommand({ InstanceArn: await instanceArn(), PermissionSetArn: arn }),
+      );
+      expect(described.PermissionSet?.SessionDuration).toBe("PT8H");
+      const shown = await qm("baseline", "show");
+      expect(shown.out).toContain(`applied by plan ${planId}`);
+    } finally {
+      // The reference organisation is every file's: put its session back.
+      const back = await qm("baseline", "plan", EXAMPLE_BASELINE);
+      const backId = /Plan (bpl-[\w-]+)/.exec(back.out)?.[1] as string;
+      expect((await qm("baseline", "apply", backId, "--wait")).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exports YAML that reads back as a document, and a bad file is an input error (2)", async () => {
+    const exported = await qm("baseline", "export");
+    expect(exported.code).toBe(0);
+    expect((parseYaml(exported.out) as { version: number }).version).toBe(1);
+    const dir = mkdtempSync(join(tmpdir(), "qm-baseline-"));
+    try {
+      const bad = join(dir, "bad.yaml");
+      writeFileSync(bad, "version: 1\nversion: 2\n");
+      expect((await qm("baseline", "plan", bad)).code).toBe(2);
+      writeFileSync(bad, "version: 1\npermissionSets: [{ name: X, sessionDuration: PT30M }]\n");
+      const invalid = await qm("baseline", "plan", bad);
+      expect(invalid.code).toBe(2);
+      expect(invalid.err).toContain("baseline.permissionSets[0].sessionDuration");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -249,3 +249,33 @@ describe("POST /accounts against the emulator", () => {
     expect(parents.Parents?.[0]?.Id).toBe(qa);
   });
 });
+
+describe("vending follows the baseline", () => {
+  it("grants the OU's standing assignments with the request's own access, and lists both in grants", async () => {
+    const name = unique("standing");
+    const accepted = await call(api.url, "POST", "/accounts", {
+      name,
+      email: `aws+${name}@example.com`,
+      ou: "Workloads/QA",
+      access: [{ group: "Developers", permissionSets: ["ReadOnlyAccess"] }],
+    });
+    expect(accepted.status).toBe(202);
+    await plane.runner.wait(accepted.body.executionArn);
+    const view = (await call(api.url, "GET", `/accounts/requests/${accepted.body.requestId}`)).body;
+    expect(view.status).toBe("SUCCEEDED");
+    // examples/baseline.yaml, which the seed applied: Admin holds AdministratorAccess on every Workloads account.
+    expect(view.grants).toEqual([
+      { group: "Developers", permissionSet: "ReadOnlyAccess", source: "request" },
+      { group: "Admin", permissionSet: "AdministratorAccess", source: "baseline" },
+    ]);
+    const { instanceArn, sets, groupId } = await identityCenterOf();
+    const assigned = await sso.send(
+      new ListAccountAssignmentsCommand({
+        InstanceArn: instanceArn,
+        AccountId: view.accountId,
+        PermissionSetArn: sets.get("AdministratorAccess"),
+      }),
+    );
+    expect(assigned.AccountAssignments?.map((a) => a.PrincipalId)).toEqual([await groupId("Admin")]);
+  });
+});

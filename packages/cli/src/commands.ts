@@ -1,4 +1,5 @@
 import { ApiError, UnreachableError, UsageError } from "./client";
+import { baseline } from "./commands/baseline";
 import { cleanup } from "./commands/cleanup";
 import { close, closures, lease } from "./commands/close";
 import { decide } from "./commands/decide";
@@ -22,6 +23,10 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm close ACCOUNT_ID [--reason R] [--dry-run]
   qm close status CLOSURE_ID [--watch]
   qm closures [--limit N]
+  qm baseline plan FILE [--prune]      plan a baseline document (YAML or JSON): + create, ~ update, - delete
+  qm baseline apply PLAN_ID [--wait]   apply a READY plan
+  qm baseline show                     the baseline last applied (YAML)
+  qm baseline export                   the organisation as a baseline document (YAML on stdout)
   qm lease REQUEST_ID --hours N | --extend N | --expires-at ISO
       --hours N: the lease ends N hours from now; --extend N: N hours after its current end
 
@@ -68,6 +73,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await decide(command, rest, io);
       case "cleanup":
         return await cleanup(rest, io);
+      case "baseline":
+        return await baseline(rest, io);
       case "close":
         return await close(rest, io);
       case "closures":

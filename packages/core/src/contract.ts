@@ -39,7 +39,14 @@ export const RequestViewSchema = VendRequestRecordSchema.pick({
   lease: true,
   createdAt: true,
   updatedAt: true,
-}).extend({ ouPath: z.string(), steps: z.array(StepRecordSchema) });
+}).extend({
+  ouPath: z.string(),
+  steps: z.array(StepRecordSchema),
+  /** Every assignment the vend makes: the request's `access`, and its OU's standing assignments. */
+  grants: z.array(
+    z.object({ group: z.string(), permissionSet: z.string(), source: z.enum(["request", "baseline"]) }),
+  ),
+});
 export type RequestView = z.infer<typeof RequestViewSchema>;
 
 /** `GET /accounts/requests`: a page, newest first. */

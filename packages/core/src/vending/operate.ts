@@ -23,6 +23,13 @@ export function presentRequest(record: VendRequestRecord): RequestView {
     accountId: record.accountId,
     ouId: record.ouId ?? record.resolved.ouId,
     ouPath: record.resolved.ouPath,
+    grants: record.resolved.access.flatMap((grant) =>
+      grant.permissionSets.map((ps) => ({
+        group: grant.group,
+        permissionSet: ps.name,
+        source: grant.source ?? ("request" as const),
+      })),
+    ),
     steps: VEND_STEPS.flatMap((name) => {
       const step = record.steps[name];
       return step ? [step] : [];

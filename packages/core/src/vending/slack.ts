@@ -24,6 +24,7 @@ type Ctx = Pick<
   | "events"
   | "metrics"
   | "claims"
+  | "baselines"
 >;
 
 /** What the Slack routes need besides the core context; the secrets behind them are never logged. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { coveringRule } from "../approvals/rules";
+import { standingAssignments } from "../baseline/standing";
 import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, type FieldIssue, ValidationError } from "../errors";
@@ -14,7 +15,16 @@ import type { VendInput } from "./state";
 
 type Ctx = Pick<
   CoreContext,
-  "clients" | "config" | "retry" | "store" | "clock" | "logger" | "workflows" | "events" | "metrics"
+  | "clients"
+  | "config"
+  | "retry"
+  | "store"
+  | "clock"
+  | "logger"
+  | "workflows"
+  | "events"
+  | "metrics"
+  | "baselines"
 >;
 
 export interface SubmitOptions {
@@ -72,6 +82,7 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
   }
   if (issues.length > 0 || !ou)
     throw new ValidationError("The request names things that do not exist", issues);
+  access.push(...(await baselineGrants(ctx, ic, ou.path, access)));
   return {
     ouId: ou.id,
     ouPath: ou.path,
@@ -79,6 +90,53 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
     identityStoreId: ic.identityStoreId,
     access,
   };
+}
+
+/**
+ * The standing assignments of the last applied baseline that cover an OU path (an assignment to an OU
+ * covers every OU below it), less what the request grants itself: the vend makes them in the same
+ * grant stage. A group or permission set the baseline names that no longer exists is drift, not a
+ * reason to refuse the vend: it is logged and left out.
+ */
+async function baselineGrants(
+  ctx: Ctx,
+  ic: Awaited<ReturnType<typeof identityCenter>>,
+  ouPath: string,
+  requested: ResolvedGrant[],
+): Promise<ResolvedGrant[]> {
+  const baseline = await standingAssignments(ctx);
+  const granted = new Set(requested.flatMap((g) => g.permissionSets.map((ps) => `${g.group}/${ps.name}`)));
+  const wanted = new Map<string, Set<string>>();
+  for (const assignment of baseline?.assignments ?? []) {
+    if (!assignment.ous.some((ou) => ouPath === ou || ouPath.startsWith(`${ou}/`))) continue;
+    for (const ps of assignment.permissionSets) {
+      if (granted.has(`${assignment.group}/${ps}`)) continue;
+      wanted.set(assignment.group, (wanted.get(assignment.group) ?? new Set()).add(ps));
+    }
+  }
+  if (wanted.size === 0) return [];
+  const sets = await permissionSetsByName(
+    ctx,
+    ic,
+    [...wanted.values()].flatMap((names) => [...names]),
+  );
+  const grants: ResolvedGrant[] = [];
+  for (const [group, names] of wanted) {
+    const groupId = await findGroupId(ctx, ic, group);
+    const permissionSets = [...names].flatMap((name) => {
+      const arn = sets.get(name);
+      return arn ? [{ name, arn }] : [];
+    });
+    if (!groupId || permissionSets.length < names.size) {
+      ctx.logger.warn("The baseline names a group or permission set Identity Center lacks: not granted", {
+        group,
+        permissionSets: [...names],
+      });
+    }
+    if (groupId && permissionSets.length > 0)
+      grants.push({ group, groupId, permissionSets, source: "baseline" });
+  }
+  return grants;
 }
 
 /** The workflow input for a recorded request. */

@@ -92,6 +92,8 @@ export interface ResolvedGrant {
   group: string;
   groupId: string;
   permissionSets: { name: string; arn: string }[];
+  /** `baseline`: a standing assignment of the account's OU (absent: the request's own `access`). */
+  source?: "request" | "baseline";
 }
 
 export interface ResolvedRequest {
@@ -200,6 +202,7 @@ export const VendRequestRecordSchema = z.object({
         group: z.string(),
         groupId: z.string(),
         permissionSets: z.array(z.object({ name: z.string(), arn: z.string() })),
+        source: z.enum(["request", "baseline"]).optional(),
       }),
     ),
   }),
