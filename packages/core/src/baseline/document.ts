@@ -38,6 +38,7 @@ const OuPathSchema = z
   .string()
   .regex(/^[^/\s][^/]{0,127}(\/[^/\s][^/]{0,127})*$/, {
     error: "must be an OU path like Workloads/QA (names of 1-128 characters, separated by /)",
+    abort: true,
   })
   .refine((path) => !path.split("/").some((name) => name !== name.trim()), {
     error: "OU names do not start or end with spaces",

@@ -384,6 +384,7 @@ export async function applyChanges(
   let cursor = plan.cursor ?? 0;
   let pending: Pending[] = plan.pending ?? [];
   let kindInFlight: string | undefined;
+  let appliedHere = 0;
   const save = () => ctx.baselines.update(planId, { cursor, pending, updatedAt: ctx.clock().toISOString() });
 
   const settle = async () => {
@@ -398,7 +399,8 @@ export async function applyChanges(
   let page: Change[] = [];
   let pageStart = cursor;
   while (cursor < total) {
-    if (Date.now() - started > budget) return { done: false, waitSeconds: 1 };
+    // At least one change a call, however long the last one took: every call makes progress.
+    if (appliedHere > 0 && Date.now() - started > budget) return { done: false, waitSeconds: 1 };
     if (cursor >= pageStart + page.length) {
       pageStart = cursor;
       page = (await ctx.baselines.changes(planId, { from: cursor, limit: 100 })).changes;
@@ -423,6 +425,7 @@ export async function applyChanges(
       kindInFlight = change.kind;
     }
     cursor += 1;
+    appliedHere += 1;
     await save();
     const spent = Date.now() - last;
     if (change.kind === "permissionSet" || change.kind === "assignment" || change.kind === "member")
