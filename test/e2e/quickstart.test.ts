@@ -32,6 +32,12 @@ describe("the README quickstart", () => {
     expect(stdout).toMatch(/quickstart-1\s+SUCCEEDED/);
     expect(stdout).toContain('"status":"SUCCEEDED"');
     expect(stdout).toMatch(/WOULD DELETE/);
+    // The example baseline is what local mode seeded: no changes; an 8-hour session is one ~ line, applied.
+    expect(stdout).toMatch(/Plan bpl-\S+: no changes\./);
+    expect(stdout.split("\n").filter((line) => line.startsWith("  ~ "))).toEqual([
+      '  ~ permissionSet/AdministratorAccess sessionDuration: "PT4H" -> "PT8H"',
+    ]);
+    expect(stdout).toMatch(/^bpl-\S+ APPLIED: 1 change\(s\)$/m);
     await waitForOutput(app.child, app.output, /== Account ready: payments-dev ==/, 10_000);
     expect(app.output.stdout).toContain("assume payments-dev/AdministratorAccess");
     // Each account's own EC2 names its regions: the emulator's missing account:ListRegions is never asked.

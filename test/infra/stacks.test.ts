@@ -6,6 +6,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { VEND_TASK_STATES } from "../../packages/core/src/vending/definition";
 import { VEND_STAGE_NAMES } from "../../packages/core/src/vending/stages";
+import { BASELINE_STRUCTURE_READS } from "../../stacks/iam";
 import { type TemplateJson, TemplateResolver } from "../support/cfn";
 import { grantsOnWrongResourceTypes, IAM_ACCOUNT, loadDeployedApp } from "../support/iam";
 
@@ -194,6 +195,11 @@ describe("Api stack", () => {
         "GET /closures/{closureId}",
         "POST /budgets/reconcile",
         "GET /budgets/reconcile/{reconcileId}",
+        "POST /baseline/plans",
+        "GET /baseline/plans/{planId}",
+        "POST /baseline/plans/{planId}/apply",
+        "GET /baseline",
+        "GET /baseline/export",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
         "POST /slack/interactions",
@@ -292,6 +298,19 @@ describe("Api stack", () => {
         "sso:DescribePermissionSet",
         "sso:ListInstances",
         "sso:ListPermissionSets",
+        // GET /baseline/export reads the organisation as a plan does.
+        "identitystore:ListGroupMemberships",
+        "identitystore:ListGroups",
+        "identitystore:ListUsers",
+        "organizations:DescribePolicy",
+        "organizations:ListAccountsForParent",
+        "organizations:ListPolicies",
+        "organizations:ListTargetsForPolicy",
+        "sso:GetInlinePolicyForPermissionSet",
+        "sso:GetPermissionsBoundaryForPermissionSet",
+        "sso:ListAccountAssignmentsForPrincipal",
+        "sso:ListCustomerManagedPolicyReferencesInPermissionSet",
+        "sso:ListManagedPoliciesInPermissionSet",
         "states:DescribeExecution",
         "states:RedriveExecution",
         "states:StartExecution",
@@ -299,7 +318,7 @@ describe("Api stack", () => {
     );
   });
 
-  it("lets the API start executions of the project's four state machines only", () => {
+  it("lets the API start executions of the project's five state machines only", () => {
     const statements = Object.entries(templates.api.findResources("AWS::IAM::Policy"))
       .filter(([id]) => id.startsWith("ApiHandler"))
       .flatMap(
@@ -310,8 +329,9 @@ describe("Api stack", () => {
     const resources = statements.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
 
     expect(statements).toHaveLength(1);
-    expect(resources).toHaveLength(4);
+    expect(resources).toHaveLength(5);
     expect(resources.some((r) => /BudgetReconcile/.test(r))).toBe(true);
+    expect(resources.some((r) => /BaselineWorkflow/.test(r))).toBe(true);
     expect(resources.some((r) => /VendAccount/.test(r))).toBe(true);
     expect(resources.some((r) => /SandboxCleanup/.test(r))).toBe(true);
     expect(resources.some((r) => /AccountClosure/.test(r))).toBe(true);
@@ -588,6 +608,56 @@ describe("budget reconcile in the background", () => {
     ]);
     // The API starts the workflow: no budget action, nothing that lists the organisation's accounts.
     expect(actionsOf(templates.api, "ApiHandler").filter((a) => a.startsWith("budgets:"))).toEqual([]);
+  });
+});
+
+describe("baseline", () => {
+  it("plans through the fan-out engine (a child per group) and applies in a loop that waits for Identity Center", () => {
+    const machine = Object.entries(templates.cleanup.findResources("AWS::StepFunctions::StateMachine")).find(
+      ([id]) => id.startsWith("BaselineWorkflow"),
+    )?.[1];
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    for (const fragment of [
+      "StartPlan",
+      "ReadGroups",
+      "DISTRIBUTED",
+      "arn:aws:states:::s3:getObject",
+      "FinishPlan",
+      "ApplyChanges",
+      "WaitForIdentityCenter",
+      "FinishApply",
+    ])
+      expect(definition).toContain(fragment);
+  });
+
+  it("gives each task exactly the actions it calls: reads to the plan, writes to the apply alone", () => {
+    expect(actionsOf(templates.cleanup, "BaselinereadGroup")).toEqual([
+      "s3:GetObject",
+      "s3:PutObject",
+      "sso:ListAccountAssignmentsForPrincipal",
+    ]);
+    // The plan's first task reads the organisation and writes only its own items.
+    expect(actionsOf(templates.cleanup, "BaselinestartPlan")).toEqual(
+      [...BASELINE_STRUCTURE_READS, "dynamodb:GetItem", "s3:PutObject"].sort(),
+    );
+    expect(actionsOf(templates.cleanup, "BaselinefinishPlan")).toEqual([
+      "dynamodb:BatchWriteItem",
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "s3:GetObject",
+    ]);
+    const apply = actionsOf(templates.cleanup, "BaselineapplyChanges");
+    for (const action of [
+      "organizations:CreateOrganizationalUnit",
+      "organizations:AttachPolicy",
+      "sso:ProvisionPermissionSet",
+      "sso:DescribePermissionSetProvisioningStatus",
+      "sso:CreateAccountAssignment",
+      "sso:DeleteAccountAssignment",
+      "identitystore:CreateGroupMembership",
+    ])
+      expect(apply).toContain(action);
+    expect(apply.filter((a) => a.startsWith("s3:") || a.startsWith("sts:"))).toEqual([]);
   });
 });
 

@@ -26,7 +26,8 @@ describe("QM_FAULTS and retry", () => {
       name,
       email,
       ou: "Workloads/Production",
-      access: [{ group: "Developers", permissionSets: ["ReadOnlyAccess"] }],
+      // The baseline's standing assignment on Workloads is this one: the vend makes one assignment.
+      access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
     };
 
     const accepted = await call(api.url, "POST", "/accounts", body);

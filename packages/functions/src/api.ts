@@ -176,7 +176,8 @@ export const ROUTES: Record<string, Route> = {
     const { plannedAt: _plannedAt, ...current } = await currentBaseline(ctx);
     return json(200, current);
   },
-  "GET /baseline/export": async (ctx) => json(200, await exportOrganisation(ctx)),
+  "GET /baseline/export": async (ctx, event) =>
+    json(200, await exportOrganisation(ctx, event.queryStringParameters ?? {})),
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"), event.queryStringParameters ?? {})),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

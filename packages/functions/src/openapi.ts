@@ -397,7 +397,10 @@ function baseDocument(): JsonSchema {
       "/baseline/export": {
         get: {
           summary: "The organisation as it is, as a baseline document",
-          responses: { "200": ok("The document", "BaselineExport") },
+          responses: {
+            "200": ok("The document", "BaselineExport"),
+            "422": error("The route takes no query"),
+          },
         },
       },
       "/health": { get: { summary: "Liveness", security: [], responses: { "200": ok("ok", "Health") } } },

@@ -235,8 +235,8 @@ async function ensureUser(
 export const EXAMPLE_BASELINE = fileURLToPath(new URL("../../../examples/baseline.yaml", import.meta.url));
 
 /**
- * Applies `examples/baseline.yaml` with the control plane's own plan and apply (in this process), unless
- * it is the baseline applied last and the organisation has nothing to change.
+ * Applies `examples/baseline.yaml` with the control plane's own plan and apply (in this process), the
+ * first time only: once a baseline is applied, it is the user's to change (a restart keeps theirs).
  */
 async function applyExampleBaseline(region: string, tableName: string) {
   const ctx = createCoreContext({
@@ -247,7 +247,7 @@ async function applyExampleBaseline(region: string, tableName: string) {
     plugins: [identityCenterPlugin()],
     logger: new Logger({ serviceName: "quartermaster-seed", logLevel: "SILENT" }),
   });
-  return applyInProcess(ctx, parseYaml(readFileSync(EXAMPLE_BASELINE, "utf8")), { unlessUnchanged: true });
+  return applyInProcess(ctx, parseYaml(readFileSync(EXAMPLE_BASELINE, "utf8")), { onlyFirst: true });
 }
 
 /** Seeds the reference organisation idempotently: running it twice changes nothing. */

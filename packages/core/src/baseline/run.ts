@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import * as z from "zod";
-import { canonicalJson } from "../canonical-json";
 import type { CoreContext } from "../context";
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import type { FanoutItems } from "../fanout/items";
@@ -245,8 +244,17 @@ export async function appliedBaseline(ctx: Pick<Ctx, "baselines">): Promise<Base
   return current ? BaselineSchema.parse(current.baseline) : undefined;
 }
 
-/** `GET /baseline/export`: the organisation as it is, as a document. */
-export async function exportOrganisation(ctx: Pick<Ctx, "clients" | "config" | "retry">) {
+/**
+ * `GET /baseline/export`: the organisation as it is, as a document. It takes no query: anything in
+ * it is refused (422) before the organisation is read.
+ */
+export async function exportOrganisation(
+  ctx: Pick<Ctx, "clients" | "config" | "retry">,
+  query: Record<string, string | undefined> = {},
+) {
+  const parsed = z.strictObject({}).safeParse(query);
+  if (!parsed.success)
+    throw new ValidationError("GET /baseline/export takes no query", toFieldIssues(parsed.error, "(query)"));
   return { baseline: tidyBaseline(exportBaseline(await readOrganisation(ctx))) };
 }
 
@@ -463,13 +471,15 @@ export async function finishApply(
 /**
  * Plans and applies a document in this process, to the end: local mode's seed, which builds the
  * reference organisation by applying `examples/baseline.yaml`. The plan is recorded as every plan is,
- * so `GET /baseline` shows it and vending follows it.
+ * so `GET /baseline` shows it and vending follows it. With `onlyFirst`, nothing is done once any
+ * baseline was applied: a restarted local mode keeps what its user applied since.
  */
 export async function applyInProcess(
   ctx: Ctx,
   document: unknown,
-  options: { unlessUnchanged?: boolean } = {},
+  options: { onlyFirst?: boolean } = {},
 ): Promise<Plan | undefined> {
+  if (options.onlyFirst && (await ctx.baselines.current())) return undefined;
   const checked = validateBaseline(document);
   if (!checked.ok) throw new ValidationError("The baseline document is invalid", checked.issues);
   const now = ctx.clock().toISOString();
@@ -483,10 +493,6 @@ export async function applyInProcess(
     updatedAt: now,
   };
   const result = await computePlan(ctx, plan, await readOrganisation(ctx));
-  if (options.unlessUnchanged && result.changes.length === 0) {
-    const current = await ctx.baselines.current();
-    if (current && canonicalJson(current.baseline) === canonicalJson(plan.baseline)) return undefined;
-  }
   await ctx.baselines.create(plan);
   await ctx.baselines.putChanges(plan.planId, result.changes);
   await ctx.baselines.update(plan.planId, {
