@@ -36,7 +36,7 @@ import { Vending } from "./Vending";
 export function Notifications({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine, reconcileStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
@@ -118,6 +118,7 @@ export function Notifications({ stack }: StackContext) {
           cleanupStateMachine.stateMachineArn,
           closureStateMachine.stateMachineArn,
           reconcileStateMachine.stateMachineArn,
+          baselineStateMachine.stateMachineArn,
         ],
       },
     },

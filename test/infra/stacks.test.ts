@@ -483,7 +483,7 @@ describe("Notifications stack", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
     expect(states?.Properties.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
-    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(4);
+    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(5);
   });
 
   it("gives every rule target and every schedule a dead-letter queue", () => {

@@ -1,5 +1,6 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { ClientClasses } from "@quartermaster/core/aws/clients";
+import { recordBaselineExecutionFailure } from "@quartermaster/core/baseline/run";
 import { recordReconcileExecutionFailure } from "@quartermaster/core/budgets/reconcile";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
@@ -43,7 +44,8 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
       (await recordExecutionFailure(ctx, parsed.data)) ||
       (await recordCleanupExecutionFailure(ctx, parsed.data)) ||
       (await recordClosureExecutionFailure(ctx, parsed.data)) ||
-      (await recordReconcileExecutionFailure(ctx, parsed.data));
+      (await recordReconcileExecutionFailure(ctx, parsed.data)) ||
+      (await recordBaselineExecutionFailure(ctx, parsed.data));
     return { recorded };
   });
 }

@@ -6,6 +6,7 @@ import type { FanoutItems } from "../fanout/items";
 import { readFanoutJson, writeFanoutItems, writeFanoutJson } from "../fanout/items";
 import type { AppliedBaseline, Change, Pending, Plan } from "../store/baseline-plans";
 import { isPossibleId, quoteId, toFieldIssues } from "../validation";
+import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { applyChange, Names, pendingDone } from "./apply";
 import { planChanges } from "./diff";
 import { type Baseline, BaselineSchema, validateBaseline } from "./document";
@@ -512,4 +513,28 @@ export async function applyInProcess(
   }
   await finishApply(ctx, plan.planId, undefined);
   return loadPlan(ctx, plan.planId);
+}
+
+/**
+ * The execution monitor's part for `baseline`: a plan whose execution ended FAILED, TIMED_OUT or ABORTED
+ * before FinishPlan or FinishApply ran is ended FAILED with the execution's error; a plan already ended
+ * is left alone. False when nothing changed.
+ */
+export async function recordBaselineExecutionFailure(
+  ctx: Ctx,
+  change: ExecutionStatusChange,
+): Promise<boolean> {
+  if (!change.stateMachineArn.endsWith("baseline")) return false;
+  const subject = executionSubject(change, "planId", ctx.logger);
+  const plan = await ctx.baselines.get(subject.id ?? subject.name.replace(/-apply$/, ""));
+  if (plan?.status !== "PLANNING" && plan?.status !== "APPLYING") return false;
+  const error = {
+    Error: change.error ?? `States.${change.status}`,
+    Cause: change.cause ?? `ended ${change.status}`,
+  };
+  const ended =
+    plan.status === "PLANNING"
+      ? await finishPlan(ctx, plan.planId, error)
+      : await finishApply(ctx, plan.planId, error);
+  return ended.status === "FAILED";
 }
