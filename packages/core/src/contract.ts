@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { AppliedBaselineSchema, ChangeSchema, PlanSchema } from "./store/baseline-plans";
+import { AppliedBaselineSchema, ChangeSchema, PlanSchema, PlanSummarySchema } from "./store/baseline-plans";
 import {
   AccountReportSchema,
   CleanupRunHeadSchema,
@@ -111,14 +111,7 @@ export const PlanViewSchema = z.object({
   status: PlanSchema.shape.status,
   prune: z.boolean(),
   changes: z.array(ChangeSchema),
-  summary: z.object({
-    create: z.number(),
-    update: z.number(),
-    delete: z.number(),
-    unchanged: z.number(),
-    unmanaged: z.number(),
-    refused: z.number(),
-  }),
+  summary: PlanSummarySchema,
   unmanaged: z.array(z.object({ kind: z.string(), key: z.string() })),
   refused: z.array(z.object({ key: z.string(), reason: z.string() })),
   progress: z.object({ done: z.number(), total: z.number() }),

@@ -1,5 +1,11 @@
 import { canonicalJson } from "../canonical-json";
-import { CHANGE_KINDS, type Change, type ChangeKind, MAX_KEPT_UNMANAGED } from "../store/baseline-plans";
+import {
+  CHANGE_KINDS,
+  type Change,
+  type ChangeKind,
+  MAX_KEPT_UNMANAGED,
+  type PlanSummary,
+} from "../store/baseline-plans";
 import { BASELINE_LIMITS, type Baseline, declaredOuPaths, type PermissionSetSpec } from "./document";
 import { accountsUnder, type OrgSnapshot, type SnapshotPermissionSet } from "./read";
 
@@ -15,14 +21,7 @@ export interface PlanResult {
   changes: Change[];
   unmanaged: { kind: ChangeKind; key: string }[];
   refused: { key: string; reason: string }[];
-  summary: {
-    create: number;
-    update: number;
-    delete: number;
-    unchanged: number;
-    unmanaged: number;
-    refused: number;
-  };
+  summary: PlanSummary;
 }
 
 /** The fields of a permission set a plan compares, as the document has them. */

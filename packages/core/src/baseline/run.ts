@@ -4,7 +4,7 @@ import type { CoreContext } from "../context";
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from "../errors";
 import type { FanoutItems } from "../fanout/items";
 import { readFanoutJson, writeFanoutItems, writeFanoutJson } from "../fanout/items";
-import type { AppliedBaseline, Change, Pending, Plan } from "../store/baseline-plans";
+import type { AppliedBaseline, Change, Pending, Plan, PlanSummary } from "../store/baseline-plans";
 import { isPossibleId, quoteId, toFieldIssues } from "../validation";
 import { type ExecutionStatusChange, executionSubject } from "../workflow/execution-events";
 import { applyChange, Names, pendingDone } from "./apply";
@@ -94,14 +94,7 @@ export interface PlanView {
   status: Plan["status"];
   prune: boolean;
   changes: Change[];
-  summary: {
-    create: number;
-    update: number;
-    delete: number;
-    unchanged: number;
-    unmanaged: number;
-    refused: number;
-  };
+  summary: PlanSummary;
   unmanaged: { kind: string; key: string }[];
   refused: { key: string; reason: string }[];
   progress: { done: number; total: number };
@@ -123,7 +116,14 @@ function decodeNext(token: string): number {
   return Number(text.slice(1));
 }
 
-const EMPTY_SUMMARY = { create: 0, update: 0, delete: 0, unchanged: 0, unmanaged: 0, refused: 0 };
+const EMPTY_SUMMARY: PlanSummary = {
+  create: 0,
+  update: 0,
+  delete: 0,
+  unchanged: 0,
+  unmanaged: 0,
+  refused: 0,
+};
 
 /** A plan as the API shows it, with a page of its changes from `from`. */
 export async function planView(
@@ -296,15 +296,20 @@ export async function startPlan(ctx: Ctx, planId: string, executionArn: string):
   return { planId, instanceArn: structure.instanceArn, items };
 }
 
+/** What `StartPlan` read and wrote for the plan's later tasks. */
+async function readPlanStructure(ctx: Ctx, planId: string) {
+  return OrgSnapshotSchema.omit({ assignments: true }).parse(
+    await readFanoutJson(ctx, FANOUT_KIND, `${planId}/structure`),
+  );
+}
+
 /** Task `ReadGroup` (one child per group): the group's assignments across the organisation. */
 export async function readGroup(
   ctx: Ctx,
   planId: string,
   group: { id: string; name: string },
 ): Promise<void> {
-  const structure = OrgSnapshotSchema.omit({ assignments: true }).parse(
-    await readFanoutJson(ctx, FANOUT_KIND, `${planId}/structure`),
-  );
+  const structure = await readPlanStructure(ctx, planId);
   const assignments = await readGroupAssignments(ctx, structure, group);
   await writeFanoutJson(ctx, FANOUT_KIND, `${planId}/group-${group.id}`, assignments);
 }
@@ -335,9 +340,7 @@ export async function finishPlan(
     await ctx.baselines.update(planId, { status: "FAILED", error: errorOf(error), updatedAt: now() });
     return { status: "FAILED" };
   }
-  const structure = OrgSnapshotSchema.omit({ assignments: true }).parse(
-    await readFanoutJson(ctx, FANOUT_KIND, `${planId}/structure`),
-  );
+  const structure = await readPlanStructure(ctx, planId);
   const assignments: OrgSnapshot["assignments"] = [];
   for (const group of structure.groups) {
     const read = z

@@ -45,22 +45,24 @@ export type Pending = z.infer<typeof PendingSchema>;
 /** At most this many unmanaged entries are kept on a plan (the summary counts them all). */
 export const MAX_KEPT_UNMANAGED = 1000;
 
+/** A plan's counts, whole on every page of its changes. */
+export const PlanSummarySchema = z.object({
+  create: z.number(),
+  update: z.number(),
+  delete: z.number(),
+  unchanged: z.number(),
+  unmanaged: z.number(),
+  refused: z.number(),
+});
+export type PlanSummary = z.infer<typeof PlanSummarySchema>;
+
 export const PlanSchema = z.object({
   planId: z.string(),
   status: z.enum(["PLANNING", "READY", "APPLYING", "APPLIED", "FAILED"]),
   prune: z.boolean(),
   /** The document, validated, defaults filled in. */
   baseline: z.record(z.string(), z.unknown()),
-  summary: z
-    .object({
-      create: z.number(),
-      update: z.number(),
-      delete: z.number(),
-      unchanged: z.number(),
-      unmanaged: z.number(),
-      refused: z.number(),
-    })
-    .optional(),
+  summary: PlanSummarySchema.optional(),
   total: z.number().optional(),
   unmanaged: z.array(z.object({ kind: z.string(), key: z.string() })).optional(),
   refused: z.array(z.object({ key: z.string(), reason: z.string() })).optional(),
