@@ -10,22 +10,9 @@ import type { SlackMessage } from "../notify/messages";
 import type { SlackWebApi } from "../notify/slack-api";
 import { decideRequest } from "./decide";
 import { parseVendCommand } from "./flags";
-import { submitVendRequest } from "./submit";
+import { type SubmitContext, submitVendRequest } from "./submit";
 
-type Ctx = Pick<
-  CoreContext,
-  | "clients"
-  | "config"
-  | "retry"
-  | "store"
-  | "clock"
-  | "logger"
-  | "workflows"
-  | "events"
-  | "metrics"
-  | "claims"
-  | "baselines"
->;
+type Ctx = SubmitContext & Pick<CoreContext, "claims">;
 
 /** What the Slack routes need besides the core context; the secrets behind them are never logged. */
 export interface SlackDeps {

@@ -13,7 +13,8 @@ import type { ResolvedGrant, ResolvedRequest, VendRequestRecord } from "../store
 import { IdempotencyKeySchema, parseVendRequest, type VendRequest } from "../store/requests/request";
 import type { VendInput } from "./state";
 
-type Ctx = Pick<
+/** What taking a vend request needs (the API and the Slack worker both take them). */
+export type SubmitContext = Pick<
   CoreContext,
   | "clients"
   | "config"
@@ -26,6 +27,7 @@ type Ctx = Pick<
   | "metrics"
   | "baselines"
 >;
+type Ctx = SubmitContext;
 
 export interface SubmitOptions {
   body: unknown;
