@@ -130,6 +130,21 @@ export const AppliedBaselineViewSchema = AppliedBaselineSchema.omit({ plannedAt:
 /** `GET /baseline/export`: the organisation as a document. */
 export const BaselineExportSchema = z.object({ baseline: z.record(z.string(), z.unknown()) });
 
+/** `GET /profiles?format=json`: a granted profile per account and permission set. */
+export const ProfilesViewSchema = z.object({
+  profiles: z.array(
+    z.object({
+      name: z.string(),
+      accountId: z.string(),
+      accountName: z.string(),
+      permissionSet: z.string(),
+      startUrl: z.string(),
+      ssoRegion: z.string(),
+    }),
+  ),
+});
+export type ProfilesView = z.infer<typeof ProfilesViewSchema>;
+
 /** `GET /closures/{id}`. */
 export const ClosureViewSchema = ClosureRecordSchema;
 export type ClosureView = z.infer<typeof ClosureViewSchema>;

@@ -16,12 +16,13 @@ import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
 import { changeLease } from "@quartermaster/core/leases/sweep";
 import { toFieldIssues } from "@quartermaster/core/validation";
+import { listProfiles, profilesIni } from "@quartermaster/core/profiles/profiles";
 import { decideRequest } from "@quartermaster/core/vending/decide";
 import { getRequest, listRequests, presentRequest, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ApiEnvSchema } from "./env";
-import { json, parseJsonBody, pathParam } from "./http";
+import { json, parseJsonBody, pathParam, text } from "./http";
 import { withHttp } from "./middleware";
 import { openApiDocument } from "./openapi";
 import { REQUEST_CLIENTS } from "./request-clients";
@@ -178,6 +179,13 @@ export const ROUTES: Record<string, Route> = {
   },
   "GET /baseline/export": async (ctx, event) =>
     json(200, await exportOrganisation(ctx, event.queryStringParameters ?? {})),
+  "GET /profiles": async (ctx, event, caller) => {
+    const { format, profiles } = await listProfiles(ctx, event.queryStringParameters ?? {}, caller);
+    if (format === "ini") return text(200, profilesIni(profiles));
+    return json(200, {
+      profiles: profiles.map(({ requestId: _requestId, ...profile }) => profile),
+    });
+  },
   "GET /cleanup/runs/{runId}": async (ctx, event) =>
     json(200, await getCleanupRun(ctx, pathParam(event, "runId"), event.queryStringParameters ?? {})),
   "POST /cleanup/runs/{runId}/retry": async (ctx, event) => {

@@ -42,6 +42,11 @@ export function json(
   };
 }
 
+/** A plain-text answer (the INI of `GET /profiles`). */
+export function text(statusCode: number, body: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { "content-type": "text/plain; charset=utf-8" }, body };
+}
+
 /** Seconds a client waits before trying again after a transient failure (503). */
 export const RETRY_AFTER_SECONDS = 2;
 

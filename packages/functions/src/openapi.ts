@@ -3,9 +3,11 @@ import { PlanPageQuerySchema, PlanRequestSchema } from "@quartermaster/core/base
 import { ReconcilePageQuerySchema } from "@quartermaster/core/budgets/jobs";
 import { CleanupRequestSchema, RunPageQuerySchema } from "@quartermaster/core/cleanup/run";
 import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
+import { ProfilesQuerySchema } from "@quartermaster/core/profiles/profiles";
 import {
   AppliedBaselineViewSchema,
   BaselineExportSchema,
+  ProfilesViewSchema,
   CleanupAcceptedSchema,
   CleanupRunSchema,
   ClosureAcceptedSchema,
@@ -65,6 +67,7 @@ const RESPONSES = {
   Plan: PlanViewSchema,
   AppliedBaseline: AppliedBaselineViewSchema,
   BaselineExport: BaselineExportSchema,
+  Profiles: ProfilesViewSchema,
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -400,6 +403,23 @@ function baseDocument(): JsonSchema {
           responses: {
             "200": ok("The document", "BaselineExport"),
             "422": error("The route takes no query"),
+          },
+        },
+      },
+      "/profiles": {
+        get: {
+          summary: "granted profiles of every vended account: INI (default) or JSON",
+          parameters: queryParams(ProfilesQuerySchema),
+          responses: {
+            "200": {
+              description: "format=ini: an INI fragment of [profile NAME] sections; format=json: the profiles",
+              content: {
+                "text/plain": { schema: { type: "string" } },
+                "application/json": { schema: { $ref: "#/components/schemas/Profiles" } },
+              },
+            },
+            "403": error("mine=true, and the caller is no known Identity Center user"),
+            "422": error("An unknown query parameter, or a bad format or prefix"),
           },
         },
       },

@@ -1,14 +1,9 @@
-import {
-  DescribeUserCommand,
-  GetUserIdCommand,
-  IsMemberInGroupsCommand,
-  ListGroupMembershipsForMemberCommand,
-} from "@aws-sdk/client-identitystore";
+import { DescribeUserCommand, IsMemberInGroupsCommand } from "@aws-sdk/client-identitystore";
 import { isAwsError, isModelledAwsError } from "../aws/classify";
-import { pagedList } from "../aws/paginate";
 import type { CoreContext } from "../context";
 import { directoryCache } from "../org/cache";
 import { findGroupId, type IdentityCenter, identityCenter } from "../org/directory";
+import { groupIdsOfUser, userIdBy } from "../org/users";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "logger">;
 
@@ -17,26 +12,6 @@ const GROUP_PREFIX = "group:";
 /** Emails compare case-insensitively everywhere in approvals. */
 export const sameEmail = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
-
-async function userIdBy(
-  ctx: Ctx,
-  ic: IdentityCenter,
-  path: "emails.value" | "userName",
-  value: string,
-): Promise<string | undefined> {
-  try {
-    const out = await ctx.clients.identityStore.send(
-      new GetUserIdCommand({
-        IdentityStoreId: ic.identityStoreId,
-        AlternateIdentifier: { UniqueAttribute: { AttributePath: path, AttributeValue: value } },
-      }),
-    );
-    return out.UserId;
-  } catch (error) {
-    if (isAwsError(error, "ResourceNotFoundException")) return undefined;
-    throw error;
-  }
-}
 
 /** Identity Store clients that answered IsMemberInGroups with something other than an AWS error. */
 const withoutIsMemberInGroups = new WeakSet<object>();
@@ -66,18 +41,8 @@ async function memberships(ctx: Ctx, ic: IdentityCenter, userId: string, groupId
       });
     }
   }
-  const all = await pagedList(
-    (token) =>
-      ctx.clients.identityStore.send(
-        new ListGroupMembershipsForMemberCommand({
-          IdentityStoreId: ic.identityStoreId,
-          MemberId: { UserId: userId },
-          NextToken: token,
-        }),
-      ),
-    (out) => out.GroupMemberships,
-  );
-  return new Set(all.map((m) => m.GroupId as string).filter((id) => groupIds.includes(id)));
+  const all = await groupIdsOfUser(ctx, ic, userId);
+  return new Set(groupIds.filter((id) => all.has(id)));
 }
 
 /**

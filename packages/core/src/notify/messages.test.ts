@@ -40,6 +40,25 @@ describe("accountReadyMessage", () => {
     expect(message.text).toContain("assume payments-dev/AdministratorAccess");
   });
 
+  it("says how to get the profile next to the assume line, and not when nothing was granted", () => {
+    const base = {
+      requestId: "req-3",
+      accountId: "123456789012",
+      accountName: "payments-dev",
+      email: "aws+pd@example.com",
+      ouPath: "Sandbox",
+    };
+    const granted = accountReadyMessage({
+      ...base,
+      access: [{ group: "Admin", permissionSets: ["AdministratorAccess"] }],
+    });
+    const none = accountReadyMessage({ ...base, access: [] });
+
+    expect(text(granted)).toMatch(/assume payments-dev\/AdministratorAccess`*\s+No such profile yet\? `qm profiles --write`/);
+    expect(granted.text).toContain("assume payments-dev/AdministratorAccess (profile: qm profiles --write)");
+    expect(text(none)).not.toContain("qm profiles");
+  });
+
   it("writes the granted profile name, spaces as dashes, in the assume line", () => {
     const message = accountReadyMessage({
       requestId: "req-2",

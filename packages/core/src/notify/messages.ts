@@ -24,6 +24,9 @@ export function assumeLines(accountName: string, access: AccountReady["access"])
   return sets.map((ps) => `assume ${profileName(accountName)}/${ps}`);
 }
 
+/** How a user gets the profiles the `assume` lines name (docs/api.md "Profiles"). */
+export const PROFILES_COMMAND = "qm profiles --write";
+
 export function accountReadyMessage(event: AccountReady & { portalUrl?: string }): SlackMessage {
   const assume = assumeLines(event.accountName, event.access);
   const access = event.access.length
@@ -45,12 +48,18 @@ export function accountReadyMessage(event: AccountReady & { portalUrl?: string }
       : []),
   ];
   return {
-    text: `Account ready: ${event.accountName} (${event.accountId}) in ${event.ouPath}. Next: ${assume[0] ?? "no access granted"}`,
+    text: `Account ready: ${event.accountName} (${event.accountId}) in ${event.ouPath}. Next: ${assume[0] ? `${assume[0]} (profile: ${PROFILES_COMMAND})` : "no access granted"}`,
     blocks: [
       header(`Account ready: ${event.accountName}`),
       section(fields.join("\n")),
       section(`*Access*\n${access}`),
-      ...(assume.length ? [section(`*Next, with granted:*\n${code(assume.join("\n"))}`)] : []),
+      ...(assume.length
+        ? [
+            section(
+              `*Next, with granted:*\n${code(assume.join("\n"))}\nNo such profile yet? \`${PROFILES_COMMAND}\` writes it (and every other account's) into ~/.aws/config.`,
+            ),
+          ]
+        : []),
     ],
   };
 }

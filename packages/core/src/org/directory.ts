@@ -292,3 +292,14 @@ async function readPermissionSets(ctx: Ctx, ic: IdentityCenter): Promise<Map<str
   }
   return byName;
 }
+
+/** The AWS access portal's URL: the configured one, else the identity store's default. */
+export function accessPortalUrl(
+  config: Pick<CoreContext["config"], "identityCenter">,
+  identityStoreId: string | undefined,
+): string | undefined {
+  return (
+    config.identityCenter.portalUrl ??
+    (identityStoreId ? `https://${identityStoreId}.awsapps.com/start` : undefined)
+  );
+}

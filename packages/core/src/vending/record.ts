@@ -2,6 +2,7 @@ import type { CoreContext } from "../context";
 import { publishSafely } from "../events/publisher";
 import { ACCOUNT_READY, type AccountReady } from "../events/vending";
 import { METRIC } from "../metrics";
+import { accessPortalUrl } from "../org/directory";
 import { accountIdOf, type VendState } from "./state";
 
 type Ctx = Pick<CoreContext, "store" | "clock" | "logger" | "events" | "config" | "metrics">;
@@ -22,9 +23,7 @@ export async function recordSuccess(ctx: Ctx, state: VendState): Promise<{ accou
   if (record)
     ctx.metrics.add(METRIC.vendDuration, "Seconds", (now.getTime() - Date.parse(record.createdAt)) / 1000);
   const budget = state.request.budget;
-  const storeId = state.resolved.identityStoreId;
-  const portalUrl =
-    ctx.config.identityCenter.portalUrl ?? (storeId ? `https://${storeId}.awsapps.com/start` : undefined);
+  const portalUrl = accessPortalUrl(ctx.config, state.resolved.identityStoreId);
   const detail: AccountReady = {
     requestId: state.requestId,
     accountId,
