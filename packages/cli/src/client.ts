@@ -97,6 +97,7 @@ export class ApiClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    options: { text?: boolean } = {},
   ): Promise<T> {
     const url = new URL(`${this.base.pathname.replace(/\/$/, "")}${path}`, this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -139,6 +140,7 @@ export class ApiClient {
           : (cause?.code ?? (error as Error).message);
       throw new UnreachableError(this.base.href, this.options.source ?? "the API URL", why, { cause: error });
     }
+    if (res.ok && options.text) return text as T;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -4,6 +4,7 @@ import { cleanup } from "./commands/cleanup";
 import { close, closures, lease } from "./commands/close";
 import { decide } from "./commands/decide";
 import { list } from "./commands/list";
+import { profiles } from "./commands/profiles";
 import { retry } from "./commands/retry";
 import { status } from "./commands/status";
 import { vend } from "./commands/vend";
@@ -27,6 +28,9 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm baseline apply PLAN_ID [--wait]   apply a READY plan
   qm baseline show                     the baseline last applied (YAML)
   qm baseline export                   the organisation as a baseline document (YAML on stdout)
+  qm profiles [--prefix P] [--mine]     granted profiles of every vended account (INI; --json)
+  qm profiles --write [FILE]           into the config file's Quartermaster block (default AWS_CONFIG_FILE or ~/.aws/config)
+  qm profiles --registry DIR           a granted profile registry (granted.yml and config) to commit
   qm lease REQUEST_ID --hours N | --extend N | --expires-at ISO
       --hours N: the lease ends N hours from now; --extend N: N hours after its current end
 
@@ -81,6 +85,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await closures(rest, io);
       case "lease":
         return await lease(rest, io);
+      case "profiles":
+        return await profiles(rest, io);
       case undefined:
       case "help":
       case "--help":

@@ -15,8 +15,8 @@ import { closeFromApi, getClosure, listClosures } from "@quartermaster/core/clos
 import type { CoreContext } from "@quartermaster/core/context";
 import { ValidationError } from "@quartermaster/core/errors";
 import { changeLease } from "@quartermaster/core/leases/sweep";
-import { toFieldIssues } from "@quartermaster/core/validation";
 import { listProfiles, profilesIni } from "@quartermaster/core/profiles/profiles";
+import { toFieldIssues } from "@quartermaster/core/validation";
 import { decideRequest } from "@quartermaster/core/vending/decide";
 import { getRequest, listRequests, presentRequest, retryRequest } from "@quartermaster/core/vending/operate";
 import { submitVendRequest } from "@quartermaster/core/vending/submit";

@@ -3,11 +3,9 @@ import { PlanPageQuerySchema, PlanRequestSchema } from "@quartermaster/core/base
 import { ReconcilePageQuerySchema } from "@quartermaster/core/budgets/jobs";
 import { CleanupRequestSchema, RunPageQuerySchema } from "@quartermaster/core/cleanup/run";
 import { CloseRequestSchema, ClosureListQuerySchema } from "@quartermaster/core/closures/request";
-import { ProfilesQuerySchema } from "@quartermaster/core/profiles/profiles";
 import {
   AppliedBaselineViewSchema,
   BaselineExportSchema,
-  ProfilesViewSchema,
   CleanupAcceptedSchema,
   CleanupRunSchema,
   ClosureAcceptedSchema,
@@ -18,6 +16,7 @@ import {
   HealthSchema,
   PlanAcceptedSchema,
   PlanViewSchema,
+  ProfilesViewSchema,
   ReconcileAcceptedSchema,
   ReconcileJobViewSchema,
   RequestPageSchema,
@@ -25,6 +24,7 @@ import {
   SlackAnswerSchema,
   VendAcceptedSchema,
 } from "@quartermaster/core/contract";
+import { ProfilesQuerySchema } from "@quartermaster/core/profiles/profiles";
 import {
   IdempotencyKeySchema,
   LeaseRequestSchema,
@@ -412,7 +412,8 @@ function baseDocument(): JsonSchema {
           parameters: queryParams(ProfilesQuerySchema),
           responses: {
             "200": {
-              description: "format=ini: an INI fragment of [profile NAME] sections; format=json: the profiles",
+              description:
+                "format=ini: an INI fragment of [profile NAME] sections; format=json: the profiles",
               content: {
                 "text/plain": { schema: { type: "string" } },
                 "application/json": { schema: { $ref: "#/components/schemas/Profiles" } },

@@ -54,7 +54,9 @@ describe("accountReadyMessage", () => {
     });
     const none = accountReadyMessage({ ...base, access: [] });
 
-    expect(text(granted)).toMatch(/assume payments-dev\/AdministratorAccess`*\s+No such profile yet\? `qm profiles --write`/);
+    expect(text(granted)).toMatch(
+      /assume payments-dev\/AdministratorAccess`*\s+No such profile yet\? `qm profiles --write`/,
+    );
     expect(granted.text).toContain("assume payments-dev/AdministratorAccess (profile: qm profiles --write)");
     expect(text(none)).not.toContain("qm profiles");
   });

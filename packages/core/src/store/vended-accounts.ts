@@ -32,7 +32,8 @@ async function closuresByAccount(closures: Pick<ClosureStore, "list">): Promise<
   let next: string | undefined;
   do {
     const page = await closures.list({ limit: PAGE, next });
-    for (const closure of page.items) if (!byAccount.has(closure.accountId)) byAccount.set(closure.accountId, closure);
+    for (const closure of page.items)
+      if (!byAccount.has(closure.accountId)) byAccount.set(closure.accountId, closure);
     next = page.next;
   } while (next);
   return byAccount;
