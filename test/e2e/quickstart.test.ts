@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { parseIni } from "../../packages/core/src/profiles/ini";
 import { freePort } from "../../packages/local/src/emulator";
 import { killLeftovers, npmStart, stop, waitForOutput } from "../support/npm-start";
 
@@ -40,6 +43,17 @@ describe("the README quickstart", () => {
     expect(stdout).toMatch(/^bpl-\S+ APPLIED: 1 change\(s\)$/m);
     await waitForOutput(app.child, app.output, /== Account ready: payments-dev ==/, 10_000);
     expect(app.output.stdout).toContain("assume payments-dev/AdministratorAccess");
+    expect(stdout).toContain("[profile payments-dev/AdministratorAccess]");
+    // The profile the Slack message names is the one qm profiles --write puts in the config file.
+    const named = /assume (\S+)/.exec(app.output.stdout)?.[1] as string;
+    const config = join(mkdtempSync(join(tmpdir(), "qm-quickstart-")), "config");
+    await exec("npx", ["qm", "profiles", "--write", config], {
+      env: { ...process.env, QM_API_URL: `http://127.0.0.1:${port}` },
+    });
+    const profile = parseIni(readFileSync(config, "utf8")).sections.find((s) => s.profile === named);
+    const accountId = /payments-dev \(`?(\d{12})/.exec(app.output.stdout)?.[1];
+    expect(profile?.values.granted_sso_account_id).toBe(accountId);
+    expect(profile?.values.quartermaster_request_id).toBe("quickstart-1");
     // Each account's own EC2 names its regions: the emulator's missing account:ListRegions is never asked.
     const mentions = [...app.output.stdout.split("\n"), ...app.output.stderr.split("\n")].filter((line) =>
       /ListRegions|DescribeRegions/.test(line),

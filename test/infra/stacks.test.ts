@@ -200,6 +200,7 @@ describe("Api stack", () => {
         "POST /baseline/plans/{planId}/apply",
         "GET /baseline",
         "GET /baseline/export",
+        "GET /profiles",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
         "POST /slack/interactions",
