@@ -152,13 +152,12 @@ export function vendRequest(overrides: Partial<VendRequest> = {}): VendRequest {
   );
 }
 
-/** A workflow state for a stored request, with overrides. */
-export function vendState(store: MemoryRequestStore, overrides: Partial<VendState> = {}): VendState {
-  const request = vendRequest();
-  const record: VendRequestRecord = {
+/** A request record (PENDING, the default request, granting Admin AdministratorAccess), with overrides. */
+export function vendRecord(overrides: Partial<VendRequestRecord> = {}): VendRequestRecord {
+  return {
     requestId: `req-${Math.random().toString(36).slice(2)}`,
     status: "PENDING",
-    request,
+    request: vendRequest(),
     resolved: {
       ouId: "ou-abcd-11111111",
       ouPath: "Workloads/Development",
@@ -176,7 +175,13 @@ export function vendState(store: MemoryRequestStore, overrides: Partial<VendStat
     attempts: [],
     createdAt: "2026-11-23T11:00:00.000Z",
     updatedAt: "2026-11-23T11:00:00.000Z",
+    ...overrides,
   };
+}
+
+/** A workflow state for a stored request, with overrides. */
+export function vendState(store: MemoryRequestStore, overrides: Partial<VendState> = {}): VendState {
+  const record = vendRecord();
   store.records.set(record.requestId, record);
   return { requestId: record.requestId, request: record.request, resolved: record.resolved, ...overrides };
 }

@@ -39,7 +39,8 @@ function sectionText(lines: string[], section: IniSection, eol: string): string 
   return own.join(eol);
 }
 
-function profilesOf(text: string): Map<string, string> {
+/** The `[profile NAME]` sections of a config text: name -> its keys and values (to compare two texts). */
+export function profilesOf(text: string): Map<string, string> {
   const parsed = parseIni(text);
   return new Map(
     parsed.sections.flatMap((s) =>

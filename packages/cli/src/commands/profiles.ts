@@ -1,13 +1,13 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ProfilesView } from "@quartermaster/core/contract";
-import { parseIni } from "@quartermaster/core/profiles/ini";
 import YAML from "yaml";
 import { UsageError } from "../client";
 import {
   compareProfiles,
   type ProfileChanges,
   ProfilesFileError,
+  profilesOf,
   readIfExists,
   replaceProfilesBlock,
   writeAtomically,
@@ -88,13 +88,7 @@ async function writeRegistry(io: Io, dir: string, fragment: string): Promise<num
   const configPath = join(dir, "config");
   const text = `# Written by \`qm profiles --registry\`: every profile Quartermaster hands out; replaced on every run.\n\n${fragment}`;
   const before = (await readIfExists(configPath)) ?? "";
-  const profilesIn = (t: string) =>
-    new Map(
-      parseIni(t).sections.flatMap((s) =>
-        s.profile === undefined ? [] : [[s.profile, JSON.stringify(s.values)] as const],
-      ),
-    );
-  const changes = compareProfiles(profilesIn(before), profilesIn(text));
+  const changes = compareProfiles(profilesOf(before), profilesOf(text));
   if (before === text) {
     io.out(`${configPath}: no changes`);
     return 0;

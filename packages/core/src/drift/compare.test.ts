@@ -1,42 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { vendRequest } from "../../../../test/support/unit-context";
+import { vendRecord, vendRequest } from "../../../../test/support/unit-context";
 import { parseConfig } from "../config/config";
-import type { VendRequestRecord } from "../store/requests/record";
 import { expectedAccount, findings, type ObservedAccount } from "./compare";
 
-const record: VendRequestRecord & { accountId: string } = {
-  requestId: "req-1",
-  status: "SUCCEEDED",
-  request: vendRequest({
-    name: "payments-dev",
-    tags: { team: "payments", cost: "42" },
-    budget: { monthlyLimitUsd: 200 },
+const record = {
+  ...vendRecord({
+    requestId: "req-1",
+    status: "SUCCEEDED",
+    request: vendRequest({
+      name: "payments-dev",
+      tags: { team: "payments", cost: "42" },
+      budget: { monthlyLimitUsd: 200 },
+    }),
   }),
-  resolved: {
-    ouId: "ou-abcd-11111111",
-    ouPath: "Workloads/Development",
-    instanceArn: "arn:aws:sso:::instance/ssoins-1",
-    access: [
-      {
-        group: "Admin",
-        groupId: "g-admin",
-        permissionSets: [{ name: "AdministratorAccess", arn: "arn:ps-admin" }],
-      },
-      {
-        group: "Developers",
-        groupId: "g-dev",
-        permissionSets: [{ name: "ReadOnlyAccess", arn: "arn:ps-ro" }],
-        source: "baseline",
-      },
-    ],
-  },
   accountId: "111122223333",
-  payloadHash: "h",
-  steps: {},
-  attempts: [],
-  createdAt: "2026-11-23T11:00:00.000Z",
-  updatedAt: "2026-11-23T11:00:00.000Z",
 };
+record.resolved.access.push({
+  group: "Developers",
+  groupId: "g-dev",
+  permissionSets: [{ name: "ReadOnlyAccess", arn: "arn:ps-ro" }],
+  source: "baseline",
+});
 
 const expected = expectedAccount(record, parseConfig({}), undefined);
 

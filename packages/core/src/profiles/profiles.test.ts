@@ -7,7 +7,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { MemoryBaselineStore } from "../../../../test/support/memory-store";
-import { unitContext, vendRequest } from "../../../../test/support/unit-context";
+import { unitContext, vendRecord, vendRequest } from "../../../../test/support/unit-context";
 import type { ClosureRecord } from "../store/closures";
 import type { VendRequestRecord } from "../store/requests/record";
 import { parseIni } from "./ini";
@@ -28,7 +28,7 @@ function vended(
 ): VendRequestRecord {
   n += 1;
   const { name, accountId, ouPath = "Workloads/Development", access = [], ...rest } = o;
-  const record: VendRequestRecord = {
+  const record = vendRecord({
     requestId: `req-${n}`,
     status: "SUCCEEDED",
     request: vendRequest({ name, email: `aws+${name.replace(/ /g, "")}@example.com` }),
@@ -43,13 +43,9 @@ function vended(
       })),
     },
     accountId,
-    payloadHash: "h",
-    steps: {},
-    attempts: [],
     createdAt: `2026-11-2${n % 10}T10:00:00.000Z`,
-    updatedAt: "2026-11-23T11:00:00.000Z",
     ...rest,
-  };
+  });
   setup.store.records.set(record.requestId, record);
   return record;
 }
