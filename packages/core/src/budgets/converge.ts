@@ -44,7 +44,12 @@ function subscribersOf(spec: BudgetSpec): Subscriber[] {
   ];
 }
 
-async function describeBudget(ctx: Ctx, payer: string, name: string): Promise<Budget | undefined> {
+/** The budget of that name, or undefined when there is none. */
+export async function describeBudget(
+  ctx: Pick<Ctx, "clients">,
+  payer: string,
+  name: string,
+): Promise<Budget | undefined> {
   try {
     const out = await ctx.clients.budgets.send(
       new DescribeBudgetCommand({ AccountId: payer, BudgetName: name }),

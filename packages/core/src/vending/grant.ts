@@ -10,7 +10,13 @@ type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" 
 /** Identity Center allows 10 outstanding assignment requests per instance; stay within it. */
 export const MAX_OUTSTANDING_ASSIGNMENTS = 10;
 
-async function existingGroupIds(ctx: Ctx, instanceArn: string, accountId: string, permissionSetArn: string) {
+/** The groups holding a permission set on an account (ListAccountAssignments, paged). */
+export async function existingGroupIds(
+  ctx: Pick<Ctx, "clients">,
+  instanceArn: string,
+  accountId: string,
+  permissionSetArn: string,
+) {
   const assignments = await pagedList(
     (token) =>
       ctx.clients.ssoAdmin.send(
