@@ -61,6 +61,17 @@ export async function describeBudget(
   }
 }
 
+/** A budget's notifications (DescribeNotificationsForBudget, paged). */
+export function budgetNotifications(ctx: Pick<Ctx, "clients">, owner: string, name: string) {
+  return pagedList(
+    (token) =>
+      ctx.clients.budgets.send(
+        new DescribeNotificationsForBudgetCommand({ AccountId: owner, BudgetName: name, NextToken: token }),
+      ),
+    (out) => out.Notifications,
+  );
+}
+
 export type BudgetOutcome = "created" | "updated" | "unchanged";
 
 /** CreateBudget with its notifications; false when a budget of that name exists already. */
@@ -118,17 +129,7 @@ export async function convergeBudget(
     await ctx.clients.budgets.send(new UpdateBudgetCommand({ AccountId: owner, NewBudget: budgetOf(spec) }));
     changed = true;
   }
-  const current = await pagedList(
-    (token) =>
-      ctx.clients.budgets.send(
-        new DescribeNotificationsForBudgetCommand({
-          AccountId: owner,
-          BudgetName: spec.budgetName,
-          NextToken: token,
-        }),
-      ),
-    (out) => out.Notifications,
-  );
+  const current = await budgetNotifications(ctx, owner, spec.budgetName);
   const key = (n: Notification) =>
     `${n.NotificationType}:${n.ComparisonOperator}:${n.Threshold}:${n.ThresholdType ?? "PERCENTAGE"}`;
   const sameNotifications =

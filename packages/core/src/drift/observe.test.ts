@@ -39,16 +39,14 @@ function asVended() {
       { Key: "quartermaster:request-id", Value: "req-1" },
     ],
   });
-  budgets
-    .on(DescribeBudgetCommand)
-    .resolves({
-      Budget: {
-        BudgetName: expected.budget.budgetName,
-        BudgetLimit: { Amount: "100.0", Unit: "USD" },
-        TimeUnit: "MONTHLY",
-        BudgetType: "COST",
-      },
-    });
+  budgets.on(DescribeBudgetCommand).resolves({
+    Budget: {
+      BudgetName: expected.budget.budgetName,
+      BudgetLimit: { Amount: "100.0", Unit: "USD" },
+      TimeUnit: "MONTHLY",
+      BudgetType: "COST",
+    },
+  });
   budgets.on(DescribeNotificationsForBudgetCommand).resolves({
     Notifications: expected.budget.notifications.map((n) => ({
       NotificationType: n.type,

@@ -1,7 +1,6 @@
-import { DescribeNotificationsForBudgetCommand } from "@aws-sdk/client-budgets";
 import { ListParentsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-organizations";
 import { pagedList } from "../aws/paginate";
-import { describeBudget } from "../budgets/converge";
+import { budgetNotifications, describeBudget } from "../budgets/converge";
 import type { BudgetNotificationSpec } from "../budgets/spec";
 import type { CoreContext } from "../context";
 import { managementAccountId, ouPathOf } from "../org/directory";
@@ -33,19 +32,7 @@ export async function observeAccount(
   );
   const payer = await managementAccountId(ctx);
   const budget = await describeBudget(ctx, payer, expected.budget.budgetName);
-  const notifications = budget
-    ? await pagedList(
-        (token) =>
-          ctx.clients.budgets.send(
-            new DescribeNotificationsForBudgetCommand({
-              AccountId: payer,
-              BudgetName: expected.budget.budgetName,
-              NextToken: token,
-            }),
-          ),
-        (out) => out.Notifications,
-      )
-    : [];
+  const notifications = budget ? await budgetNotifications(ctx, payer, expected.budget.budgetName) : [];
   const assignments: string[] = [];
   for (const arn of new Set(expected.assignments.map((a) => a.permissionSetArn)))
     for (const groupId of await existingGroupIds(ctx, instanceArn, accountId, arn))
