@@ -22,7 +22,8 @@ export const API_FUNCTION_TIMEOUT_SECONDS = 25;
 export function Api({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine, driftStateMachine } =
+    use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   const permissions = [
@@ -45,6 +46,7 @@ export function Api({ stack }: StackContext) {
         closureStateMachine.stateMachineArn,
         reconcileStateMachine.stateMachineArn,
         baselineStateMachine.stateMachineArn,
+        driftStateMachine.stateMachineArn,
       ],
     ),
     allow(
@@ -80,6 +82,7 @@ export function Api({ stack }: StackContext) {
       QM_CLEANUP_STATE_MACHINE_ARN: cleanupStateMachine.stateMachineArn,
       QM_CLOSURE_STATE_MACHINE_ARN: closureStateMachine.stateMachineArn,
       QM_BASELINE_STATE_MACHINE_ARN: baselineStateMachine.stateMachineArn,
+      QM_DRIFT_STATE_MACHINE_ARN: driftStateMachine.stateMachineArn,
       QM_BUDGET_TOPIC_ARN: budgetTopic.topicArn,
     }),
     permissions,

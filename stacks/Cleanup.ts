@@ -20,13 +20,15 @@ import {
   ReconcileTaskEnvSchema,
 } from "../packages/functions/src/env";
 import { functionEnv, stackConfig } from "./config";
+import { driftWorkflow } from "./drift-workflow";
 import { allow, awsAllow, BASELINE_STRUCTURE_READS, PRINCIPAL_ORG_ID, schedulerPrincipal } from "./iam";
 import { Storage } from "./Storage";
 import { allowFanOut, taskWorkflow } from "./workflow";
 
 /**
  * The fan-out workflows: the nightly `sandbox-cleanup` and the weekly `budget-reconcile` state machines,
- * their schedules and the schedules' dead-letter queue; the `baseline` state machine (plans and applies).
+ * their schedules and the schedules' dead-letter queue; the `baseline` state machine (plans and applies);
+ * the `drift` state machine (checks, daily, and repairs).
  */
 export function Cleanup({ stack, app }: StackContext) {
   const { table, bus, itemsBucket, budgetTopic } = use(Storage);
@@ -236,6 +238,16 @@ export function Cleanup({ stack, app }: StackContext) {
   });
   allowFanOut(stack, baselineStateMachine, { name: baselineName, items: baselineItems });
 
+  // Drift: a check of every vended account and the baseline (daily), and a check's repair on request.
+  const driftStateMachine = driftWorkflow(stack, {
+    name: `${app.stage}-${app.name}-drift`,
+    table,
+    bus,
+    itemsBucket,
+    budgetTopic,
+    baselineStateMachine,
+  });
+
   const deadLetters = new Queue(stack, "ScheduleDeadLetters", {
     retentionPeriod: Duration.days(14),
     enforceSSL: true,
@@ -244,7 +256,14 @@ export function Cleanup({ stack, app }: StackContext) {
     assumedBy: schedulerPrincipal(stack),
   });
   schedulerRole.addToPolicy(
-    allow(["states:StartExecution"], [stateMachine.stateMachineArn, reconcileStateMachine.stateMachineArn]),
+    allow(
+      ["states:StartExecution"],
+      [
+        stateMachine.stateMachineArn,
+        reconcileStateMachine.stateMachineArn,
+        driftStateMachine.stateMachineArn,
+      ],
+    ),
   );
   schedulerRole.addToPolicy(allow(["sqs:SendMessage"], [deadLetters.queueArn]));
   new CfnSchedule(stack, "NightlySchedule", {
@@ -273,15 +292,30 @@ export function Cleanup({ stack, app }: StackContext) {
       deadLetterConfig: { arn: deadLetters.queueArn },
     },
   });
+  new CfnSchedule(stack, "DailyDriftCheck", {
+    description: "Quartermaster: check every vended account and the baseline for drift",
+    scheduleExpression: config.drift.schedule,
+    scheduleExpressionTimezone: config.cleanup.timezone,
+    flexibleTimeWindow: { mode: "OFF" },
+    target: {
+      arn: driftStateMachine.stateMachineArn,
+      roleArn: schedulerRole.roleArn,
+      input: JSON.stringify({ action: "check" }),
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+      deadLetterConfig: { arn: deadLetters.queueArn },
+    },
+  });
   stack.addOutputs({
     CleanupStateMachineArn: stateMachine.stateMachineArn,
     ReconcileStateMachineArn: reconcileStateMachine.stateMachineArn,
     BaselineStateMachineArn: baselineStateMachine.stateMachineArn,
+    DriftStateMachineArn: driftStateMachine.stateMachineArn,
   });
   return {
     cleanupStateMachine: stateMachine,
     reconcileStateMachine,
     baselineStateMachine,
+    driftStateMachine,
     scheduleDeadLetters: deadLetters,
   };
 }

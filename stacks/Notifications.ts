@@ -15,6 +15,7 @@ import {
   CLOSURE_WAITING,
   LEASE_ENDING,
 } from "../packages/core/src/events/closures";
+import { DRIFT_DETECTED } from "../packages/core/src/events/drift";
 import { EVENT_SOURCE } from "../packages/core/src/events/publisher";
 import { ACCOUNT_READY, ACCOUNT_VENDING_FAILED } from "../packages/core/src/events/vending";
 import { CREATE_ACCOUNT_RESULT_PATTERN } from "../packages/core/src/vending/creation-events";
@@ -36,7 +37,8 @@ import { Vending } from "./Vending";
 export function Notifications({ stack }: StackContext) {
   const { table, bus, budgetTopic } = use(Storage);
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine } = use(Cleanup);
+  const { cleanupStateMachine, reconcileStateMachine, baselineStateMachine, driftStateMachine } =
+    use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const config = stackConfig();
   // `npx sst secrets set SLACK_WEBHOOK_URL https://hooks.slack.com/...`; the value never reaches the logs.
@@ -90,6 +92,7 @@ export function Notifications({ stack }: StackContext) {
         CLOSURE_WAITING,
         CLOSURE_FAILED,
         LEASE_ENDING,
+        DRIFT_DETECTED,
       ],
     },
     targets: [target(notifier)],
@@ -119,6 +122,7 @@ export function Notifications({ stack }: StackContext) {
           closureStateMachine.stateMachineArn,
           reconcileStateMachine.stateMachineArn,
           baselineStateMachine.stateMachineArn,
+          driftStateMachine.stateMachineArn,
         ],
       },
     },

@@ -26,6 +26,16 @@ import {
 } from "../../packages/core/src/store/cleanup-runs/store";
 import type { ClosureRecord, ClosureStore } from "../../packages/core/src/store/closures";
 import type { CreationWaits } from "../../packages/core/src/store/creation-waits";
+import type {
+  AccountResult,
+  DriftCheck,
+  DriftCheckPatch,
+  DriftExcluded,
+  DriftRepair,
+  DriftRepairPatch,
+  DriftStore,
+  RepairOutcome,
+} from "../../packages/core/src/store/drift-checks";
 import type { EventClaims } from "../../packages/core/src/store/event-claims";
 import {
   type CreatedBudget,
@@ -580,5 +590,87 @@ export class MemoryBaselineStore implements BaselineStore {
         plannedAt: plan.createdAt,
         baseline: structuredClone(plan.baseline),
       };
+  }
+}
+
+/** DriftStore in memory: one result per account (drifted, clean or excluded), pages in key order. */
+export class MemoryDriftStore implements DriftStore {
+  readonly checks = new Map<string, DriftCheck>();
+  readonly repairs = new Map<string, DriftRepair>();
+  private readonly results = new Map<string, Map<string, AccountResult>>();
+  private readonly outcomes = new Map<string, Map<string, RepairOutcome>>();
+  async createCheck(check: DriftCheck) {
+    if (!this.checks.has(check.checkId)) this.checks.set(check.checkId, structuredClone(check));
+    return structuredClone(this.checks.get(check.checkId) as DriftCheck);
+  }
+  async getCheck(id: string) {
+    const check = this.checks.get(id);
+    return check ? structuredClone(check) : undefined;
+  }
+  async updateCheck(id: string, patch: DriftCheckPatch) {
+    const check = this.checks.get(id);
+    if (!check) throw new Error(`no check ${id}`);
+    for (const [k, v] of Object.entries(patch))
+      if (v !== undefined) (check as Record<string, unknown>)[k] = structuredClone(v);
+  }
+  private resultsOf(id: string) {
+    const map = this.results.get(id) ?? new Map<string, AccountResult>();
+    this.results.set(id, map);
+    return map;
+  }
+  async putResult(id: string, result: AccountResult) {
+    const accountId =
+      result.outcome === "drifted"
+        ? result.account.accountId
+        : result.outcome === "clean"
+          ? result.accountId
+          : result.excluded.accountId;
+    this.resultsOf(id).set(accountId, structuredClone(result));
+  }
+  async putExcluded(id: string, excluded: DriftExcluded[]) {
+    for (const e of excluded) await this.putResult(id, { outcome: "excluded", excluded: e });
+  }
+  async page(id: string, options: { after?: string; limit: number }) {
+    const sorted = [...this.resultsOf(id).entries()]
+      .flatMap(([accountId, r]) =>
+        r.outcome === "clean" ? [] : [{ key: `${r.outcome === "drifted" ? "D" : "E"}#${accountId}`, r }],
+      )
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .filter((e) => options.after === undefined || e.key > options.after);
+    const kept = sorted.slice(0, options.limit);
+    return {
+      accounts: kept.flatMap(({ r }) => (r.outcome === "drifted" ? [structuredClone(r.account)] : [])),
+      excluded: kept.flatMap(({ r }) => (r.outcome === "excluded" ? [structuredClone(r.excluded)] : [])),
+      ...(sorted.length > options.limit ? { next: kept.at(-1)?.key } : {}),
+    };
+  }
+  async counts(id: string) {
+    const all = [...this.resultsOf(id).values()];
+    const count = (o: AccountResult["outcome"]) => all.filter((r) => r.outcome === o).length;
+    return { drifted: count("drifted"), clean: count("clean"), excluded: count("excluded") };
+  }
+  async createRepair(repair: DriftRepair) {
+    if (!this.repairs.has(repair.repairId)) this.repairs.set(repair.repairId, structuredClone(repair));
+    return structuredClone(this.repairs.get(repair.repairId) as DriftRepair);
+  }
+  async getRepair(id: string) {
+    const repair = this.repairs.get(id);
+    return repair ? structuredClone(repair) : undefined;
+  }
+  async updateRepair(id: string, patch: DriftRepairPatch) {
+    const repair = this.repairs.get(id);
+    if (!repair) throw new Error(`no repair ${id}`);
+    for (const [k, v] of Object.entries(patch))
+      if (v !== undefined) (repair as Record<string, unknown>)[k] = structuredClone(v);
+  }
+  async putRepairOutcome(id: string, outcome: RepairOutcome) {
+    const map = this.outcomes.get(id) ?? new Map<string, RepairOutcome>();
+    map.set(outcome.accountId, structuredClone(outcome));
+    this.outcomes.set(id, map);
+  }
+  async repairOutcomes(id: string) {
+    return [...(this.outcomes.get(id)?.values() ?? [])].sort((a, b) =>
+      a.accountId.localeCompare(b.accountId),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { baseline } from "./commands/baseline";
 import { cleanup } from "./commands/cleanup";
 import { close, closures, lease } from "./commands/close";
 import { decide } from "./commands/decide";
+import { drift } from "./commands/drift";
 import { list } from "./commands/list";
 import { profiles } from "./commands/profiles";
 import { retry } from "./commands/retry";
@@ -28,6 +29,9 @@ export const USAGE = `qm: Quartermaster operator CLI
   qm baseline apply PLAN_ID [--wait]   apply a READY plan
   qm baseline show                     the baseline last applied (YAML)
   qm baseline export                   the organisation as a baseline document (YAML on stdout)
+  qm drift [--wait]                    check every vended account and the baseline for drift
+  qm drift status CHECK_ID             a check's report: each drifted account's findings, expected vs actual
+  qm drift repair CHECK_ID [--account ID]...  put drifted accounts back as their requests asked (waits)
   qm profiles [--prefix P] [--mine]     granted profiles of every vended account (INI; --json)
   qm profiles --write [FILE]           into the config file's Quartermaster block (default AWS_CONFIG_FILE or ~/.aws/config)
   qm profiles --registry DIR           a granted profile registry (granted.yml and config) to commit
@@ -87,6 +91,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
         return await lease(rest, io);
       case "profiles":
         return await profiles(rest, io);
+      case "drift":
+        return await drift(rest, io);
       case undefined:
       case "help":
       case "--help":

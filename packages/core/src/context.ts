@@ -9,6 +9,7 @@ import type { FingerprintStore } from "./store/budget-fingerprints";
 import type { CleanupStore } from "./store/cleanup-runs/store";
 import type { ClosureStore } from "./store/closures";
 import type { CreationWaits } from "./store/creation-waits";
+import type { DriftStore } from "./store/drift-checks";
 import type { EventClaims } from "./store/event-claims";
 import type { ReconcileJobStore } from "./store/reconcile-jobs";
 import type { RequestStore } from "./store/requests/store";
@@ -31,6 +32,8 @@ export interface CoreContext {
   reconciles: ReconcileJobStore;
   /** Baseline plans, their changes, and the baseline last applied. */
   baselines: BaselineStore;
+  /** Drift checks of the vended accounts and the baseline, and their repairs. */
+  drift: DriftStore;
   /** Vends waiting for their account's creation, and the creation events that resume them. */
   creationWaits: CreationWaits;
   /** CreateAccount slots: AWS allows 5 account creations in flight per organisation. */

@@ -7,6 +7,12 @@ import {
   RunSummarySchema,
 } from "./store/cleanup-runs/record";
 import { ClosureRecordSchema } from "./store/closures";
+import {
+  DriftCheckSchema,
+  DriftExcludedSchema,
+  DriftedAccountSchema,
+  DriftRepairSchema,
+} from "./store/drift-checks";
 import { CreatedBudgetSchema, ReconcileJobSchema } from "./store/reconcile-jobs";
 import { StepRecordSchema, VendRequestRecordSchema } from "./store/requests/record";
 
@@ -129,6 +135,65 @@ export const AppliedBaselineViewSchema = AppliedBaselineSchema.omit({ plannedAt:
 
 /** `GET /baseline/export`: the organisation as a document. */
 export const BaselineExportSchema = z.object({ baseline: z.record(z.string(), z.unknown()) });
+
+/** `POST /drift/checks`: 202, the check to poll. */
+export const DriftCheckAcceptedSchema = z.object({
+  checkId: z.string(),
+  status: DriftCheckSchema.shape.status,
+  links: z.object({ self: z.string() }),
+});
+
+/** `GET /drift/checks/{id}`: the check, its counts, a page of drifted then excluded accounts, the baseline's part. */
+export const DriftCheckViewSchema = z.object({
+  checkId: z.string(),
+  status: DriftCheckSchema.shape.status,
+  trigger: DriftCheckSchema.shape.trigger,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  summary: z.object({ checked: z.number(), drifted: z.number(), excluded: z.number() }),
+  accounts: z.array(DriftedAccountSchema),
+  excluded: z.array(DriftExcludedSchema),
+  baseline: z.object({
+    planId: z.string().optional(),
+    status: z.string(),
+    summary: PlanSummarySchema.nullable(),
+    changes: z.array(ChangeSchema),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    links: z.object({ plan: z.string() }).optional(),
+  }),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  executionArn: z.string().optional(),
+  /** Absent on the last page. */
+  next: z.string().optional(),
+  links: z.object({ self: z.string() }),
+});
+
+export type DriftCheckView = z.infer<typeof DriftCheckViewSchema>;
+
+/** `POST /drift/checks/{id}/repair`: 202, the repair to poll. */
+export const DriftRepairAcceptedSchema = z.object({
+  repairId: z.string(),
+  checkId: z.string(),
+  status: DriftRepairSchema.shape.status,
+  links: z.object({ self: z.string() }),
+});
+
+/** `GET /drift/repairs/{id}`: each account's outcome. */
+export const DriftRepairViewSchema = z.object({
+  repairId: z.string(),
+  checkId: z.string(),
+  status: DriftRepairSchema.shape.status,
+  repaired: z.array(z.string()),
+  skipped: z.array(z.object({ accountId: z.string(), reason: z.string() })),
+  failed: z.array(z.object({ accountId: z.string(), reason: z.string() })),
+  actions: z.array(z.object({ accountId: z.string(), actions: z.array(z.string()) })),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  executionArn: z.string().optional(),
+  links: z.object({ self: z.string(), check: z.string() }),
+});
+export type DriftRepairView = z.infer<typeof DriftRepairViewSchema>;
 
 /** `GET /profiles?format=json`: a granted profile per account and permission set. */
 export const ProfilesViewSchema = z.object({

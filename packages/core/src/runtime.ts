@@ -12,6 +12,7 @@ import { DynamoFingerprintStore } from "./store/budget-fingerprints";
 import { DynamoCleanupStore } from "./store/cleanup-runs/dynamo";
 import { DynamoClosureStore } from "./store/closures";
 import { DynamoCreationWaits } from "./store/creation-waits";
+import { DynamoDriftStore } from "./store/drift-checks";
 import { DynamoEventClaims } from "./store/event-claims";
 import { DynamoReconcileJobStore } from "./store/reconcile-jobs";
 import { DynamoRequestStore } from "./store/requests/dynamo";
@@ -62,6 +63,7 @@ export function createCoreContext(options: RuntimeOptions): CoreContext {
     closures: new DynamoClosureStore({ client: clients.dynamo, tableName: options.tableName }),
     reconciles: new DynamoReconcileJobStore({ client: clients.dynamo, tableName: options.tableName }),
     baselines: new DynamoBaselineStore({ client: clients.dynamo, tableName: options.tableName }),
+    drift: new DynamoDriftStore({ client: clients.dynamo, tableName: options.tableName }),
     creationWaits: new DynamoCreationWaits({ client: clients.dynamo, tableName: options.tableName }),
     createSlots: new DynamoSemaphore({
       client: clients.dynamo,

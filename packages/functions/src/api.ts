@@ -13,6 +13,8 @@ import { getReconcile, startReconcile } from "@quartermaster/core/budgets/jobs";
 import { getCleanupRun, retryCleanupRun, startCleanupRun } from "@quartermaster/core/cleanup/run";
 import { closeFromApi, getClosure, listClosures } from "@quartermaster/core/closures/request";
 import type { CoreContext } from "@quartermaster/core/context";
+import { checkLink, getDriftCheck, startDriftCheck } from "@quartermaster/core/drift/check";
+import { getDriftRepair, repairLink, startDriftRepair } from "@quartermaster/core/drift/repair";
 import { ValidationError } from "@quartermaster/core/errors";
 import { changeLease } from "@quartermaster/core/leases/sweep";
 import { listProfiles, profilesIni } from "@quartermaster/core/profiles/profiles";
@@ -179,6 +181,33 @@ export const ROUTES: Record<string, Route> = {
   },
   "GET /baseline/export": async (ctx, event) =>
     json(200, await exportOrganisation(ctx, event.queryStringParameters ?? {})),
+  "POST /drift/checks": async (ctx, event, caller) => {
+    const check = await startDriftCheck(
+      ctx,
+      parseJsonBody(event, { optional: true }),
+      (await caller()) ?? callerArn(event),
+    );
+    const self = checkLink(check.checkId);
+    return json(202, { checkId: check.checkId, status: check.status, links: { self } }, { location: self });
+  },
+  "GET /drift/checks/{checkId}": async (ctx, event) =>
+    json(200, await getDriftCheck(ctx, pathParam(event, "checkId"), event.queryStringParameters ?? {})),
+  "POST /drift/checks/{checkId}/repair": async (ctx, event, caller) => {
+    const repair = await startDriftRepair(
+      ctx,
+      pathParam(event, "checkId"),
+      parseJsonBody(event, { optional: true }),
+      (await caller()) ?? callerArn(event),
+    );
+    const self = repairLink(repair.repairId);
+    return json(
+      202,
+      { repairId: repair.repairId, checkId: repair.checkId, status: repair.status, links: { self } },
+      { location: self },
+    );
+  },
+  "GET /drift/repairs/{repairId}": async (ctx, event) =>
+    json(200, await getDriftRepair(ctx, pathParam(event, "repairId"))),
   "GET /profiles": async (ctx, event, caller) => {
     const { format, profiles } = await listProfiles(ctx, event.queryStringParameters ?? {}, caller);
     if (format === "ini") return text(200, profilesIni(profiles));

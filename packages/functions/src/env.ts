@@ -15,6 +15,7 @@ export const ApiEnvSchema = BaseEnvSchema.extend({
   QM_RECONCILE_STATE_MACHINE_ARN: z.string().min(1),
   QM_CLOSURE_STATE_MACHINE_ARN: z.string().min(1),
   QM_BASELINE_STATE_MACHINE_ARN: z.string().min(1),
+  QM_DRIFT_STATE_MACHINE_ARN: z.string().min(1),
   QM_BUDGET_TOPIC_ARN: z.string().min(1),
 });
 
@@ -51,6 +52,16 @@ export const ReconcileTaskEnvSchema = BaseEnvSchema.extend({
 /** The baseline tasks: a plan's reads and a group's assignments pass through the items bucket. */
 export const BaselineTaskEnvSchema = BaseEnvSchema.extend({ QM_ITEMS_BUCKET: z.string().min(1) });
 
+/**
+ * The drift tasks: a check's and a repair's accounts pass through the items bucket, a check starts
+ * the baseline's plan, and budgets (expected and repaired) subscribe the budget topic.
+ */
+export const DriftTaskEnvSchema = BaseEnvSchema.extend({
+  QM_ITEMS_BUCKET: z.string().min(1),
+  QM_BASELINE_STATE_MACHINE_ARN: z.string().min(1),
+  QM_BUDGET_TOPIC_ARN: z.string().min(1),
+});
+
 /** The notifier and the execution monitor. */
 export const NotificationsEnvSchema = BaseEnvSchema.extend({ QM_BUDGET_TOPIC_ARN: z.string().min(1) });
 
@@ -65,4 +76,5 @@ export type FunctionEnvSchema =
   | typeof CleanupTaskEnvSchema
   | typeof ReconcileTaskEnvSchema
   | typeof BaselineTaskEnvSchema
+  | typeof DriftTaskEnvSchema
   | typeof NotificationsEnvSchema;

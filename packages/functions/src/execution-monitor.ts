@@ -4,6 +4,7 @@ import { recordBaselineExecutionFailure } from "@quartermaster/core/baseline/run
 import { recordReconcileExecutionFailure } from "@quartermaster/core/budgets/reconcile";
 import { recordCleanupExecutionFailure } from "@quartermaster/core/cleanup/run";
 import { recordClosureExecutionFailure } from "@quartermaster/core/closures/tasks";
+import { recordDriftExecutionFailure } from "@quartermaster/core/drift/repair";
 import { recordExecutionFailure } from "@quartermaster/core/vending/failures";
 import { ExecutionStatusChangeSchema } from "@quartermaster/core/workflow/execution-events";
 import { NotificationsEnvSchema } from "./env";
@@ -45,7 +46,8 @@ export function makeExecutionMonitorHandler(source: ContextSource) {
       (await recordCleanupExecutionFailure(ctx, parsed.data)) ||
       (await recordClosureExecutionFailure(ctx, parsed.data)) ||
       (await recordReconcileExecutionFailure(ctx, parsed.data)) ||
-      (await recordBaselineExecutionFailure(ctx, parsed.data));
+      (await recordBaselineExecutionFailure(ctx, parsed.data)) ||
+      (await recordDriftExecutionFailure(ctx, parsed.data));
     return { recorded };
   });
 }

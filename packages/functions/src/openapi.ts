@@ -12,6 +12,10 @@ import {
   ClosureDryRunSchema,
   ClosurePageSchema,
   ClosureViewSchema,
+  DriftCheckAcceptedSchema,
+  DriftCheckViewSchema,
+  DriftRepairAcceptedSchema,
+  DriftRepairViewSchema,
   ErrorBodySchema,
   HealthSchema,
   PlanAcceptedSchema,
@@ -24,6 +28,8 @@ import {
   SlackAnswerSchema,
   VendAcceptedSchema,
 } from "@quartermaster/core/contract";
+import { CheckPageQuerySchema } from "@quartermaster/core/drift/check";
+import { RepairRequestSchema } from "@quartermaster/core/drift/repair";
 import { ProfilesQuerySchema } from "@quartermaster/core/profiles/profiles";
 import {
   IdempotencyKeySchema,
@@ -68,6 +74,10 @@ const RESPONSES = {
   AppliedBaseline: AppliedBaselineViewSchema,
   BaselineExport: BaselineExportSchema,
   Profiles: ProfilesViewSchema,
+  DriftCheckAccepted: DriftCheckAcceptedSchema,
+  DriftCheck: DriftCheckViewSchema,
+  DriftRepairAccepted: DriftRepairAcceptedSchema,
+  DriftRepair: DriftRepairViewSchema,
 } as const;
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -148,6 +158,7 @@ function baseDocument(): JsonSchema {
         LeaseRequest: schema(LeaseRequestSchema),
         CleanupRequest: schema(CleanupRequestSchema),
         PlanRequest: schema(PlanRequestSchema),
+        DriftRepairRequest: schema(RepairRequestSchema),
       },
     },
     paths: {
@@ -404,6 +415,49 @@ function baseDocument(): JsonSchema {
             "200": ok("The document", "BaselineExport"),
             "422": error("The route takes no query"),
           },
+        },
+      },
+      "/drift/checks": {
+        post: {
+          summary: "Check every vended account and the baseline for drift, in the background",
+          requestBody: { required: false, ...json({ type: "object", additionalProperties: false }) },
+          responses: {
+            "202": ok("Accepted: poll the check", "DriftCheckAccepted"),
+            "422": error("The request takes no fields"),
+          },
+        },
+      },
+      "/drift/checks/{checkId}": {
+        get: {
+          summary:
+            "A drift check: its counts, a page of drifted then excluded accounts, the baseline's changes",
+          parameters: [pathParam("checkId"), ...queryParams(CheckPageQuerySchema)],
+          responses: {
+            "200": ok("The check", "DriftCheck"),
+            "400": error("A next token this API did not make"),
+            "404": error("Unknown id"),
+            "422": error("Invalid query"),
+          },
+        },
+      },
+      "/drift/checks/{checkId}/repair": {
+        post: {
+          summary: "Repair a check's drifted accounts (or those named) with the vend's own stages",
+          parameters: [pathParam("checkId")],
+          requestBody: { required: false, ...json({ $ref: "#/components/schemas/DriftRepairRequest" }) },
+          responses: {
+            "202": ok("Accepted: poll the repair", "DriftRepairAccepted"),
+            "404": error("Unknown check"),
+            "409": error("The check is still running"),
+            "422": error("An invalid or unknown field"),
+          },
+        },
+      },
+      "/drift/repairs/{repairId}": {
+        get: {
+          summary: "A drift repair: the accounts repaired, skipped (with why) and failed",
+          parameters: [pathParam("repairId")],
+          responses: { "200": ok("The repair", "DriftRepair"), "404": error("Unknown id") },
         },
       },
       "/profiles": {

@@ -51,6 +51,7 @@ export function lambdaContext(schema: FunctionEnvSchema, clientClasses: ClientCl
         "account-closure": env.QM_CLOSURE_STATE_MACHINE_ARN,
         "budget-reconcile": env.QM_RECONCILE_STATE_MACHINE_ARN,
         baseline: env.QM_BASELINE_STATE_MACHINE_ARN,
+        drift: env.QM_DRIFT_STATE_MACHINE_ARN,
       },
     });
     return cached;

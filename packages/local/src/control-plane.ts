@@ -29,6 +29,12 @@ import {
 import type { Config } from "@quartermaster/core/config/config";
 import type { CoreContext } from "@quartermaster/core/context";
 import { LOCAL_USER_HEADER } from "@quartermaster/core/contract";
+import {
+  DRIFT_TASK_STATES,
+  DRIFT_TASKS,
+  DRIFT_WAIT_STATES,
+  driftDefinition,
+} from "@quartermaster/core/drift/definition";
 import type { EventPublisher } from "@quartermaster/core/events/publisher";
 import { readFanoutItems } from "@quartermaster/core/fanout/items";
 import type { DeliveryOptions } from "@quartermaster/core/notify/deliver";
@@ -49,6 +55,7 @@ import { makeBaselineTaskHandler } from "@quartermaster/functions/baseline-task"
 import { makeCleanupTaskHandler } from "@quartermaster/functions/cleanup-task";
 import { makeClosureTaskHandler } from "@quartermaster/functions/closure-task";
 import { makeCreationEventsHandler } from "@quartermaster/functions/creation-events";
+import { makeDriftTaskHandler } from "@quartermaster/functions/drift-task";
 import { makeExecutionMonitorHandler } from "@quartermaster/functions/execution-monitor";
 import { makeHousekeepingHandler } from "@quartermaster/functions/housekeeping";
 import { lambdaContextFor } from "@quartermaster/functions/lambda-context";
@@ -190,6 +197,12 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
       ) as unknown as LocalTaskHandler,
     ]),
   );
+  const driftTasks = Object.fromEntries(
+    Object.entries(DRIFT_TASK_STATES).map(([state, task]) => [
+      state,
+      asFunction(`drift-task:${task}`, makeDriftTaskHandler(task, source)) as unknown as LocalTaskHandler,
+    ]),
+  );
   const closureTasks = Object.fromEntries(
     Object.entries(CLOSURE_TASK_STATES).map(([state, task]) => [
       state,
@@ -237,6 +250,11 @@ export function createLocalControlPlane(options: LocalControlPlaneOptions) {
         definition: baselineDefinition(localTaskArns(BASELINE_TASKS, region)),
         tasks: baselineTasks,
         waits: { WaitForIdentityCenter: waitMs },
+      },
+      drift: {
+        definition: driftDefinition(localTaskArns(DRIFT_TASKS, region)),
+        tasks: driftTasks,
+        waits: Object.fromEntries(DRIFT_WAIT_STATES.map((s) => [s, waitMs])),
       },
       "account-closure": {
         definition: accountClosureDefinition(localTaskArns(CLOSURE_TASKS, region)),

@@ -139,6 +139,15 @@ export const ConfigSchema = z.strictObject({
       allowForceDelete: false,
       deadlineMinutes: 60,
     }),
+  drift: z
+    .strictObject({
+      /** When the drift check runs (EventBridge Scheduler, in `cleanup.timezone`): daily at 06:00 by default. */
+      schedule: z
+        .string()
+        .regex(/^(cron|rate|at)\(.+\)$/, "must be an EventBridge Scheduler expression")
+        .default("cron(0 6 * * ? *)"),
+    })
+    .default({ schedule: "cron(0 6 * * ? *)" }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -27,6 +27,7 @@ import {
   type LeaseEnding,
   LeaseEndingSchema,
 } from "../events/closures";
+import { DRIFT_DETECTED, type DriftDetected, DriftDetectedSchema } from "../events/drift";
 import {
   ACCOUNT_READY,
   ACCOUNT_VENDING_FAILED,
@@ -50,6 +51,7 @@ import {
   SlackPermanentError,
   SlackWebhookUrlError,
 } from "./deliver";
+import { driftDetectedMessage } from "./drift-messages";
 import {
   accountReadyMessage,
   budgetAlertMessage,
@@ -70,7 +72,8 @@ export type Notification =
   | { kind: "lease-ending"; id: string; detail: LeaseEnding }
   | { kind: "account-closed"; id: string; detail: AccountClosed }
   | { kind: "closure-waiting"; id: string; detail: ClosureWaiting }
-  | { kind: "closure-failed"; id: string; detail: ClosureFailed };
+  | { kind: "closure-failed"; id: string; detail: ClosureFailed }
+  | { kind: "drift-detected"; id: string; detail: DriftDetected };
 
 /** An EventBridge event as a Lambda target (or the local bus) receives it. */
 export interface BusEvent {
@@ -115,6 +118,8 @@ export function fromBusEvent(event: BusEvent): Notification | undefined {
       return { kind: "closure-waiting", id: event.id, detail: ClosureWaitingSchema.parse(event.detail) };
     case CLOSURE_FAILED:
       return { kind: "closure-failed", id: event.id, detail: ClosureFailedSchema.parse(event.detail) };
+    case DRIFT_DETECTED:
+      return { kind: "drift-detected", id: event.id, detail: DriftDetectedSchema.parse(event.detail) };
     default:
       return undefined;
   }
@@ -143,6 +148,8 @@ export function buildMessage(notification: Notification): SlackMessage {
       return closureWaitingMessage(notification.detail);
     case "closure-failed":
       return closureFailedMessage(notification.detail);
+    case "drift-detected":
+      return driftDetectedMessage(notification.detail);
     default:
       return assertNever(notification, "notification");
   }

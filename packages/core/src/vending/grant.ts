@@ -46,6 +46,25 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
   if (!state.grant)
     firstRun = (await stepStarted(ctx, state.requestId, "grant", startedAt)).before === undefined;
   const nothingAssigned = firstRun && createdByThisRequest(state);
+  const out = await assignMissing(ctx, { instanceArn, accountId, access, nothingAssigned });
+  return { ...out, startedAt };
+}
+
+/**
+ * Creates the group x permission-set assignments of `access` the account lacks (ListAccountAssignments
+ * per permission set, unless `nothingAssigned`), at most MAX_OUTSTANDING_ASSIGNMENTS at a time: `more`
+ * says some remain once `pending` completes. Drift's repair grants an account again with it.
+ */
+export async function assignMissing(
+  ctx: Pick<Ctx, "clients">,
+  options: {
+    instanceArn: string;
+    accountId: string;
+    access: { groupId: string; permissionSets: { arn: string }[] }[];
+    nothingAssigned?: boolean;
+  },
+): Promise<Omit<GrantResult, "startedAt">> {
+  const { instanceArn, accountId, access, nothingAssigned } = options;
   const pending: string[] = [];
   let created = 0;
   let skipped = 0;
@@ -62,8 +81,7 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
         skipped++;
         continue;
       }
-      if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS)
-        return { pending, more: true, created, skipped, startedAt };
+      if (pending.length >= MAX_OUTSTANDING_ASSIGNMENTS) return { pending, more: true, created, skipped };
       const out = await ctx.clients.ssoAdmin.send(
         new CreateAccountAssignmentCommand({
           InstanceArn: instanceArn,
@@ -84,5 +102,5 @@ export async function grantAccess(ctx: Ctx, state: VendState): Promise<GrantResu
       created++;
     }
   }
-  return { pending, more: false, created, skipped, startedAt };
+  return { pending, more: false, created, skipped };
 }

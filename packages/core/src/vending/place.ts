@@ -8,6 +8,29 @@ import { tracked } from "./track-step";
 type Ctx = Pick<CoreContext, "clients" | "retry" | "store" | "clock" | "logger">;
 
 /**
+ * Moves an account from `source` into `target`; false when it is there already (or a concurrent or
+ * earlier attempt moved it: AWS says DuplicateAccountException, and the goal is reached). Drift's
+ * repair moves an account back with it.
+ */
+export async function moveAccount(
+  ctx: Pick<Ctx, "clients">,
+  accountId: string,
+  source: string,
+  target: string,
+): Promise<boolean> {
+  if (source === target) return false;
+  try {
+    await ctx.clients.organizations.send(
+      new MoveAccountCommand({ AccountId: accountId, SourceParentId: source, DestinationParentId: target }),
+    );
+    return true;
+  } catch (error) {
+    if (isAwsError(error, "DuplicateAccountException")) return false;
+    throw error;
+  }
+}
+
+/**
  * Stage `place`: moves the account into its OU; a no-op when it is already there. An account this
  * request created starts in the root (AWS creates every account there), so it is moved from the
  * root without asking where it is; if it is not there after all (a rerun after the move, or a move
@@ -25,23 +48,7 @@ export async function placeAccount(ctx: Ctx, state: VendState): Promise<{ moved:
       if (!id) throw new Error(`Account ${accountId} has no parent in the organisation`);
       return id;
     };
-    const move = async (source: string) => {
-      if (source === target) return false;
-      try {
-        await ctx.clients.organizations.send(
-          new MoveAccountCommand({
-            AccountId: accountId,
-            SourceParentId: source,
-            DestinationParentId: target,
-          }),
-        );
-        return true;
-      } catch (error) {
-        // A concurrent or earlier attempt already moved it: the goal is reached.
-        if (isAwsError(error, "DuplicateAccountException")) return false;
-        throw error;
-      }
-    };
+    const move = (source: string) => moveAccount(ctx, accountId, source, target);
     let moved: boolean;
     try {
       moved = await move(created ? await rootId(ctx) : await parentNow());

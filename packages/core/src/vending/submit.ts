@@ -100,7 +100,7 @@ export async function resolveReferences(ctx: Ctx, request: VendRequest): Promise
  * grant stage. A group or permission set the baseline names that no longer exists is drift, not a
  * reason to refuse the vend: it is logged and left out.
  */
-async function baselineGrants(
+export async function baselineGrants(
   ctx: Ctx,
   ic: Awaited<ReturnType<typeof identityCenter>>,
   ouPath: string,

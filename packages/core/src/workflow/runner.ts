@@ -13,7 +13,8 @@ export type WorkflowName =
   | "sandbox-cleanup"
   | "account-closure"
   | "budget-reconcile"
-  | "baseline";
+  | "baseline"
+  | "drift";
 
 export interface ExecutionInfo {
   status: "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED" | "PENDING_REDRIVE";
