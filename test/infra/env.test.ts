@@ -47,6 +47,7 @@ describe("function environments", () => {
     process.env.QM_CLOSURE_STATE_MACHINE_ARN = "x";
     process.env.QM_RECONCILE_STATE_MACHINE_ARN = "r";
     process.env.QM_BASELINE_STATE_MACHINE_ARN = "bl";
+    process.env.QM_DRIFT_STATE_MACHINE_ARN = "dr";
     process.env.QM_BUDGET_TOPIC_ARN = "t";
 
     expect(() => lambdaContext(ApiEnvSchema, {})()).toThrow(/No configuration/);

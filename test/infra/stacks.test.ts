@@ -201,6 +201,10 @@ describe("Api stack", () => {
         "GET /baseline",
         "GET /baseline/export",
         "GET /profiles",
+        "POST /drift/checks",
+        "GET /drift/checks/{checkId}",
+        "POST /drift/checks/{checkId}/repair",
+        "GET /drift/repairs/{repairId}",
         "POST /cleanup/runs",
         "POST /cleanup/runs/{runId}/retry",
         "POST /slack/interactions",
@@ -319,7 +323,7 @@ describe("Api stack", () => {
     );
   });
 
-  it("lets the API start executions of the project's five state machines only", () => {
+  it("lets the API start executions of the project's six state machines only", () => {
     const statements = Object.entries(templates.api.findResources("AWS::IAM::Policy"))
       .filter(([id]) => id.startsWith("ApiHandler"))
       .flatMap(
@@ -330,7 +334,8 @@ describe("Api stack", () => {
     const resources = statements.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r));
 
     expect(statements).toHaveLength(1);
-    expect(resources).toHaveLength(5);
+    expect(resources).toHaveLength(6);
+    expect(resources.some((r) => /DriftWorkflow/.test(r))).toBe(true);
     expect(resources.some((r) => /BudgetReconcile/.test(r))).toBe(true);
     expect(resources.some((r) => /BaselineWorkflow/.test(r))).toBe(true);
     expect(resources.some((r) => /VendAccount/.test(r))).toBe(true);
@@ -340,12 +345,18 @@ describe("Api stack", () => {
 });
 
 describe("Cleanup stack", () => {
-  it("schedules the clean-up at midnight UTC and the budget reconcile weekly, with retries and a dead-letter queue, targeting their state machines", () => {
+  it("schedules the clean-up at midnight UTC, the drift check daily at 06:00 and the budget reconcile weekly, with retries and a dead-letter queue, targeting their state machines", () => {
     const schedules = Object.values(templates.cleanup.findResources("AWS::Scheduler::Schedule"));
     expect(schedules.map((s) => s.Properties.ScheduleExpression).sort()).toEqual([
       "cron(0 0 * * ? *)",
+      "cron(0 6 * * ? *)",
       "cron(0 6 ? * MON *)",
     ]);
+    const drift = schedules.find((s) => s.Properties.ScheduleExpression === "cron(0 6 * * ? *)")?.Properties;
+    expect(JSON.stringify(drift?.Target.Arn)).toMatch(/DriftWorkflow/);
+    expect(JSON.parse(drift?.Target.Input)).toEqual({ action: "check" });
+    expect(drift?.Target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(JSON.stringify(drift?.Target.DeadLetterConfig.Arn)).toMatch(/ScheduleDeadLetters/);
     const weekly = schedules.find((s) => s.Properties.ScheduleExpression === "cron(0 6 ? * MON *)");
     expect(JSON.stringify(weekly?.Properties.Target.Arn)).toMatch(/BudgetReconcile/);
     expect(JSON.stringify(weekly?.Properties.Target.DeadLetterConfig.Arn)).toMatch(/ScheduleDeadLetters/);
@@ -472,6 +483,7 @@ describe("Notifications stack", () => {
           "Account Closure Waiting",
           "Account Closure Failed",
           "Account Lease Ending",
+          "Drift Detected",
         ],
       },
       Targets: Match.arrayWith([
@@ -484,7 +496,7 @@ describe("Notifications stack", () => {
     const rules = Object.values(templates.notifications.findResources("AWS::Events::Rule"));
     const states = rules.find((r) => r.Properties.EventPattern.source?.[0] === "aws.states");
     expect(states?.Properties.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
-    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(5);
+    expect(states?.Properties.EventPattern.detail.stateMachineArn).toHaveLength(6);
   });
 
   it("gives every rule target and every schedule a dead-letter queue", () => {
@@ -659,6 +671,111 @@ describe("baseline", () => {
     ])
       expect(apply).toContain(action);
     expect(apply.filter((a) => a.startsWith("s3:") || a.startsWith("sts:"))).toEqual([]);
+  });
+});
+
+describe("drift", () => {
+  const definition = () =>
+    JSON.stringify(
+      Object.entries(templates.cleanup.findResources("AWS::StepFunctions::StateMachine")).find(([id]) =>
+        id.startsWith("DriftWorkflow"),
+      )?.[1]?.Properties.DefinitionString,
+    );
+
+  it("checks through the fan-out engine (a child per account), waits for the baseline's plan in a Wait state, and repairs through it too", () => {
+    for (const fragment of [
+      "StartCheck",
+      "CheckAccounts",
+      "DISTRIBUTED",
+      "arn:aws:states:::s3:getObject",
+      "AwaitBaseline",
+      "WaitForBaseline",
+      "FinishCheck",
+      "StartRepair",
+      "RepairAccounts",
+      "FinishRepair",
+    ])
+      expect(definition()).toContain(fragment);
+  });
+
+  it("lets the state machine read only drift's items, and start only its own children", () => {
+    const statements = Object.entries(templates.cleanup.findResources("AWS::IAM::Policy"))
+      .filter(([id]) => id.startsWith("DriftWorkflowRole"))
+      .flatMap(
+        ([, p]) =>
+          p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const reads = statements.filter((st) => [st.Action].flat().includes("s3:GetObject"));
+    expect(JSON.stringify(reads.map((st) => st.Resource))).toMatch(/fanout\/drift\/\*/);
+  });
+
+  it.each([
+    [
+      "DriftstartCheck",
+      [
+        "dynamodb:BatchWriteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "identitystore:GetGroupId",
+        "organizations:ListAccounts",
+        "s3:PutObject",
+        "sso:DescribePermissionSet",
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+        "states:StartExecution",
+      ],
+    ],
+    [
+      // Reads only: what the account's vend wrote, and the check's own result.
+      "DriftcheckAccount",
+      [
+        "budgets:ViewBudget",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+        "organizations:ListTagsForResource",
+        "sso:ListAccountAssignments",
+      ],
+    ],
+    ["DriftawaitBaseline", ["dynamodb:GetItem"]],
+    ["DriftfinishCheck", ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"]],
+    [
+      "DriftstartRepair",
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:PutObject"],
+    ],
+    [
+      // The vend's own writes (move, assign, budget, tag) and nothing that closes or deletes.
+      "DriftrepairAccount",
+      [
+        "budgets:ModifyBudget",
+        "budgets:ViewBudget",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "identitystore:GetGroupId",
+        "organizations:DescribeAccount",
+        "organizations:DescribeOrganization",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListParents",
+        "organizations:ListRoots",
+        "organizations:ListTagsForResource",
+        "organizations:MoveAccount",
+        "organizations:TagResource",
+        "sso:CreateAccountAssignment",
+        "sso:DescribeAccountAssignmentCreationStatus",
+        "sso:DescribePermissionSet",
+        "sso:ListAccountAssignments",
+        "sso:ListInstances",
+        "sso:ListPermissionSets",
+      ],
+    ],
+    ["DriftfinishRepair", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
+  ])("grants %s exactly the actions it calls", (fn, actions) => {
+    expect(actionsOf(templates.cleanup, fn)).toEqual(actions);
   });
 });
 
