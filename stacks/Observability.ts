@@ -40,7 +40,7 @@ function ours(name: MetricName, statistic = "Sum"): IMetric {
  */
 export function Observability({ stack, app }: StackContext) {
   const { vendStateMachine } = use(Vending);
-  const { cleanupStateMachine, scheduleDeadLetters } = use(Cleanup);
+  const { cleanupStateMachine, driftStateMachine, scheduleDeadLetters } = use(Cleanup);
   const { closureStateMachine } = use(Closure);
   const { notifier, deliveryDeadLetters, asyncFailures } = use(Notifications);
   const alarms = new Topic(stack, "OperatorAlarms", { displayName: "Quartermaster alarms" });
@@ -80,6 +80,11 @@ export function Observability({ stack, app }: StackContext) {
       "ClosureExecutionsFailed",
       closureStateMachine,
       "An account-closure execution failed, timed out or was aborted.",
+    ],
+    [
+      "DriftExecutionsFailed",
+      driftStateMachine,
+      "A drift check or repair execution failed, timed out or was aborted: the morning's drift report is missing or incomplete.",
     ],
   ];
   for (const [id, machine, description] of machines) alarm(id, failedExecutions(machine), description);

@@ -967,6 +967,7 @@ describe("Observability stack", () => {
         "CleanupExecutionsFailed",
         "ClosureExecutionsFailed",
         "DeliveryDeadLettersNotEmpty",
+        "DriftExecutionsFailed",
         "NotifierFailures",
         "ScheduleDeadLettersNotEmpty",
         "VendExecutionsFailed",
