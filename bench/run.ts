@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { parseConfig } from "../packages/core/src/config/config";
+import { DRIFT_CHECK_CONCURRENCY } from "../packages/core/src/drift/definition";
 import { submitVendRequest } from "../packages/core/src/vending/submit";
 import { createLocalControlPlane } from "../packages/local/src/control-plane";
 import { startEmulator, useEmulatorEnv } from "../packages/local/src/emulator";
@@ -18,6 +19,7 @@ import { benchBundles } from "./bundles";
 import { benchCleanupScale, productCost, simulateInChild } from "./cleanup-scale";
 import { benchCleanup } from "./cleanup-throughput";
 import { benchCreationEvents } from "./creation";
+import { benchDriftScale, type DriftSimulationResult } from "./drift-scale";
 import { benchOrgSize } from "./org-size";
 import { benchPlanner } from "./planner";
 import { benchAssignmentPolling, creationStatusCalls } from "./polling";
@@ -76,6 +78,9 @@ const TARGETS = {
   historyEvents: 25_000,
   stateBytes: 256 * 1024,
   nightUsd: 1.5,
+  /** The daily drift check of SCALE_ACCOUNTS vended accounts: 4 reads + 1 per permission set, under a dollar. */
+  driftCallsPerAccount: 5.1,
+  driftUsd: 1,
 };
 
 const percentile = (values: number[], p: number) => {
@@ -189,6 +194,12 @@ async function main() {
       (c) =>
         `real run ${c.realRun.wallMinutes.toFixed(0)} simulated minutes, $${c.realRun.costUsd.total.toFixed(2)}, largest history ${c.realRun.largestChildHistory}`,
     );
+    const driftScale = await section(
+      `the drift check of ${SCALE_ACCOUNTS} vended accounts, simulated`,
+      async () => benchDriftScale(SCALE_ACCOUNTS),
+      (d) =>
+        `${d.callsPerAccount.toFixed(2)} AWS calls per account, largest history ${Math.max(d.parentHistory, d.largestChildHistory)}, $${d.costUsd.total.toFixed(2)}`,
+    );
     const costNight = await section(
       `one night of ${COST_ORG.sandboxes} sandboxes, for the monthly cost`,
       async () => simulateInChild(COST_ORG.sandboxes, false),
@@ -252,6 +263,7 @@ async function main() {
       quick: QUICK,
       machine: machine(),
       cleanupScale,
+      driftScale,
       cost,
       vend: vends.result,
       api,
@@ -278,6 +290,7 @@ async function main() {
 type Result = {
   machine: string;
   cleanupScale: Awaited<ReturnType<typeof benchCleanupScale>>;
+  driftScale: DriftSimulationResult;
   cost: ReturnType<typeof productCost>;
   vend: Awaited<ReturnType<typeof benchVends>>["result"];
   creationEvents: Awaited<ReturnType<typeof benchCreationEvents>>;
@@ -345,6 +358,17 @@ function missedTargets(r: Result): string[] {
           `${which} finished ${run.summary.finished} of ${run.accounts} accounts`,
       ];
     }),
+    r.driftScale.status !== "SUCCEEDED" && `the drift check ended ${r.driftScale.status}`,
+    r.driftScale.summary.drifted !== r.driftScale.driftedByHand &&
+      `the drift check found ${r.driftScale.summary.drifted} drifted accounts of ${r.driftScale.driftedByHand}`,
+    Math.max(r.driftScale.parentHistory, r.driftScale.largestChildHistory) >= TARGETS.historyEvents &&
+      `the drift check wrote a history of ${Math.max(r.driftScale.parentHistory, r.driftScale.largestChildHistory)} events`,
+    r.driftScale.largestStateBytes > TARGETS.stateBytes &&
+      `the drift check held a state of ${r.driftScale.largestStateBytes} bytes`,
+    r.driftScale.callsPerAccount > TARGETS.driftCallsPerAccount &&
+      `the drift check made ${r.driftScale.callsPerAccount.toFixed(2)} AWS calls per account > ${TARGETS.driftCallsPerAccount}`,
+    r.driftScale.costUsd.total > TARGETS.driftUsd &&
+      `the drift check costs $${r.driftScale.costUsd.total.toFixed(2)} > $${TARGETS.driftUsd}`,
     r.cleanupScale.realRun.costUsd.total > TARGETS.nightUsd &&
       `the real clean-up of ${r.cleanupScale.realRun.accounts} accounts costs $${r.cleanupScale.realRun.costUsd.total.toFixed(2)} > $${TARGETS.nightUsd}`,
   ].filter((m): m is string => typeof m === "string");
@@ -376,6 +400,7 @@ function rewriteDocs(r: Result, missed: string[]) {
     `Last full run: ${date}, on ${r.machine}. Written by \`npm run bench\`; edits here are overwritten.`,
     "",
     ...scaleSection(r),
+    ...driftSection(r.driftScale),
     "**Vends** (the local control plane, the real handlers and definition; Wait states 10 ms):",
     "",
     table(
@@ -590,6 +615,71 @@ await main();
 
 function usd(n: number): string {
   return n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
+}
+
+/** The simulated drift check at scale: AWS calls per account, Step Functions' limits, the cost of a check. */
+function driftSection(d: DriftSimulationResult): string[] {
+  const history = Math.max(d.parentHistory, d.largestChildHistory);
+  const ops = Object.entries(d.calls)
+    .filter(([op]) => !op.startsWith("S3."))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([op, n]) => `\`${op}\` ${n}`)
+    .join(", ");
+  return [
+    `**The daily drift check at ${d.accounts} vended accounts, simulated** (the real \`drift\` definition in the ` +
+      "local runner with Step Functions' limits enforced, the real handlers, AWS answered by mocks; each account " +
+      `vended with one permission set, every tenth with a tag removed; concurrency ${DRIFT_CHECK_CONCURRENCY}):`,
+    "",
+    table(
+      ["measure", "target", "value", ""],
+      [
+        [
+          "AWS calls per account",
+          `<= ${TARGETS.driftCallsPerAccount}`,
+          `${d.callsPerAccount.toFixed(2)} (each child ${d.childCallsPerAccount.toFixed(0)}: 4 + 1 per permission set; the start's listing shared out)`,
+          met(d.callsPerAccount <= TARGETS.driftCallsPerAccount),
+        ],
+        ["AWS calls, by operation", "reported", ops, ""],
+        [
+          "drifted accounts found",
+          `${d.driftedByHand} (drifted by hand)`,
+          `${d.summary.drifted} of ${d.summary.checked} checked`,
+          met(d.summary.drifted === d.driftedByHand),
+        ],
+        [
+          "largest history of any execution",
+          "< 25,000",
+          `${history} (parent ${d.parentHistory})`,
+          met(history < TARGETS.historyEvents),
+        ],
+        [
+          "largest state",
+          "<= 256 KB",
+          `${d.largestStateBytes} bytes`,
+          met(d.largestStateBytes <= TARGETS.stateBytes),
+        ],
+        [
+          "child executions / transitions / Lambda invocations",
+          "reported",
+          `${d.children} / ${d.transitions} / ${d.lambdaInvocations}`,
+          "",
+        ],
+        [
+          "wall time (derived from the calls' usual latencies, not measured)",
+          "reported",
+          `about ${d.estimatedMinutes.toFixed(0)} min`,
+          "",
+        ],
+        [
+          "cost of a check",
+          `<= $${TARGETS.driftUsd.toFixed(2)}`,
+          `${usd(d.costUsd.total)} (transitions ${usd(d.costUsd.transitions)}, Lambda ${usd(d.costUsd.lambda)}, table ${usd(d.costUsd.table)}, S3 ${usd(d.costUsd.s3)})`,
+          met(d.costUsd.total <= TARGETS.driftUsd),
+        ],
+      ],
+    ),
+    "",
+  ];
 }
 
 /** The simulated nightly clean-up at scale, and what the whole product costs a month. */

@@ -96,7 +96,7 @@ export const PRICES = {
 } as const;
 
 /** Latencies of AWS's answers, in simulated milliseconds (typical, measured from a Lambda in-region). */
-const LATENCY_MS = {
+export const LATENCY_MS = {
   organizations: 120,
   sts: 250,
   ec2: 150,
@@ -107,7 +107,7 @@ const LATENCY_MS = {
 };
 
 /** The Lambda memory every function is given (stacks/index.ts). */
-const LAMBDA_GB = 0.5;
+export const LAMBDA_GB = 0.5;
 
 /** The organisation the simulation plays: how many sandbox accounts, and what their stacks do. */
 export interface SimulatedOrg {

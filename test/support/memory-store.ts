@@ -92,7 +92,13 @@ export class MemoryRequestStore implements RequestStore {
     const items = [...this.records.values()]
       .filter((r) => !options.status || r.status === options.status)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    return { items: items.slice(0, options.limit) };
+    // The token is the offset of the next page, as opaque to callers as the table's.
+    const from = Number(options.next ?? 0);
+    const more = from + options.limit < items.length;
+    return {
+      items: items.slice(from, from + options.limit),
+      ...(more ? { next: String(from + options.limit) } : {}),
+    };
   }
   async addAttempt(id: string, attempt: ExecutionAttempt, at: string) {
     const r = this.must(id);
