@@ -1,17 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { DescribeAccountCommand, ListParentsCommand } from "@aws-sdk/client-organizations";
-import { DescribeAccountAssignmentCreationStatusCommand } from "@aws-sdk/client-sso-admin";
 import * as z from "zod";
 import { isAwsError } from "../aws/classify";
 import { convergeBudget } from "../budgets/converge";
 import { budgetSpec } from "../budgets/spec";
 import { closureIdOf } from "../closures/request";
-import { AssignmentFailedError, ConflictError, NotFoundError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { type FanoutItems, writeFanoutItems } from "../fanout/items";
 import { accountState, identityCenter, ouPathOf } from "../org/directory";
 import type { DriftRepair, RepairOutcome } from "../store/drift-checks";
 import type { VendRequestRecord } from "../store/requests/record";
+import { closureReason, leaseReason } from "../store/vended-accounts";
 import { findForbiddenKeys, isPossibleId, quoteId, toFieldIssues } from "../validation";
+import { assignmentsInProgress } from "../vending/await-grants";
 import { REQUEST_TAG } from "../vending/create";
 import { assignMissing } from "../vending/grant";
 import { moveAccount } from "../vending/place";
@@ -147,15 +148,8 @@ async function refusal(
   if (record?.status !== "SUCCEEDED" || record.accountId !== item.accountId)
     return { reason: "not vended by a Quartermaster request" };
   const closure = await ctx.closures.get(closureIdOf(item.accountId));
-  if (closure)
-    return {
-      reason:
-        closure.status === "CLOSED"
-          ? `closed (closure ${closure.closureId})`
-          : `being closed (closure ${closure.closureId} is ${closure.status})`,
-    };
-  if (record.lease?.status === "ENDING") return { reason: "lease ending (being cleaned and closed)" };
-  if (record.lease?.status === "CLOSED") return { reason: "lease ended (closed)" };
+  const out = closure ? closureReason(closure) : leaseReason(record);
+  if (out) return { reason: out };
   let state: string;
   try {
     const out = await ctx.clients.organizations.send(
@@ -178,7 +172,7 @@ async function refusal(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Awaits assignment creations (DescribeAccountAssignmentCreationStatus); the ids still in progress. */
+/** Awaits assignment creations for up to `waitMs`; the ids still in progress then. */
 async function awaitAssignments(
   ctx: DriftCtx,
   instanceArn: string,
@@ -186,26 +180,10 @@ async function awaitAssignments(
   options: { waitMs: number; pollMs: number },
 ): Promise<string[]> {
   const started = Date.now();
-  let remaining = pending;
-  while (remaining.length > 0) {
-    const still: string[] = [];
-    for (const requestId of remaining) {
-      const out = await ctx.clients.ssoAdmin.send(
-        new DescribeAccountAssignmentCreationStatusCommand({
-          InstanceArn: instanceArn,
-          AccountAssignmentCreationRequestId: requestId,
-        }),
-      );
-      const status = out.AccountAssignmentCreationStatus;
-      if (status?.Status === "FAILED")
-        throw new AssignmentFailedError(
-          `Assignment of ${status.PermissionSetArn} to ${status.PrincipalType} ${status.PrincipalId} failed: ${status.FailureReason ?? "no reason given"}`,
-        );
-      if (status?.Status !== "SUCCEEDED") still.push(requestId);
-    }
-    remaining = still;
-    if (remaining.length === 0 || Date.now() - started > options.waitMs) break;
+  let remaining = await assignmentsInProgress(ctx, instanceArn, pending);
+  while (remaining.length > 0 && Date.now() - started <= options.waitMs) {
     await sleep(options.pollMs);
+    remaining = await assignmentsInProgress(ctx, instanceArn, remaining);
   }
   return remaining;
 }

@@ -1,5 +1,4 @@
 import {
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -10,7 +9,7 @@ import * as z from "zod";
 import { isAwsError } from "../aws/classify";
 import { ConflictError } from "../errors";
 import { parseStored } from "./parse";
-import { TableStore } from "./table-store";
+import { setExpression, TableStore } from "./table-store";
 
 export const CHANGE_KINDS = [
   "ou",
@@ -123,15 +122,6 @@ const changeSk = (n: number) => `CHANGE#${String(n).padStart(7, "0")}`;
 /** Plans and their changes are kept 90 days; the current baseline, always. */
 const expiresAt = (from: string) => Math.floor(Date.parse(from) / 1000) + 90 * 86_400;
 
-function setExpression(patch: Record<string, unknown>) {
-  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
-  return {
-    UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(", ")}`,
-    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k])),
-    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-  };
-}
-
 /** BaselineStore on the project's table: a plan's head item, one item per change, the current baseline. */
 export class DynamoBaselineStore extends TableStore implements BaselineStore {
   async create(plan: Plan): Promise<void> {
@@ -191,19 +181,9 @@ export class DynamoBaselineStore extends TableStore implements BaselineStore {
 
   async putChanges(planId: string, changes: Change[], from = 0): Promise<void> {
     const ttl = Math.floor(Date.now() / 1000) + 90 * 86_400;
-    for (let i = 0; i < changes.length; i += 25) {
-      let requests: Record<string, unknown>[] = changes.slice(i, i + 25).map((change, j) => ({
-        PutRequest: { Item: { pk: pk(planId), sk: changeSk(from + i + j), change, expiresAt: ttl } },
-      }));
-      // BatchWrite may leave some unprocessed under load: send those again until none is left.
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        const out = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-        if (requests.length > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-      }
-    }
+    await this.batchPut(
+      changes.map((change, j) => ({ pk: pk(planId), sk: changeSk(from + j), change, expiresAt: ttl })),
+    );
   }
 
   async changes(planId: string, page: { from: number; limit: number }) {

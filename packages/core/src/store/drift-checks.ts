@@ -1,5 +1,4 @@
 import {
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -10,7 +9,7 @@ import * as z from "zod";
 import { isAwsError } from "../aws/classify";
 import { PlanSummarySchema } from "./baseline-plans";
 import { parseStored } from "./parse";
-import { TableStore } from "./table-store";
+import { setExpression, TableStore } from "./table-store";
 
 /** One difference between what a request asked for and what AWS holds. */
 export const DriftFindingSchema = z.object({
@@ -127,15 +126,6 @@ const HEAD = "HEAD";
 const PREFIX = { drifted: "D#", clean: "C#", excluded: "E#" } as const;
 /** Checks and repairs are kept 90 days. */
 const expiresAt = () => Math.floor(Date.now() / 1000) + 90 * 86_400;
-
-function setExpression(patch: Record<string, unknown>) {
-  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
-  return {
-    UpdateExpression: `SET ${entries.map((_, i) => `#k${i} = :v${i}`).join(", ")}`,
-    ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#k${i}`, k])),
-    ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
-  };
-}
 
 function strip(item: Record<string, unknown>) {
   const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
@@ -265,21 +255,14 @@ export class DynamoDriftStore extends TableStore implements DriftStore {
 
   async putExcluded(checkId: string, excluded: DriftExcluded[]): Promise<void> {
     const pk = checkPk(checkId);
-    for (let i = 0; i < excluded.length; i += 25) {
-      let requests: Record<string, unknown>[] = excluded.slice(i, i + 25).map((e) => ({
-        PutRequest: {
-          Item: { pk, sk: `${PREFIX.excluded}${e.accountId}`, excluded: e, expiresAt: expiresAt() },
-        },
-      }));
-      // BatchWrite may leave some unprocessed under load: send those again until none is left.
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        const out = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (out.UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-        if (requests.length > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-      }
-    }
+    await this.batchPut(
+      excluded.map((e) => ({
+        pk,
+        sk: `${PREFIX.excluded}${e.accountId}`,
+        excluded: e,
+        expiresAt: expiresAt(),
+      })),
+    );
   }
 
   async page(checkId: string, options: { after?: string; limit: number }) {

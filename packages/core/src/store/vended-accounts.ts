@@ -14,13 +14,14 @@ export interface VendedAccount {
 const PAGE = 500;
 
 /** Why a closure takes its account out of use: closed, or on its way there (a FAILED closure included). */
-function closureReason(closure: Pick<ClosureRecord, "closureId" | "status">): string {
+export function closureReason(closure: Pick<ClosureRecord, "closureId" | "status">): string {
   return closure.status === "CLOSED"
     ? `closed (closure ${closure.closureId})`
     : `being closed (closure ${closure.closureId} is ${closure.status})`;
 }
 
-function leaseReason(record: VendRequestRecord): string | undefined {
+/** Why a lease takes its account out of use: ending (being cleaned and closed), or ended. */
+export function leaseReason(record: Pick<VendRequestRecord, "lease">): string | undefined {
   if (record.lease?.status === "ENDING") return "lease ending (being cleaned and closed)";
   if (record.lease?.status === "CLOSED") return "lease ended (closed)";
   return undefined;

@@ -7,20 +7,21 @@ import { stepSucceeded } from "./track-step";
 
 type Ctx = Pick<CoreContext, "clients" | "config" | "retry" | "store" | "clock" | "logger">;
 
-/** Stage `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
-export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
-  const now = ctx.clock();
-  const previous = state.awaitGrants;
-  const continuing = previous !== undefined && !previous.done;
-  const attempt = continuing ? previous.attempt + 1 : 0;
-  const since = continuing ? previous.since : now.toISOString();
-  const pending = (continuing ? previous.remaining : undefined) ?? state.grant?.pending ?? [];
-  const more = state.grant?.more ?? false;
+/**
+ * The assignment creations of `requestIds` still in progress (DescribeAccountAssignmentCreationStatus,
+ * one each); a FAILED one raises AssignmentFailedError with AWS's reason. Drift's repair awaits its
+ * assignments with it too.
+ */
+export async function assignmentsInProgress(
+  ctx: Pick<Ctx, "clients">,
+  instanceArn: string,
+  requestIds: string[],
+): Promise<string[]> {
   const remaining: string[] = [];
-  for (const requestId of pending) {
+  for (const requestId of requestIds) {
     const out = await ctx.clients.ssoAdmin.send(
       new DescribeAccountAssignmentCreationStatusCommand({
-        InstanceArn: state.resolved.instanceArn,
+        InstanceArn: instanceArn,
         AccountAssignmentCreationRequestId: requestId,
       }),
     );
@@ -32,6 +33,19 @@ export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProg
     }
     if (status?.Status !== "SUCCEEDED") remaining.push(requestId);
   }
+  return remaining;
+}
+
+/** Stage `awaitGrants`: checks every pending assignment; FAILED raises with its reason. */
+export async function awaitGrants(ctx: Ctx, state: VendState): Promise<GrantProgress> {
+  const now = ctx.clock();
+  const previous = state.awaitGrants;
+  const continuing = previous !== undefined && !previous.done;
+  const attempt = continuing ? previous.attempt + 1 : 0;
+  const since = continuing ? previous.since : now.toISOString();
+  const pending = (continuing ? previous.remaining : undefined) ?? state.grant?.pending ?? [];
+  const more = state.grant?.more ?? false;
+  const remaining = await assignmentsInProgress(ctx, state.resolved.instanceArn, pending);
   if (remaining.length === 0) {
     if (!more) await stepSucceeded(ctx, state.requestId, "grant", state.grant?.startedAt ?? since);
     return { done: true, more, attempt, since, waitSeconds: 0 };
