@@ -125,6 +125,18 @@ async function main(): Promise<void> {
           ),
       );
     }
+    // The daily drift check, in-process as the Scheduler runs it in AWS: it reads and reports, and changes nothing.
+    scheduleDaily(
+      config.drift.schedule,
+      config.cleanup.timezone,
+      async () => {
+        await plane.runner.start("drift", `drc-scheduled-${Date.now().toString(36)}`, { action: "check" });
+      },
+      (error) =>
+        process.stderr.write(
+          `quartermaster: scheduled drift check failed to start: ${(error as Error).message}\n`,
+        ),
+    );
     const resumedRequests = resumed ? await resumeInterruptedRequests(plane.ctx) : 0;
     process.stdout.write(
       persist
