@@ -71,14 +71,19 @@ const queries = fc.dictionary(
 function validFor(routeKey: string, body: string, query: Record<string, string>): boolean {
   // The export's one valid request reads the whole organisation: it is the integration test's, not the fuzz's.
   if (routeKey === "GET /baseline/export") return Object.keys(query).length === 0;
-  if (routeKey === "POST /cleanup/runs" || routeKey === "POST /budgets/reconcile") {
+  if (
+    routeKey === "POST /cleanup/runs" ||
+    routeKey === "POST /budgets/reconcile" ||
+    routeKey === "POST /drift/checks"
+  ) {
     let parsed: unknown;
     try {
       parsed = body === "" ? {} : JSON.parse(body);
     } catch {
       return false; // not JSON: invalid, so it stays in the run
     }
-    if (routeKey === "POST /budgets/reconcile")
+    // Both take no fields: `{}` (or no body) starts a job, which is the integration tests' to check.
+    if (routeKey === "POST /budgets/reconcile" || routeKey === "POST /drift/checks")
       return typeof parsed === "object" && parsed !== null && Object.keys(parsed).length === 0;
     return CleanupRequestSchema.safeParse(parsed).success;
   }
