@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { Logger } from "@aws-lambda-powertools/logger";
 import {
   BudgetsClient,
   DescribeBudgetCommand,
@@ -25,7 +24,6 @@ import { createAwsClients } from "../packages/core/src/aws/clients";
 import { defaultRetryPolicy } from "../packages/core/src/aws/retry";
 import { budgetSpec } from "../packages/core/src/budgets/spec";
 import { parseConfig } from "../packages/core/src/config/config";
-import type { CoreContext } from "../packages/core/src/context";
 import {
   DRIFT_CHECK_CONCURRENCY,
   DRIFT_TASK_STATES,
@@ -34,24 +32,13 @@ import {
 } from "../packages/core/src/drift/definition";
 import type { EventPublisher } from "../packages/core/src/events/publisher";
 import { readFanoutItems } from "../packages/core/src/fanout/items";
-import { noMetrics } from "../packages/core/src/metrics";
 import { setDirectoryTtl } from "../packages/core/src/org/cache";
 import { localTaskArns } from "../packages/core/src/workflow/asl";
 import { makeDriftTaskHandler } from "../packages/functions/src/drift-task";
 import { type LocalTaskHandler, LocalWorkflowRunner } from "../packages/local/src/local-runner";
-import {
-  MemoryBaselineStore,
-  MemoryClosureStore,
-  MemoryCreationWaits,
-  MemoryDriftStore,
-  MemoryEventClaims,
-  MemoryFingerprintStore,
-  MemoryReconcileJobStore,
-  MemoryRequestStore,
-  MemorySemaphore,
-} from "../test/support/memory-store";
+import { MemoryDriftStore, MemoryRequestStore } from "../test/support/memory-store";
 import { vendRecord } from "../test/support/unit-context";
-import { LAMBDA_GB, LATENCY_MS, PRICES } from "./simulation";
+import { LAMBDA_GB, LATENCY_MS, PRICES, simulatedContext } from "./simulation";
 
 export interface DriftSimulationResult {
   accounts: number;
@@ -220,30 +207,7 @@ export async function simulateDrift(accounts: number): Promise<DriftSimulationRe
     };
     const drift = new MemoryDriftStore();
     let runner: LocalWorkflowRunner | undefined;
-    const ctx: CoreContext = {
-      clients,
-      config,
-      store,
-      runs: undefined as never,
-      fingerprints: new MemoryFingerprintStore(),
-      claims: new MemoryEventClaims(),
-      closures: new MemoryClosureStore(),
-      reconciles: new MemoryReconcileJobStore(),
-      baselines: new MemoryBaselineStore(),
-      drift,
-      creationWaits: new MemoryCreationWaits(),
-      createSlots: new MemorySemaphore(),
-      logger: new Logger({ serviceName: "quartermaster-sim", logLevel: "SILENT" }),
-      metrics: noMetrics,
-      clock: () => new Date(),
-      retry,
-      get workflows() {
-        if (!runner) throw new Error("The simulation's runner is not ready");
-        return runner;
-      },
-      events,
-      resources: { itemsBucket: "sim-items" },
-    };
+    const ctx = simulatedContext({ clients, config, retry, events, store, drift, workflows: () => runner });
     let invocations = 0;
     const tasks = Object.fromEntries(
       Object.entries(DRIFT_TASK_STATES).map(([state, task]) => {

@@ -189,6 +189,47 @@ export interface SimulationResult {
   realSeconds: number;
 }
 
+/**
+ * The context a simulation's handlers run with: the real clients (answered by mocks), stores in
+ * memory, and the simulation's runner (made after the context, hence read on each use).
+ */
+export function simulatedContext(parts: {
+  clients: CoreContext["clients"];
+  config: CoreContext["config"];
+  retry: CoreContext["retry"];
+  events: EventPublisher;
+  store?: MemoryRequestStore;
+  runs?: MemoryCleanupStore;
+  drift?: MemoryDriftStore;
+  workflows: () => LocalWorkflowRunner | undefined;
+}): CoreContext {
+  return {
+    clients: parts.clients,
+    config: parts.config,
+    store: parts.store ?? new MemoryRequestStore(),
+    runs: parts.runs ?? new MemoryCleanupStore(),
+    fingerprints: new MemoryFingerprintStore(),
+    claims: new MemoryEventClaims(),
+    closures: new MemoryClosureStore(),
+    reconciles: new MemoryReconcileJobStore(),
+    baselines: new MemoryBaselineStore(),
+    drift: parts.drift ?? new MemoryDriftStore(),
+    creationWaits: new MemoryCreationWaits(),
+    createSlots: new MemorySemaphore(),
+    logger: new Logger({ serviceName: "quartermaster-sim", logLevel: "SILENT" }),
+    metrics: noMetrics,
+    clock: () => new Date(),
+    retry: parts.retry,
+    get workflows() {
+      const runner = parts.workflows();
+      if (!runner) throw new Error("The simulation's runner is not ready");
+      return runner;
+    },
+    events: parts.events,
+    resources: { itemsBucket: "sim-items" },
+  };
+}
+
 /** Accounts' ids: 12 digits, in order. */
 const accountId = (index: number) => String(400000000000 + index);
 
@@ -404,30 +445,7 @@ export async function simulateCleanup(
     };
     const lambda = { invocations: 0, gbSeconds: 0 };
     let runner: LocalWorkflowRunner | undefined;
-    const ctx: CoreContext = {
-      clients,
-      config,
-      store: new MemoryRequestStore(),
-      runs,
-      fingerprints: new MemoryFingerprintStore(),
-      claims: new MemoryEventClaims(),
-      closures: new MemoryClosureStore(),
-      reconciles: new MemoryReconcileJobStore(),
-      baselines: new MemoryBaselineStore(),
-      drift: new MemoryDriftStore(),
-      creationWaits: new MemoryCreationWaits(),
-      createSlots: new MemorySemaphore(),
-      logger: new Logger({ serviceName: "quartermaster-sim", logLevel: "SILENT" }),
-      metrics: noMetrics,
-      clock: () => new Date(),
-      retry,
-      get workflows() {
-        if (!runner) throw new Error("The simulation's runner is not ready");
-        return runner;
-      },
-      events,
-      resources: { itemsBucket: "sim-items" },
-    };
+    const ctx = simulatedContext({ clients, config, retry, events, runs, workflows: () => runner });
     // Each task is one Lambda invocation, as deployed: counted, and its simulated duration billed.
     const tasks = Object.fromEntries(
       Object.entries(CLEANUP_TASK_STATES).map(([state, task]) => {
